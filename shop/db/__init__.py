@@ -1,0 +1,1 @@
+"""Order database: models, sessions and migrations."""
