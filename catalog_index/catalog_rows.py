@@ -1,0 +1,97 @@
+"""The catalog as the index sees it: one row per product with its variant sizes and colours.
+
+Read with two SELECTs and hashed without encoding anything, so checking whether the index is
+stale costs milliseconds even at the demo size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from shop.db.models import Product, ProductVariant
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    id: int
+    sku: str
+    name: str
+    brand: str
+    category: str
+    description: str
+    materials: str
+    colors: tuple[str, ...]
+    sizes: tuple[str, ...]
+
+    def text(self) -> str:
+        """The text that gets embedded for this product."""
+        parts = [self.name, self.brand, self.category]
+        if self.colors:
+            parts.append("colours: " + ", ".join(self.colors))
+        if self.materials:
+            parts.append("materials: " + self.materials)
+        if self.description:
+            parts.append(self.description)
+        return ". ".join(p for p in parts if p)
+
+
+def _unique(values: list[str | None]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for v in values:
+        if v and v.strip():
+            seen.setdefault(v.strip(), None)
+    return tuple(seen)
+
+
+def read_catalog(session_factory: sessionmaker) -> list[CatalogRow]:
+    """All products sorted by id, with the distinct sizes and colours of their variants."""
+    sizes: dict[int, list[str | None]] = defaultdict(list)
+    colors: dict[int, list[str | None]] = defaultdict(list)
+    with session_factory() as s:
+        for pid, size, color in s.execute(
+            select(ProductVariant.product_id, ProductVariant.size, ProductVariant.color)
+            .order_by(ProductVariant.product_id, ProductVariant.id)
+        ):
+            sizes[pid].append(size)
+            colors[pid].append(color)
+        products = s.execute(
+            select(Product.id, Product.sku, Product.name, Product.brand, Product.category,
+                   Product.description, Product.materials).order_by(Product.id)
+        ).all()
+    return [
+        CatalogRow(
+            id=p.id, sku=p.sku, name=p.name, brand=p.brand or "", category=p.category or "",
+            description=p.description or "", materials=p.materials or "",
+            colors=_unique(colors.get(p.id, [])), sizes=_unique(sizes.get(p.id, [])),
+        )
+        for p in products
+    ]
+
+
+def fingerprint(rows: list[CatalogRow], model_name: str, index_type: str) -> str:
+    """sha256 over the indexed fields of the products (sorted by id), the model and index type.
+
+    Price and stock are not indexed (filters read them live from the DB), so changing them
+    does not make the index stale.
+    """
+    h = hashlib.sha256()
+    h.update(json.dumps({"model": model_name, "index_type": index_type}).encode())
+    for r in sorted(rows, key=lambda r: r.id):
+        h.update(b"\x1e")
+        h.update(json.dumps([r.id, r.sku, r.text()], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def vocabulary_fingerprint(rows: list[CatalogRow]) -> str:
+    """sha256 over what the spaCy entity ruler is built from (names, brands, sizes, colours)."""
+    h = hashlib.sha256(b"spacy-catalog-v1")
+    for r in sorted(rows, key=lambda r: r.id):
+        h.update(json.dumps([r.id, r.sku, r.name, r.brand, r.category, r.colors, r.sizes],
+                            ensure_ascii=False).encode())
+    return h.hexdigest()

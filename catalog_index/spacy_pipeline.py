@@ -1,0 +1,148 @@
+"""``python -m catalog_index.spacy_pipeline [--out var/spacy_catalog] [--force]``.
+
+Builds ``spacy.blank("en")`` with an ``entity_ruler`` whose patterns come from the catalog:
+product names (label ``product``, id = sku), brands (``brand``), categories (``category``,
+singular and plural), colours (``color``) and sizes (``size``, id = canonical size). Patterns
+are lower-case token patterns on ``LOWER`` so "nimbus running shoe" matches; one-letter
+sizes (S, M, L) are the exception: they match the upper-case ``ORTH`` only, or after the word
+"size", because a lower-case "m" or "s" is too often not a size. Typos are left to the fuzzy
+matcher in ``shop.catalog``. Rasa's ``SpacyNLP`` loads the saved folder. The pipeline is
+rebuilt only when the catalog vocabulary changed (fingerprint in ``catalog_fingerprint.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from catalog_index.catalog_rows import CatalogRow, read_catalog, vocabulary_fingerprint
+from shop.config import PROJECT_ROOT
+
+SIZE_WORDS = {
+    "extra small": "XS", "small": "S", "medium": "M", "large": "L",
+    "extra large": "XL", "x-large": "XL", "xx-large": "XXL",
+}
+FINGERPRINT_FILE = "catalog_fingerprint.json"
+
+
+def default_spacy_dir() -> Path:
+    """``SPACY_CATALOG_DIR`` or ``var/spacy_catalog`` under the project root."""
+    raw = os.environ.get("SPACY_CATALOG_DIR", "").strip()
+    return Path(raw) if raw else PROJECT_ROOT / "var" / "spacy_catalog"
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    folder: Path
+    built: bool
+    patterns: int
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def catalog_patterns(rows: list[CatalogRow], tokenizer: Any) -> list[dict[str, Any]]:
+    """Entity-ruler patterns for the catalog, deduplicated."""
+    seen: set[tuple[str, str]] = set()
+    patterns: list[dict[str, Any]] = []
+
+    def add(label: str, text: str, ent_id: str | None = None) -> None:
+        toks = [t.lower_ for t in tokenizer(text.strip()) if not t.is_space]
+        if not toks:
+            return
+        key = (label, " ".join(toks))
+        if key in seen:
+            return
+        seen.add(key)
+        pat: dict[str, Any] = {"label": label, "pattern": [{"LOWER": t} for t in toks]}
+        if ent_id:
+            pat["id"] = ent_id
+        patterns.append(pat)
+
+    for r in rows:
+        add("product", r.name, r.sku)
+        if r.brand:
+            add("brand", r.brand, r.brand)
+        if r.category:
+            add("category", r.category, r.category)
+            words = r.category.split()
+            if words:
+                add("category", " ".join(words[:-1] + [_plural(words[-1])]), r.category)
+        for c in r.colors:
+            add("color", c, c.lower())
+    sizes = sorted({s for r in rows for s in r.sizes})
+    for size in sizes:
+        if len(size) == 1 and size.isalpha():
+            key = ("size", size)
+            if key not in seen:
+                seen.add(key)
+                patterns.append({"label": "size", "pattern": [{"ORTH": size.upper()}], "id": size})
+                patterns.append({"label": "size", "pattern": [{"LOWER": "size"}, {"LOWER": size.lower()}],
+                                 "id": size})
+        else:
+            add("size", size, size)
+    for word, size in SIZE_WORDS.items():
+        if size in sizes:
+            add("size", word, size)
+    return patterns
+
+
+def make_nlp(rows: list[CatalogRow]) -> Any:
+    """A blank English pipeline with the catalog's entity ruler."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler: Any = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    ruler.add_patterns(catalog_patterns(rows, nlp.tokenizer))
+    return nlp
+
+
+def build_pipeline(session_factory: sessionmaker, out: Path | None = None,
+                   force: bool = False) -> PipelineResult:
+    """Save the pipeline to ``out`` unless it was built from the same catalog vocabulary."""
+    out = Path(out) if out is not None else default_spacy_dir()
+    rows = read_catalog(session_factory)
+    fp = vocabulary_fingerprint(rows)
+    meta_path = out / FINGERPRINT_FILE
+    if not force and meta_path.exists() and (out / "config.cfg").exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except ValueError:
+            meta = {}
+        if meta.get("fingerprint") == fp:
+            return PipelineResult(out, False, int(meta.get("patterns", 0)))
+    nlp = make_nlp(rows)
+    count = len(nlp.get_pipe("entity_ruler").patterns)
+    nlp.to_disk(out)
+    meta_path.write_text(json.dumps({"fingerprint": fp, "patterns": count, "products": len(rows)}))
+    return PipelineResult(out, True, count)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from shop.db.session import make_engine, make_sessionmaker
+
+    parser = argparse.ArgumentParser(prog="python -m catalog_index.spacy_pipeline", description=__doc__)
+    parser.add_argument("--url", help="database URL (default: SHOP_DB_URL or sqlite var/shop.db)")
+    parser.add_argument("--out", type=Path, default=None, help=f"default: {default_spacy_dir()}")
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+    result = build_pipeline(make_sessionmaker(make_engine(args.url)), args.out, force=args.force)
+    print(f"spaCy catalog pipeline: {'built' if result.built else 'up to date'} "
+          f"({result.patterns} patterns) -> {result.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
