@@ -1,0 +1,77 @@
+# Two commands matter: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := .stamps
+
+include config/defaults.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' config/defaults.env)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAINING_FILES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.yml
+ACTION_FILES := $(shell find actions shop -name '*.py' 2>/dev/null)
+
+.PHONY: help run test install db model lint typecheck validate pytest rasa-test system-deps clean
+
+help:
+	@echo "make run   - install, seed, train if needed, start the bot and web apps"
+	@echo "make test  - install what is missing, then run the whole test suite"
+
+## Python environment: a 3.10 virtualenv with the locked dependencies.
+$(STAMP)/venv: requirements.lock requirements-nodeps.txt
+	@mkdir -p $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==24.0
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
+	@touch $@
+
+install: $(STAMP)/venv
+
+## Order database: migrate to the newest schema, seed the demo shop if it is empty.
+db: install
+	@mkdir -p var
+	$(PY) -m shop.db.migrate
+	$(PY) -m shop.seed.demo --if-empty
+
+## Rasa model: retrained only when training data, domain or config changed.
+models/current.tar.gz: $(TRAINING_FILES) | install
+	$(RASA) train --fixed-model-name current --out models
+
+model: models/current.tar.gz
+
+run: db model
+	@scripts/run.sh
+
+## Debian packages the tests use: PostgreSQL, Redis and Chromium.
+system-deps:
+	@scripts/install-system-deps.sh
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --max-history 5
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy shop actions
+
+pytest: install system-deps model
+	$(PY) -m pytest -q tests
+
+rasa-test: model
+	$(RASA) test core --stories tests/stories --model models/current.tar.gz \
+		--fail-on-prediction-errors --out results/core
+
+test: install system-deps validate lint typecheck model rasa-test pytest
+
+clean:
+	rm -rf models results .stamps var/catalog_index

@@ -1,0 +1,61 @@
+"""A base for actions that act on one verified order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.identity import is_verified_for, lookup_locked, verified_customer
+
+logger = logging.getLogger(__name__)
+
+EventList = List[Dict[Text, Any]]
+
+
+class VerifiedOrderAction(Action):
+    """Runs :meth:`act` only for an order the shopper proved is theirs.
+
+    Otherwise it explains why nothing is shown. A database failure becomes a
+    polite "can't look that up right now" with an offer of a person.
+    """
+
+    def name(self) -> Text:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> EventList:
+        order_number: Optional[str] = tracker.get_slot("order_id")
+        customer_id = verified_customer(tracker)
+        try:
+            if customer_id is None or not is_verified_for(tracker, order_number):
+                if lookup_locked(tracker):
+                    dispatcher.utter_message(response="utter_lookup_locked")
+                else:
+                    dispatcher.utter_message(
+                        text="I need the order number and the email on the order before I can help with it."
+                    )
+                return await self.on_unverified(tracker)
+            assert order_number is not None
+            return await self.act(dispatcher, tracker, customer_id, order_number)
+        except SQLAlchemyError:
+            logger.exception("order database unavailable in %s", self.name())
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return await self.on_unverified(tracker)
+
+    async def act(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        customer_id: int,
+        order_number: str,
+    ) -> EventList:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def on_unverified(self, tracker: Tracker) -> EventList:
+        """Events to return when nothing could be done (default: none)."""
+        return []

@@ -1,0 +1,138 @@
+"""Identity before disclosure: the shared validator of every order form.
+
+A shopper proves an order is theirs by giving its number and the email on it.
+Until then no action shows anything about the order. Failed attempts are
+counted per conversation in the DB, and too many lock lookups for a while.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import services
+from shop.text import normalize_email, normalize_order_number
+
+logger = logging.getLogger(__name__)
+
+IDENTITY_SLOTS = ("order_id", "email")
+
+
+def verified_customer(tracker: Tracker) -> Optional[int]:
+    """The customer this conversation proved to be, if any."""
+    raw = tracker.get_slot("customer_id")
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
+    """True when the shopper proved ownership of ``order_number`` in this conversation."""
+    return (
+        order_number is not None
+        and verified_customer(tracker) is not None
+        and tracker.get_slot("verified_order") == order_number
+    )
+
+
+def lookup_locked(tracker: Tracker) -> bool:
+    """True while this conversation is locked out of order lookups."""
+    try:
+        return services.identity().locked_until(tracker.sender_id) is not None
+    except SQLAlchemyError:
+        logger.exception("lock check failed")
+        return False
+
+
+class OrderIdentityFormValidator(FormValidationAction):
+    """Validates ``order_id`` and ``email`` and checks they belong together.
+
+    Subclasses name the form and add validators for their own slots.
+    """
+
+    def name(self) -> Text:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if lookup_locked(tracker) and not is_verified_for(tracker, tracker.slots.get("order_id")):
+            return []
+        order_number = tracker.slots.get("order_id")
+        if is_verified_for(tracker, order_number):
+            return [s for s in domain_slots if s not in IDENTITY_SLOTS]
+        return list(domain_slots)
+
+    def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        order_number = normalize_order_number(_as_text(slot_value))
+        if order_number is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return {"order_id": None}
+        if is_verified_for(tracker, order_number):
+            return {"order_id": order_number}
+        customer_id = verified_customer(tracker)
+        if customer_id is not None and services.identity().customer_owns_order(
+            customer_id, order_number
+        ):
+            return {"order_id": order_number, "verified_order": order_number}
+        # A new order: its email must be given (again) for this order.
+        updates: Dict[Text, Any] = {"order_id": order_number}
+        if "email" not in tracker.slots_to_validate():
+            updates["email"] = None
+        return updates
+
+    def validate_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        email = normalize_email(_as_text(slot_value))
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"email": None}
+        order_number = tracker.slots.get("order_id")
+        if order_number is None:
+            return {"email": email}
+        if is_verified_for(tracker, order_number):
+            return {"email": email}
+        result = services.identity().verify(tracker.sender_id, order_number, email)
+        if result.ok:
+            return {
+                "email": email,
+                "customer_id": str(result.customer_id),
+                "verified_order": order_number,
+            }
+        if result.locked_until is not None:
+            dispatcher.utter_message(response="utter_lookup_locked")
+            return {"email": None, "order_id": None}
+        text = "I couldn't find an order with that number and email. Please check both and try again."
+        if result.failures_left == 1:
+            text += " You have one more try before lookups pause for a while."
+        dispatcher.utter_message(text=text)
+        return {"email": None, "order_id": None}
+
+
+def _as_text(value: Any) -> Optional[str]:
+    """Slot values may arrive as lists when an entity was found twice."""
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    return None if value is None else str(value)

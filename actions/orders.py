@@ -1,0 +1,150 @@
+"""Order status, recent orders and cancellation."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.base import EventList, VerifiedOrderAction
+from actions.formatting import STATUS_TEXT, line_text, money, order_list_text, order_status_text
+from actions.identity import OrderIdentityFormValidator, is_verified_for, verified_customer
+
+CANCELLABLE = ("pending", "processing")
+
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+class ValidateOrderStatusForm(OrderIdentityFormValidator):
+    def name(self) -> Text:
+        return "validate_order_status_form"
+
+
+class ValidateListOrdersForm(OrderIdentityFormValidator):
+    def name(self) -> Text:
+        return "validate_list_orders_form"
+
+
+class ValidateCancelOrderForm(OrderIdentityFormValidator):
+    def name(self) -> Text:
+        return "validate_cancel_order_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        order_number = tracker.slots.get("order_id")
+        customer_id = verified_customer(tracker)
+        if "cancel_confirmed" in slots and customer_id and is_verified_for(tracker, order_number):
+            order = await services.run_blocking(services.orders().details, order_number, customer_id)
+            if order.status not in CANCELLABLE:
+                # Nothing to confirm: action_cancel_order explains why.
+                return [s for s in slots if s != "cancel_confirmed"]
+        return slots
+
+
+class ActionOrderStatus(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_order_status"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        order = await services.run_blocking(services.orders().details, order_number, customer_id)
+        dispatcher.utter_message(text=order_status_text(order))
+        if order.status in CANCELLABLE:
+            buttons = [{"title": "Cancel this order", "payload": "/cancel_order"}]
+        elif order.status == "delivered":
+            buttons = [{"title": "Return an item", "payload": "/return_item"}]
+        else:
+            buttons = []
+        buttons.append({"title": "My other orders", "payload": "/list_orders"})
+        dispatcher.utter_message(text="Anything else about this order?", buttons=buttons)
+        return []
+
+
+class ActionListOrders(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_list_orders"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        limit = services.settings().recent_orders_limit
+        recent = await services.run_blocking(services.orders().recent_orders, customer_id, limit)
+        dispatcher.utter_message(text=order_list_text(recent))
+        return []
+
+
+class ActionAskCancelConfirmed(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_ask_cancel_confirmed"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        order = await services.run_blocking(services.orders().details, order_number, customer_id)
+        items = "; ".join(line_text(li, order.currency) for li in order.lines)
+        dispatcher.utter_message(
+            text=(
+                f"Order #{order.order_number} ({items}; total {money(order.total, order.currency)}) "
+                f"is {STATUS_TEXT[order.status]}. Do you want me to cancel it? "
+                "You'll get a full refund to your original payment method."
+            ),
+            buttons=YES_NO,
+        )
+        return []
+
+
+class ActionCancelOrder(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_cancel_order"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        confirmed = tracker.get_slot("cancel_confirmed")
+        if confirmed is False:
+            dispatcher.utter_message(text=f"OK, I haven't changed anything. Order #{order_number} stays as it is.")
+            return [SlotSet("cancel_confirmed", None)]
+        if confirmed is None:
+            order = await services.run_blocking(services.orders().details, order_number, customer_id)
+            dispatcher.utter_message(text=_not_cancellable_text(order_number, order.status))
+            return [SlotSet("cancel_confirmed", None)]
+        result = await services.run_blocking(
+            services.orders().cancel, order_number, customer_id, f"chat:{tracker.sender_id}"
+        )
+        if result.outcome == "cancelled":
+            dispatcher.utter_message(
+                text=(
+                    f"Done: order #{order_number} is cancelled. A refund of "
+                    f"{money(result.refund_amount)} goes back to your original payment method "
+                    "within 5-7 business days."
+                )
+            )
+        elif result.outcome == "already_cancelled":
+            dispatcher.utter_message(text=f"Order #{order_number} is already cancelled; nothing more to do.")
+        else:
+            dispatcher.utter_message(text=_not_cancellable_text(order_number, result.status))
+        return [SlotSet("cancel_confirmed", None)]
+
+
+def _not_cancellable_text(order_number: str, status: str) -> str:
+    if status == "cancelled":
+        return f"Order #{order_number} is already cancelled; nothing more to do."
+    if status == "shipped":
+        return (
+            f"Order #{order_number} has already shipped, so I can't cancel it any more. "
+            "Once it arrives you can return it within the return window for a refund."
+        )
+    if status == "delivered":
+        return f"Order #{order_number} was already delivered. I can start a return instead if you like."
+    return f"Order #{order_number} is {STATUS_TEXT.get(status, status)} and can't be cancelled."

@@ -1,0 +1,248 @@
+"""Returns and refunds: start a return (RMA) and report on one."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.base import EventList, VerifiedOrderAction
+from actions.formatting import day, line_text, money, return_info_text
+from actions.identity import OrderIdentityFormValidator, is_verified_for, verified_customer
+from shop.orders import OrderLine
+from shop.returns import Eligibility
+from shop.text import normalize_rma
+
+RETURN_FLOW_SLOTS = ("return_selection", "return_reason", "return_confirmed")
+MAX_REASON_CHARS = 300
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+
+INELIGIBLE_TEXT = {
+    "not_delivered": "Order #{order} hasn't been delivered yet, so it can't be returned. "
+    "If it's still being prepared I can cancel it instead.",
+    "window_closed": "The return window for order #{order} closed on {deadline} "
+    "({days} days after delivery), so I can't start a return here. A person from our team "
+    "can look at warranty options with you.",
+    "nothing_returnable": "Every item of order #{order} is already part of a return.",
+    "cancelled": "Order #{order} was cancelled, so there is nothing to return.",
+}
+
+
+async def _eligibility(order_number: str, customer_id: int) -> Eligibility:
+    return await services.run_blocking(services.returns().eligibility, order_number, customer_id)
+
+
+def parse_selection(text: str, lines: Tuple[OrderLine, ...]) -> Optional[List[int]]:
+    """Which order lines a shopper means: ids from buttons, "all", "2", "the second", or a name."""
+    cleaned = text.strip().lower()[:500]
+    if not cleaned or not lines:
+        return None
+    if cleaned in {"all", "everything", "all of them", "both", "the whole order", "all items"}:
+        return [li.order_item_id for li in lines]
+    by_id = {li.order_item_id: li for li in lines}
+    numbers = [int(n) for n in re.findall(r"\d+", cleaned)]
+    if numbers and all(n in by_id for n in numbers):
+        return sorted(set(numbers))
+    if numbers and all(1 <= n <= len(lines) for n in numbers):
+        return sorted({lines[n - 1].order_item_id for n in numbers})
+    for word, pos in ORDINALS.items():
+        if re.search(rf"\b{word}\b", cleaned):
+            return [lines[pos - 1 if pos > 0 else -1].order_item_id] if abs(pos) <= len(lines) else None
+    named = [li.order_item_id for li in lines if _name_matches(cleaned, li.name)]
+    return named or None
+
+
+def _name_matches(text: str, name: str) -> bool:
+    words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 3]
+    return any(w in text for w in words)
+
+
+class ValidateReturnForm(OrderIdentityFormValidator):
+    def name(self) -> Text:
+        return "validate_return_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        order_number = tracker.slots.get("order_id")
+        customer_id = verified_customer(tracker)
+        if customer_id and is_verified_for(tracker, order_number):
+            assert order_number is not None
+            if not (await _eligibility(order_number, customer_id)).eligible:
+                return [s for s in slots if s not in RETURN_FLOW_SLOTS]
+        return slots
+
+    async def validate_return_selection(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        order_number = tracker.slots.get("order_id")
+        customer_id = verified_customer(tracker)
+        if not customer_id or not order_number:
+            return {"return_selection": None}
+        eligibility = await _eligibility(order_number, customer_id)
+        chosen = parse_selection(str(slot_value), eligibility.lines)
+        if not chosen:
+            dispatcher.utter_message(text="Sorry, I didn't catch which item. Please pick one of the buttons.")
+            return {"return_selection": None}
+        return {"return_selection": ",".join(str(i) for i in chosen)}
+
+    def validate_return_reason(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        reason = " ".join(str(slot_value or "").split())
+        if not reason or reason.startswith("/"):
+            dispatcher.utter_message(text="Please tell me briefly why you're returning it.")
+            return {"return_reason": None}
+        return {"return_reason": reason[:MAX_REASON_CHARS]}
+
+
+def _line_title(line: OrderLine) -> str:
+    variant = " ".join(v for v in (line.size, line.color) if v)
+    return f"{line.name} ({variant})" if variant else line.name
+
+
+def _selected_ids(tracker: Tracker) -> List[int]:
+    raw = tracker.get_slot("return_selection") or ""
+    return [int(part) for part in str(raw).split(",") if part.strip().isdigit()]
+
+
+class ActionAskReturnSelection(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_ask_return_selection"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        eligibility = await _eligibility(order_number, customer_id)
+        buttons = [
+            {"title": _line_title(li), "payload": f'/inform{{"return_selection":"{li.order_item_id}"}}'}
+            for li in eligibility.lines
+        ]
+        if len(eligibility.lines) > 1:
+            buttons.append({"title": "All of them", "payload": '/inform{"return_selection":"all"}'})
+        listing = "\n".join(f"{n}. {line_text(li)}" for n, li in enumerate(eligibility.lines, 1))
+        dispatcher.utter_message(
+            text=(
+                f"Order #{order_number} can be returned until {day(eligibility.deadline)}. "
+                f"Which item would you like to return?\n{listing}"
+            ),
+            buttons=buttons,
+        )
+        return []
+
+
+class ActionAskReturnConfirmed(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_ask_return_confirmed"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        eligibility = await _eligibility(order_number, customer_id)
+        chosen = set(_selected_ids(tracker))
+        lines = [li for li in eligibility.lines if li.order_item_id in chosen]
+        refund = sum((li.unit_price * li.returnable_quantity for li in lines), start=Decimal("0.00"))
+        items = "; ".join(
+            f"{li.returnable_quantity} × {li.name}" for li in lines
+        )
+        dispatcher.utter_message(
+            text=(
+                f"To confirm: return {items} from order #{order_number} "
+                f"(reason: {tracker.get_slot('return_reason')}) for an estimated refund of "
+                f"{money(refund)}. Shall I start the return?"
+            ),
+            buttons=[{"title": "Yes, start the return", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionCreateReturn(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_create_return"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        reset = [SlotSet(s, None) for s in RETURN_FLOW_SLOTS]
+        confirmed = tracker.get_slot("return_confirmed")
+        if confirmed is False:
+            dispatcher.utter_message(text="OK, I haven't started a return. Anything else?")
+            return reset
+        if confirmed is None:
+            eligibility = await _eligibility(order_number, customer_id)
+            days = services.settings().return_window_days
+            template = INELIGIBLE_TEXT.get(eligibility.reason, "I can't start a return for order #{order}.")
+            dispatcher.utter_message(
+                text=template.format(order=order_number, deadline=day(eligibility.deadline), days=days)
+            )
+            return reset
+        try:
+            result = await services.run_blocking(
+                services.returns().create_return,
+                order_number,
+                customer_id,
+                _selected_ids(tracker),
+                tracker.get_slot("return_reason") or "not given",
+            )
+        except ValueError as err:
+            dispatcher.utter_message(text=f"I couldn't start that return: {err}")
+            return reset
+        intro = "Your return is started." if result.created else "You already started this return."
+        dispatcher.utter_message(
+            text=(
+                f"{intro} Your RMA number is {result.rma_number}. Estimated refund: "
+                f"{money(result.refund_amount)}.\n{result.instructions}"
+            )
+        )
+        return reset
+
+
+class ValidateReturnStatusForm(OrderIdentityFormValidator):
+    def name(self) -> Text:
+        return "validate_return_status_form"
+
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """An RMA number stands in for the order number (the email is still asked)."""
+        if tracker.slots.get("order_id"):
+            return {}
+        rma = normalize_rma(tracker.slots.get("rma_number"))
+        if rma is None:
+            return {}
+        order_number = await services.run_blocking(services.returns().order_number_for_rma, rma)
+        return {"order_id": order_number} if order_number else {}
+
+
+class ActionReturnStatus(VerifiedOrderAction):
+    def name(self) -> Text:
+        return "action_return_status"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
+    ) -> EventList:
+        infos = await services.run_blocking(
+            services.returns().status, customer_id, order_number=order_number
+        )
+        rma = normalize_rma(tracker.get_slot("rma_number"))
+        if rma:
+            infos = [i for i in infos if i.rma_number == rma] or infos
+        if not infos:
+            dispatcher.utter_message(
+                text=f"There's no return on order #{order_number} yet. Would you like to start one?",
+                buttons=[{"title": "Start a return", "payload": "/return_item"}],
+            )
+        else:
+            dispatcher.utter_message(text="\n".join(return_info_text(i) for i in infos))
+        return [SlotSet("rma_number", None)]

@@ -1,0 +1,46 @@
+"""The shop services the actions use, built once per action-server process."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from typing import Any, Callable, TypeVar
+
+from shop.config import Settings
+from shop.db.session import default_sessionmaker
+from shop.handoff import HandoffService
+from shop.identity import IdentityService
+from shop.orders import OrderService
+from shop.returns import ReturnService
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=None)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=None)
+def identity() -> IdentityService:
+    return IdentityService(default_sessionmaker(), settings())
+
+
+@lru_cache(maxsize=None)
+def orders() -> OrderService:
+    return OrderService(default_sessionmaker(), settings())
+
+
+@lru_cache(maxsize=None)
+def returns() -> ReturnService:
+    return ReturnService(default_sessionmaker(), settings())
+
+
+@lru_cache(maxsize=None)
+def handoff() -> HandoffService:
+    return HandoffService(default_sessionmaker())
+
+
+async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking service call in a worker thread, off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
