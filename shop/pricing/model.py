@@ -40,6 +40,12 @@ class CartLine:
     unit_price: Decimal
     quantity: int
     variant_id: Optional[int] = None
+    #: Parent categories of ``category`` ("Outdoor" for "Tents"); scopes match any of them.
+    ancestors: tuple[str, ...] = ()
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return frozenset(c.casefold() for c in (self.category, *self.ancestors))
 
     def __post_init__(self) -> None:
         if self.quantity <= 0:
@@ -81,16 +87,16 @@ class Scope:
     exclude_categories: frozenset[str] = frozenset()
 
     def matches(self, line: CartLine) -> bool:
-        cat = line.category.casefold()
+        cats = line.categories
         if line.product_id in self.exclude_products:
             return False
-        if cat in {c.casefold() for c in self.exclude_categories}:
+        if cats & {c.casefold() for c in self.exclude_categories}:
             return False
         if not self.include_products and not self.include_categories:
             return True
-        return line.product_id in self.include_products or cat in {
-            c.casefold() for c in self.include_categories
-        }
+        return line.product_id in self.include_products or bool(
+            cats & {c.casefold() for c in self.include_categories}
+        )
 
     def describe(self) -> str:
         """``Outdoor``, ``Outdoor and Shoes``, ``selected items`` or ``everything``."""
