@@ -55,7 +55,7 @@ system-deps:
 	@scripts/install-system-deps.sh
 
 validate: install
-	$(RASA) data validate --fail-on-warnings --max-history 5
+	$(RASA) data validate --max-history 5
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,7 +13,7 @@ from actions.identity import is_verified_for, lookup_locked, verified_customer
 
 logger = logging.getLogger(__name__)
 
-EventList = List[Dict[Text, Any]]
+EventList = List[Dict[str, Any]]
 
 
 class VerifiedOrderAction(Action):
@@ -23,11 +23,11 @@ class VerifiedOrderAction(Action):
     polite "can't look that up right now" with an offer of a person.
     """
 
-    def name(self) -> Text:  # pragma: no cover - abstract
+    def name(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> EventList:
         order_number: Optional[str] = tracker.get_slot("order_id")
         customer_id = verified_customer(tracker)

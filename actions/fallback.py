@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,9 +25,9 @@ SKIPPED = {"nlu_fallback", "out_of_scope", "inform", "affirm", "deny"}
 MAX_SUGGESTIONS = 3
 
 
-def suggestions(intent_ranking: List[Dict[Text, Any]], limit: int = MAX_SUGGESTIONS) -> List[Dict[Text, str]]:
+def suggestions(intent_ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIONS) -> List[Dict[str, str]]:
     """Buttons for the most likely intents we can name, best first."""
-    buttons: List[Dict[Text, str]] = []
+    buttons: List[Dict[str, str]] = []
     for entry in intent_ranking:
         name = entry.get("name")
         if name in SKIPPED or name not in INTENT_TITLES:
@@ -39,12 +39,12 @@ def suggestions(intent_ranking: List[Dict[Text, Any]], limit: int = MAX_SUGGESTI
 
 
 class ActionDefaultAskAffirmation(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         buttons = suggestions(tracker.latest_message.get("intent_ranking") or [])
         buttons.append({"title": "Something else", "payload": "/out_of_scope"})
         dispatcher.utter_message(

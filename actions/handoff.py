@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused
@@ -24,12 +24,12 @@ class ActionHandoff(Action):
     agent hands the conversation back (a ``resume`` event).
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         channel = tracker.get_latest_input_channel() or "unknown"
         reason = " ".join((tracker.latest_message.get("text") or "asked for a person").split())
         try:

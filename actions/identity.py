@@ -8,7 +8,8 @@ counted per conversation in the DB, and too many lock lookups for a while.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,6 +23,10 @@ from shop.text import normalize_email, normalize_order_number
 logger = logging.getLogger(__name__)
 
 IDENTITY_SLOTS = ("order_id", "email")
+# Backstops for when the NLU model missed the entity in an answer to our own question.
+ORDER_NUMBER_IN_TEXT = re.compile(r"(?<![\d-])\d{6}(?![\d-])")
+EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+SCANNED_CHARS = 2000
 
 
 def verified_customer(tracker: Tracker) -> Optional[int]:
@@ -57,16 +62,16 @@ class OrderIdentityFormValidator(FormValidationAction):
     Subclasses name the form and add validators for their own slots.
     """
 
-    def name(self) -> Text:  # pragma: no cover - abstract
+    def name(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         if lookup_locked(tracker) and not is_verified_for(tracker, tracker.slots.get("order_id")):
             return []
         order_number = tracker.slots.get("order_id")
@@ -74,13 +79,23 @@ class OrderIdentityFormValidator(FormValidationAction):
             return [s for s in domain_slots if s not in IDENTITY_SLOTS]
         return list(domain_slots)
 
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return _scan_answer(tracker, "order_id", ORDER_NUMBER_IN_TEXT)
+
+    async def extract_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return _scan_answer(tracker, "email", EMAIL_IN_TEXT)
+
     def validate_order_id(
         self,
         slot_value: Any,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         order_number = normalize_order_number(_as_text(slot_value))
         if order_number is None:
             dispatcher.utter_message(response="utter_invalid_order_id")
@@ -88,12 +103,10 @@ class OrderIdentityFormValidator(FormValidationAction):
         if is_verified_for(tracker, order_number):
             return {"order_id": order_number}
         customer_id = verified_customer(tracker)
-        if customer_id is not None and services.identity().customer_owns_order(
-            customer_id, order_number
-        ):
+        if customer_id is not None and services.identity().customer_owns_order(customer_id, order_number):
             return {"order_id": order_number, "verified_order": order_number}
         # A new order: its email must be given (again) for this order.
-        updates: Dict[Text, Any] = {"order_id": order_number}
+        updates: Dict[str, Any] = {"order_id": order_number}
         if "email" not in tracker.slots_to_validate():
             updates["email"] = None
         return updates
@@ -104,7 +117,7 @@ class OrderIdentityFormValidator(FormValidationAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         email = normalize_email(_as_text(slot_value))
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
@@ -136,3 +149,14 @@ def _as_text(value: Any) -> Optional[str]:
     if isinstance(value, list):
         value = value[-1] if value else None
     return None if value is None else str(value)
+
+
+def _scan_answer(tracker: Tracker, slot: str, pattern: re.Pattern[str]) -> Dict[str, Any]:
+    """The slot's value found in the raw text, when it answers our question for it."""
+    if tracker.slots.get("requested_slot") != slot or slot in tracker.slots_to_validate():
+        return {}
+    text = (tracker.latest_message.get("text") or "")[:SCANNED_CHARS]
+    if text.startswith("/"):
+        return {}
+    found = pattern.search(text)
+    return {slot: found.group(0)} if found else {}

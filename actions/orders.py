@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -20,26 +20,26 @@ YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/d
 
 
 class ValidateOrderStatusForm(OrderIdentityFormValidator):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_order_status_form"
 
 
 class ValidateListOrdersForm(OrderIdentityFormValidator):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_list_orders_form"
 
 
 class ValidateCancelOrderForm(OrderIdentityFormValidator):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_cancel_order_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         order_number = tracker.slots.get("order_id")
         customer_id = verified_customer(tracker)
@@ -52,7 +52,7 @@ class ValidateCancelOrderForm(OrderIdentityFormValidator):
 
 
 class ActionOrderStatus(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_order_status"
 
     async def act(
@@ -72,7 +72,7 @@ class ActionOrderStatus(VerifiedOrderAction):
 
 
 class ActionListOrders(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_orders"
 
     async def act(
@@ -85,7 +85,7 @@ class ActionListOrders(VerifiedOrderAction):
 
 
 class ActionAskCancelConfirmed(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_cancel_confirmed"
 
     async def act(
@@ -105,7 +105,7 @@ class ActionAskCancelConfirmed(VerifiedOrderAction):
 
 
 class ActionCancelOrder(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_order"
 
     async def act(
@@ -113,7 +113,9 @@ class ActionCancelOrder(VerifiedOrderAction):
     ) -> EventList:
         confirmed = tracker.get_slot("cancel_confirmed")
         if confirmed is False:
-            dispatcher.utter_message(text=f"OK, I haven't changed anything. Order #{order_number} stays as it is.")
+            dispatcher.utter_message(
+                text=f"OK, I haven't changed anything. Order #{order_number} stays as it is."
+            )
             return [SlotSet("cancel_confirmed", None)]
         if confirmed is None:
             order = await services.run_blocking(services.orders().details, order_number, customer_id)

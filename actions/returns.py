@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -64,16 +64,16 @@ def _name_matches(text: str, name: str) -> bool:
 
 
 class ValidateReturnForm(OrderIdentityFormValidator):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_return_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         order_number = tracker.slots.get("order_id")
         customer_id = verified_customer(tracker)
@@ -85,7 +85,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
 
     async def validate_return_selection(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         order_number = tracker.slots.get("order_id")
         customer_id = verified_customer(tracker)
         if not customer_id or not order_number:
@@ -99,7 +99,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
 
     def validate_return_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         reason = " ".join(str(slot_value or "").split())
         if not reason or reason.startswith("/"):
             dispatcher.utter_message(text="Please tell me briefly why you're returning it.")
@@ -118,7 +118,7 @@ def _selected_ids(tracker: Tracker) -> List[int]:
 
 
 class ActionAskReturnSelection(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_return_selection"
 
     async def act(
@@ -143,7 +143,7 @@ class ActionAskReturnSelection(VerifiedOrderAction):
 
 
 class ActionAskReturnConfirmed(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_return_confirmed"
 
     async def act(
@@ -153,22 +153,23 @@ class ActionAskReturnConfirmed(VerifiedOrderAction):
         chosen = set(_selected_ids(tracker))
         lines = [li for li in eligibility.lines if li.order_item_id in chosen]
         refund = sum((li.unit_price * li.returnable_quantity for li in lines), start=Decimal("0.00"))
-        items = "; ".join(
-            f"{li.returnable_quantity} × {li.name}" for li in lines
-        )
+        items = "; ".join(f"{li.returnable_quantity} × {li.name}" for li in lines)
         dispatcher.utter_message(
             text=(
                 f"To confirm: return {items} from order #{order_number} "
                 f"(reason: {tracker.get_slot('return_reason')}) for an estimated refund of "
                 f"{money(refund)}. Shall I start the return?"
             ),
-            buttons=[{"title": "Yes, start the return", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+            buttons=[
+                {"title": "Yes, start the return", "payload": "/affirm"},
+                {"title": "No", "payload": "/deny"},
+            ],
         )
         return []
 
 
 class ActionCreateReturn(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_create_return"
 
     async def act(
@@ -209,15 +210,16 @@ class ActionCreateReturn(VerifiedOrderAction):
 
 
 class ValidateReturnStatusForm(OrderIdentityFormValidator):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_return_status_form"
 
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """An RMA number stands in for the order number (the email is still asked)."""
-        if tracker.slots.get("order_id"):
-            return {}
+        found = await super().extract_order_id(dispatcher, tracker, domain)
+        if found or tracker.slots.get("order_id"):
+            return found
         rma = normalize_rma(tracker.slots.get("rma_number"))
         if rma is None:
             return {}
@@ -226,15 +228,13 @@ class ValidateReturnStatusForm(OrderIdentityFormValidator):
 
 
 class ActionReturnStatus(VerifiedOrderAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_return_status"
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
-        infos = await services.run_blocking(
-            services.returns().status, customer_id, order_number=order_number
-        )
+        infos = await services.run_blocking(services.returns().status, customer_id, order_number=order_number)
         rma = normalize_rma(tracker.get_slot("rma_number"))
         if rma:
             infos = [i for i in infos if i.rma_number == rma] or infos

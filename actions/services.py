@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable, TypeVar
 
 from shop.config import Settings
@@ -16,27 +16,27 @@ from shop.returns import ReturnService
 T = TypeVar("T")
 
 
-@lru_cache(maxsize=None)
+@cache
 def settings() -> Settings:
     return Settings.from_env()
 
 
-@lru_cache(maxsize=None)
+@cache
 def identity() -> IdentityService:
     return IdentityService(default_sessionmaker(), settings())
 
 
-@lru_cache(maxsize=None)
+@cache
 def orders() -> OrderService:
     return OrderService(default_sessionmaker(), settings())
 
 
-@lru_cache(maxsize=None)
+@cache
 def returns() -> ReturnService:
     return ReturnService(default_sessionmaker(), settings())
 
 
-@lru_cache(maxsize=None)
+@cache
 def handoff() -> HandoffService:
     return HandoffService(default_sessionmaker())
 

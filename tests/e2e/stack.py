@@ -1,0 +1,182 @@
+"""Starts the real assistant for end-to-end tests: action server + Rasa server on loopback.
+
+Each stack gets its own SQLite order DB (migrated and seeded with the demo shop) and its own
+SQLite tracker store, so tests see exactly what a shopper would, with nothing mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def default_env() -> Dict[str, str]:
+    """config/defaults.env overlaid by the current environment."""
+    env: Dict[str, str] = {}
+    for line in (ROOT / "config" / "defaults.env").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    env.update(os.environ)
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+@dataclass
+class Stack:
+    """A running assistant and how to talk to it."""
+
+    workdir: Path
+    env: Dict[str, str]
+    rasa_port: int = 0
+    action_port: int = 0
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    procs: List[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def db_url(self) -> str:
+        return self.env["SHOP_DB_URL"]
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        """One shopper turn over the REST channel; returns the bot's messages."""
+        body: Dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        resp = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        resp.raise_for_status()
+        return list(resp.json())
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        resp = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
+        resp.raise_for_status()
+        return dict(resp.json())
+
+    def start_actions(self) -> None:
+        self.action_port = self.action_port or free_port()
+        log = open(self.workdir / "actions.log", "ab")
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.action_port),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        _wait_http(f"http://127.0.0.1:{self.action_port}/health", 90)
+
+    def start_rasa(self) -> None:
+        self.rasa_port = self.rasa_port or free_port()
+        log = open(self.workdir / "rasa.log", "ab")
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    self.token,
+                    "--port",
+                    str(self.rasa_port),
+                    "--model",
+                    str(MODEL),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        _wait_http(f"{self.rasa_url}/status?token={self.token}", 240)
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs.clear()
+
+
+def prepare_shop_db(env: Dict[str, str]) -> None:
+    """Migrate and seed the demo shop through the project's own commands."""
+    py = str(VENV_BIN / "python")
+    subprocess.run([py, "-m", "shop.db.migrate"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [py, "-m", "shop.seed.demo", "--if-empty"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make model` first")
+    env = default_env()
+    env.update(
+        {
+            "SHOP_DB_URL": f"sqlite:///{workdir / 'shop.db'}",
+            "TRACKER_DB": str(workdir / "tracker.db"),
+        }
+    )
+    env.update(extra_env or {})
+    stack = Stack(workdir=workdir, env=env)
+    stack.action_port = free_port()
+    stack.env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{stack.action_port}/webhook"
+    prepare_shop_db(stack.env)
+    try:
+        stack.start_actions()
+        stack.start_rasa()
+    except Exception:
+        stack.stop()
+        raise
+    return stack
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up within {timeout:.0f}s")

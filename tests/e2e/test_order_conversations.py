@@ -1,0 +1,131 @@
+"""Order status, recent orders and cancellation over the REST channel, end to end."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from shop.db.models import LookupAttempt, Order, OrderStatusChange
+from shop.seed.demo import DEMO_ORDERS
+from tests.e2e.helpers import payloads, pick_order, text_of
+from tests.e2e.stack import Stack
+
+DETAIL_WORDS = ("Items:", "Total:", "tracking number", "Carrier", "delivered", "on its way")
+
+
+def test_order_status_shown_only_after_number_and_email(stack: Stack, sender: str) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    first = text_of(stack.say(sender, f"where is my order #{number}?"))
+    assert "email" in first.lower()
+    assert not any(word in first for word in DETAIL_WORDS)
+    reply = text_of(stack.say(sender, email))
+    assert f"Order #{number}" in reply
+    assert "on its way" in reply
+    assert "tracking number" in reply and "Expected delivery" in reply
+
+
+def test_order_status_when_asked_step_by_step(stack: Stack, sender: str) -> None:
+    number, email = DEMO_ORDERS["delivered_recent"]
+    assert "order number" in text_of(stack.say(sender, "hi, has my package arrived")).lower()
+    assert "email" in text_of(stack.say(sender, f"it's {number}")).lower()
+    reply = text_of(stack.say(sender, f"my email is {email.upper()}"))
+    assert f"Order #{number}" in reply and "delivered" in reply.lower()
+
+
+def test_wrong_email_reply_does_not_reveal_whether_order_exists(stack: Stack) -> None:
+    number, _ = DEMO_ORDERS["shipped"]
+    existing = text_of(
+        stack.say("probe-a", f"track order {number}") + stack.say("probe-a", "nobody@example.com")
+    )
+    missing = text_of(stack.say("probe-b", "track order 999998") + stack.say("probe-b", "nobody@example.com"))
+    assert "couldn't find an order with that number and email" in existing
+    assert existing == missing
+
+
+def test_three_failed_checks_lock_lookups_and_offer_a_person(
+    stack: Stack, sender: str, shop_db: sessionmaker
+) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    for attempt in range(3):
+        stack.say(sender, f"where is order {number}")
+        replies = stack.say(sender, f"wrong{attempt}@example.com")
+    assert "paused order lookups" in text_of(replies)
+    assert "/human_handoff" in payloads(replies)
+    # Even the right email does not unlock it now.
+    again = stack.say(sender, f"where is order {number}") + stack.say(sender, email)
+    assert not any(word in text_of(again) for word in DETAIL_WORDS)
+    with shop_db() as s:
+        failures = s.scalar(
+            select(func.count())
+            .select_from(LookupAttempt)
+            .where(LookupAttempt.sender_id == sender, LookupAttempt.succeeded.is_(False))
+        )
+    assert failures == 3
+
+
+def test_switch_from_status_to_another_order_asks_email_again(stack: Stack, sender: str) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    other, _ = DEMO_ORDERS["processing"]
+    stack.say(sender, f"status of order {number}")
+    stack.say(sender, email)
+    reply = text_of(stack.say(sender, f"and where is order {other}"))
+    assert f"Order #{other}" not in reply
+    assert "email" in reply.lower()
+
+
+def test_recent_orders_listed_after_verification(stack: Stack, sender: str) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    stack.say(sender, "show me my recent orders")
+    stack.say(sender, number)
+    reply = text_of(stack.say(sender, email))
+    assert "Your recent orders" in reply
+    assert f"#{number}" in reply and f"#{DEMO_ORDERS['delivered_recent'][0]}" in reply
+
+
+def test_cancel_needs_confirmation_and_is_written_once(
+    stack: Stack, sender: str, shop_db: sessionmaker
+) -> None:
+    number, email = pick_order(shop_db, "processing")
+    stack.say(sender, f"I want to cancel order {number}")
+    ask = stack.say(sender, email)
+    assert "Do you want me to cancel it?" in text_of(ask)
+    assert {"/affirm", "/deny"} <= set(payloads(ask))
+    done = text_of(stack.say(sender, "yes"))
+    assert f"order #{number} is cancelled" in done
+    repeat = stack.say(sender, "cancel my order") + stack.say(sender, "yes")
+    assert "already cancelled" in text_of(repeat)
+    with shop_db() as s:
+        order = s.scalars(select(Order).where(Order.order_number == number)).one()
+        changes = s.scalars(
+            select(OrderStatusChange).where(
+                OrderStatusChange.order_id == order.id, OrderStatusChange.to_status == "cancelled"
+            )
+        ).all()
+    assert order.status == "cancelled"
+    assert len(changes) == 1
+
+
+def test_cancel_declined_changes_nothing(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
+    number, email = pick_order(shop_db, "pending")
+    stack.say(sender, f"cancel {number}")
+    stack.say(sender, email)
+    assert "stays as it is" in text_of(stack.say(sender, "no"))
+    with shop_db() as s:
+        assert s.scalar(select(Order.status).where(Order.order_number == number)) == "pending"
+
+
+def test_cancel_refused_once_shipped(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    stack.say(sender, f"please cancel order {number}")
+    reply = text_of(stack.say(sender, email))
+    assert "already shipped" in reply
+    with shop_db() as s:
+        assert s.scalar(select(Order.status).where(Order.order_number == number)) == "shipped"
+
+
+def test_conversation_is_kept_in_the_sql_tracker_store(stack: Stack, sender: str) -> None:
+    number, _ = DEMO_ORDERS["shipped"]
+    stack.say(sender, f"where is order {number}")
+    events = stack.tracker(sender)["events"]
+    assert any(e.get("event") == "user" and number in (e.get("text") or "") for e in events)
+    assert (stack.workdir / "tracker.db").stat().st_size > 0
