@@ -368,9 +368,10 @@ def _price_coupons(
         applied.append(AppliedCoupon(c, taken, text))
 
     # 4. shipping: the first waiver that applies takes the whole fee.
+    # Thresholds see the total before coupons, so adding a code can never cost more.
     fee = money(settings.shipping_fee, cur) if cart.lines else zero(cur)
     remaining = fee
-    merchandise = ledger.merchandise
+    merchandise = start.merchandise
     threshold = settings.free_shipping_threshold
     if remaining > 0 and threshold is not None and merchandise >= money(threshold, cur):
         ledger.discounts.append(
