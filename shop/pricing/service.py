@@ -480,8 +480,21 @@ class PricingService:
                 ok=False, rejections=(reject(code, Reason.ALREADY_USED_BY_CUSTOMER, limit=1),)
             )
 
-    def _replay(self, order_id: int, wanted: list[str]) -> Optional[RedeemResult]:
-        existing = self.redemptions(order_id)
+    def _replay(
+        self, order_id: int, wanted: list[str], s: Optional[Session] = None
+    ) -> Optional[RedeemResult]:
+        """The result of an earlier redemption for this order with the same codes, if any."""
+        if s is None:
+            existing = self.redemptions(order_id)
+        else:
+            existing = [
+                _record(r)
+                for r in s.scalars(
+                    select(CouponRedemption)
+                    .where(CouponRedemption.order_id == order_id)
+                    .order_by(CouponRedemption.id)
+                )
+            ]
         if not existing:
             return None
         if sorted(r.code for r in existing) != wanted:
@@ -506,10 +519,8 @@ class PricingService:
                 raise OrderNotRedeemable(f"order {order_id} is {order.status}")
             if customer_id is not None and order.customer_id != customer_id:
                 raise OrderNotRedeemable(f"order {order_id} belongs to another customer")
-            if s.scalars(select(CouponRedemption.id).where(CouponRedemption.order_id == order_id)).first():
-                s.rollback()
-                replay = self._replay(order_id, wanted)
-                assert replay is not None
+            replay = self._replay(order_id, wanted, s)
+            if replay is not None:
                 return replay
             cart = self._order_cart(s, order)
             customer = (
