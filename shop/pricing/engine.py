@@ -63,7 +63,7 @@ class _Ledger:
     adjustments: list[list[LineAdjustment]]
     discounts: list[DiscountLine] = field(default_factory=list)
 
-    def copy(self) -> "_Ledger":
+    def copy(self) -> _Ledger:
         return _Ledger(
             self.currency,
             list(self.nets),
@@ -89,7 +89,7 @@ class _Ledger:
         if amount <= 0:
             return zero(self.currency)
         shares = allocate(amount, [self.nets[i] for i in indexes], self.currency)
-        for i, share in zip(indexes, shares):
+        for i, share in zip(indexes, shares, strict=False):
             self.take(i, name, share)
         return amount
 
@@ -128,7 +128,7 @@ def quote(
     tax = money((merchandise + shipping_total) * settings.tax_rate, cur)
     lines = tuple(
         QuoteLine(line, base, tuple(adj), net)
-        for line, base, adj, net in zip(cart.lines, bases, final.adjustments, final.nets)
+        for line, base, adj, net in zip(cart.lines, bases, final.adjustments, final.nets, strict=False)
     )
     return Quote(
         currency=cur,
@@ -170,7 +170,8 @@ def _describe_promotion(p: Promotion, cur: str) -> str:
     if p.kind is PromotionKind.FIXED:
         return f"{format_money(p.value, cur)} off {scope}"
     if p.kind is PromotionKind.SPEND_THRESHOLD:
-        text = f"{format_money(p.value, cur)} off when you spend {format_money(p.min_subtotal or Decimal(0), cur)}"
+        threshold = format_money(p.min_subtotal or Decimal(0), cur)
+        text = f"{format_money(p.value, cur)} off when you spend {threshold}"
         return text if scope == "everything" else f"{text} on {scope}"
     return "free shipping"
 
@@ -184,7 +185,9 @@ def _apply_line_promotions(cart: CartView, ledger: _Ledger, promos: list[Promoti
         for p in promos:
             if not p.scope.matches(line):
                 continue
-            amount = _line_promotion_amount(p, money(line.unit_price, cur), line.quantity, ledger.nets[i], cur)
+            amount = _line_promotion_amount(
+                p, money(line.unit_price, cur), line.quantity, ledger.nets[i], cur
+            )
             if amount > 0 and (best is None or amount > best[1]):
                 best = (p, amount)
         if best is not None:
@@ -193,7 +196,9 @@ def _apply_line_promotions(cart: CartView, ledger: _Ledger, promos: list[Promoti
     for p in promos:
         if p.id in totals:
             ledger.discounts.append(
-                DiscountLine("promotion", p.name, totals[p.id], _describe_promotion(p, cur), cur, promotion_id=p.id)
+                DiscountLine(
+                    "promotion", p.name, totals[p.id], _describe_promotion(p, cur), cur, promotion_id=p.id
+                )
             )
 
 
@@ -279,13 +284,21 @@ def _check(
         need = money(c.min_subtotal, cur)
         if merchandise < need:
             return reject(
-                code, Reason.MIN_SUBTOTAL_NOT_MET, cur,
-                min_subtotal=need, subtotal=merchandise, missing=need - merchandise,
+                code,
+                Reason.MIN_SUBTOTAL_NOT_MET,
+                cur,
+                min_subtotal=need,
+                subtotal=merchandise,
+                missing=need - merchandise,
             )
     if c.min_quantity is not None and cart.quantity < c.min_quantity:
         return reject(
-            code, Reason.MIN_QUANTITY_NOT_MET, cur,
-            min_quantity=c.min_quantity, quantity=cart.quantity, missing=c.min_quantity - cart.quantity,
+            code,
+            Reason.MIN_QUANTITY_NOT_MET,
+            cur,
+            min_quantity=c.min_quantity,
+            quantity=cart.quantity,
+            missing=c.min_quantity - cart.quantity,
         )
     if not any(c.scope.matches(line) for line in cart.lines):
         return reject(code, Reason.NO_ELIGIBLE_ITEMS, cur, applies_to=c.scope.describe())
@@ -326,9 +339,7 @@ def _choose_coupons(
     kept = options[best]
     kept_codes = ", ".join(c.code for c in kept)
     refused = [
-        reject(c.code, Reason.NOT_COMBINABLE, cart.currency, kept=kept_codes)
-        for c in valid
-        if c not in kept
+        reject(c.code, Reason.NOT_COMBINABLE, cart.currency, kept=kept_codes) for c in valid if c not in kept
     ]
     return outcomes[best], refused
 
@@ -376,8 +387,11 @@ def _price_coupons(
     if remaining > 0 and threshold is not None and merchandise >= money(threshold, cur):
         ledger.discounts.append(
             DiscountLine(
-                "shipping", "Free shipping", remaining,
-                f"free shipping on orders over {format_money(threshold, cur)}", cur,
+                "shipping",
+                "Free shipping",
+                remaining,
+                f"free shipping on orders over {format_money(threshold, cur)}",
+                cur,
                 target=DiscountTarget.SHIPPING,
             )
         )
@@ -390,8 +404,15 @@ def _price_coupons(
         if not any(p.scope.matches(line) for line in cart.lines):
             continue
         ledger.discounts.append(
-            DiscountLine("promotion", p.name, remaining, "free shipping", cur,
-                         target=DiscountTarget.SHIPPING, promotion_id=p.id)
+            DiscountLine(
+                "promotion",
+                p.name,
+                remaining,
+                "free shipping",
+                cur,
+                target=DiscountTarget.SHIPPING,
+                promotion_id=p.id,
+            )
         )
         remaining = zero(cur)
     for c in ordered:

@@ -34,11 +34,11 @@ def quantum(currency: str) -> Decimal:
 
 def to_decimal(value: MoneyInput) -> Decimal:
     """``Decimal`` from a Decimal, int or numeric string; floats raise ``TypeError``."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("money must not be a float or bool; pass a Decimal or a string")
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, (int, str)):
+    elif isinstance(value, int | str):
         result = Decimal(value)
     else:
         raise TypeError(f"cannot make money from {type(value).__name__}")

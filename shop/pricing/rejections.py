@@ -71,10 +71,7 @@ def _message(code: str, reason: Reason, currency: str, p: dict[str, Any]) -> str
     if reason is Reason.FIRST_ORDER_ONLY:
         return f"{code} is for a first order only."
     if reason is Reason.MIN_SUBTOTAL_NOT_MET:
-        return (
-            f"{code} needs a subtotal of {m(p['min_subtotal'])}: "
-            f"spend {m(p['missing'])} more."
-        )
+        return f"{code} needs a subtotal of {m(p['min_subtotal'])}: " f"spend {m(p['missing'])} more."
     if reason is Reason.MIN_QUANTITY_NOT_MET:
         missing = p["missing"]
         item = "item" if missing == 1 else "items"

@@ -202,9 +202,7 @@ class PricingService:
         """Public promotions running at ``now``, highest priority first."""
         now = naive_utc(now)
         with self._sessions() as s:
-            rows = s.scalars(
-                select(PromotionRow).where(PromotionRow.active, PromotionRow.public)
-            ).all()
+            rows = s.scalars(select(PromotionRow).where(PromotionRow.active, PromotionRow.public)).all()
             promos = [promotion_from_row(r) for r in rows]
         return sorted((p for p in promos if p.live(now)), key=lambda p: (-p.priority, p.id))
 
@@ -286,10 +284,16 @@ class PricingService:
             raise CartNotFound(f"no cart {cart_id}")
         return cart
 
-    def _line(self, s: Session, cart_id: int, product_id: int, variant_id: Optional[int]) -> Optional[CartLineRow]:
-        cond = CartLineRow.variant_id.is_(None) if variant_id is None else CartLineRow.variant_id == variant_id
+    def _line(
+        self, s: Session, cart_id: int, product_id: int, variant_id: Optional[int]
+    ) -> Optional[CartLineRow]:
+        cond = (
+            CartLineRow.variant_id.is_(None) if variant_id is None else CartLineRow.variant_id == variant_id
+        )
         return s.scalars(
-            select(CartLineRow).where(CartLineRow.cart_id == cart_id, CartLineRow.product_id == product_id, cond)
+            select(CartLineRow).where(
+                CartLineRow.cart_id == cart_id, CartLineRow.product_id == product_id, cond
+            )
         ).first()
 
     def _check_product(self, s: Session, product_id: int, variant_id: Optional[int]) -> None:
@@ -316,7 +320,11 @@ class PricingService:
             self._check_product(s, product_id, variant_id)
             line = self._line(s, cart_id, product_id, variant_id)
             if line is None:
-                s.add(CartLineRow(cart_id=cart_id, product_id=product_id, variant_id=variant_id, quantity=quantity))
+                s.add(
+                    CartLineRow(
+                        cart_id=cart_id, product_id=product_id, variant_id=variant_id, quantity=quantity
+                    )
+                )
             else:
                 line.quantity = _check_quantity(line.quantity + quantity)
             cart.updated_at = naive_utc(now or datetime.utcnow())
@@ -338,7 +346,11 @@ class PricingService:
             self._check_product(s, product_id, variant_id)
             line = self._line(s, cart_id, product_id, variant_id)
             if line is None:
-                s.add(CartLineRow(cart_id=cart_id, product_id=product_id, variant_id=variant_id, quantity=quantity))
+                s.add(
+                    CartLineRow(
+                        cart_id=cart_id, product_id=product_id, variant_id=variant_id, quantity=quantity
+                    )
+                )
             else:
                 line.quantity = quantity
             cart.updated_at = naive_utc(now or datetime.utcnow())
@@ -445,7 +457,9 @@ class PricingService:
     def redemptions(self, order_id: int) -> list[RedemptionRecord]:
         with self._sessions() as s:
             rows = s.scalars(
-                select(CouponRedemption).where(CouponRedemption.order_id == order_id).order_by(CouponRedemption.id)
+                select(CouponRedemption)
+                .where(CouponRedemption.order_id == order_id)
+                .order_by(CouponRedemption.id)
             )
             return [_record(r) for r in rows]
 
@@ -524,7 +538,9 @@ class PricingService:
                 return replay
             cart = self._order_cart(s, order)
             customer = (
-                self.customer_view(s, customer_id, exclude_order_id=order_id) if customer_id is not None else None
+                self.customer_view(s, customer_id, exclude_order_id=order_id)
+                if customer_id is not None
+                else None
             )
             offers = self.load_offers(s, codes)
             q = quote(cart, codes, customer, now, offers=offers, settings=self.settings)
@@ -544,7 +560,12 @@ class PricingService:
                     )
                     if (used or 0) >= c.per_customer_limit:
                         raise _Refused(
-                            reject(c.code, Reason.ALREADY_USED_BY_CUSTOMER, cart.currency, limit=c.per_customer_limit)
+                            reject(
+                                c.code,
+                                Reason.ALREADY_USED_BY_CUSTOMER,
+                                cart.currency,
+                                limit=c.per_customer_limit,
+                            )
                         )
                 row = CouponRedemption(
                     coupon_id=c.id,

@@ -45,9 +45,16 @@ def scope(**kw: Any) -> Scope:
     return Scope(**{k: frozenset(v) for k, v in kw.items()})
 
 
-def coupon(code: str, kind: str = "percentage", value: str = "10", id: Optional[int] = None, **kw: Any) -> Coupon:
-    return Coupon(id=id if id is not None else abs(hash(code)) % 100000, code=code,
-                  kind=CouponKind(kind), value=Decimal(value), **kw)
+def coupon(
+    code: str, kind: str = "percentage", value: str = "10", id: Optional[int] = None, **kw: Any
+) -> Coupon:
+    return Coupon(
+        id=id if id is not None else abs(hash(code)) % 100000,
+        code=code,
+        kind=CouponKind(kind),
+        value=Decimal(value),
+        **kw,
+    )
 
 
 def promo(id: int, kind: str, value: str = "0", name: Optional[str] = None, **kw: Any) -> Promotion:

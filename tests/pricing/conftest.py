@@ -41,10 +41,18 @@ class MiniShop:
             lines = [(s.get(Product, pid), qty) for pid, qty in items]
             subtotal = sum((p.price * q for p, q in lines), Decimal("0"))
             order = Order(
-                order_number=str(next(_numbers)), customer_id=customer_id, status=status,
-                created_at=NOW, updated_at=NOW, currency="USD", subtotal=subtotal,
-                total=subtotal, shipping_name="Test Person", shipping_street="1 Main St",
-                shipping_city="Springfield", shipping_postcode="12345",
+                order_number=str(next(_numbers)),
+                customer_id=customer_id,
+                status=status,
+                created_at=NOW,
+                updated_at=NOW,
+                currency="USD",
+                subtotal=subtotal,
+                total=subtotal,
+                shipping_name="Test Person",
+                shipping_street="1 Main St",
+                shipping_city="Springfield",
+                shipping_postcode="12345",
             )
             s.add(order)
             s.flush()
@@ -70,8 +78,16 @@ def build_shop(sessions: sessionmaker) -> MiniShop:
         s.flush()
 
         def product(sku: str, name: str, cat: Category, price: str) -> Product:
-            p = Product(sku=sku, name=name, brand="Acme", category=cat.name, category_id=cat.id,
-                        price=Decimal(price), stock=10, created_at=NOW)
+            p = Product(
+                sku=sku,
+                name=name,
+                brand="Acme",
+                category=cat.name,
+                category_id=cat.id,
+                price=Decimal(price),
+                stock=10,
+                created_at=NOW,
+            )
             s.add(p)
             return p
 
@@ -81,11 +97,21 @@ def build_shop(sessions: sessionmaker) -> MiniShop:
         s.flush()
         socks_m = ProductVariant(product_id=socks.id, sku="SCK-1-M", size="M", stock=5)
         s.add(socks_m)
-        people = [Customer(email=f"{n}@example.com", name=n.title(), created_at=NOW) for n in ("alice", "bob", "carol")]
+        people = [
+            Customer(email=f"{n}@example.com", name=n.title(), created_at=NOW)
+            for n in ("alice", "bob", "carol")
+        ]
         s.add_all(people)
         s.flush()
-        ids = dict(tent=tent.id, socks=socks.id, socks_m=socks_m.id, mug=mug.id,
-                   alice=people[0].id, bob=people[1].id, carol=people[2].id)
+        ids = dict(
+            tent=tent.id,
+            socks=socks.id,
+            socks_m=socks_m.id,
+            mug=mug.id,
+            alice=people[0].id,
+            bob=people[1].id,
+            carol=people[2].id,
+        )
     return MiniShop(sessions=sessions, service=PricingService(sessions, SETTINGS), **ids)
 
 

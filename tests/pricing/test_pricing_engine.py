@@ -33,15 +33,29 @@ def test_fixed_coupon_never_exceeds_what_it_applies_to():
 
 def test_line_promotion_best_single_one_per_line():
     c = cart(line(1, "100.00", category="Tents", ancestors=("Outdoor",)))
-    q = price(c, [], promo(1, "percentage", "10", name="Sitewide"),
-              promo(2, "percentage", "15", name="Camp week", scope=scope(include_categories={"Tents"})))
+    q = price(
+        c,
+        [],
+        promo(1, "percentage", "10", name="Sitewide"),
+        promo(2, "percentage", "15", name="Camp week", scope=scope(include_categories={"Tents"})),
+    )
     assert q.explain() == ["Camp week: -$15.00, 15% off Tents"]
 
 
 def test_buy_x_get_y_within_a_line():
     c = cart(line(1, "9.00", qty=7, category="Socks"))
-    q = price(c, [], promo(1, "buy_x_get_y", buy_quantity=2, get_quantity=1, name="Socks 3 for 2",
-                           scope=scope(include_categories={"Socks"})))
+    q = price(
+        c,
+        [],
+        promo(
+            1,
+            "buy_x_get_y",
+            buy_quantity=2,
+            get_quantity=1,
+            name="Socks 3 for 2",
+            scope=scope(include_categories={"Socks"}),
+        ),
+    )
     assert q.explain() == ["Socks 3 for 2: -$18.00, buy 2 get 1 free on Socks"]  # 2 free of 7
 
 
@@ -72,7 +86,11 @@ def test_coupon_applies_after_promotions_and_min_subtotal_sees_promoted_price():
 
 def test_shipping_fee_and_free_shipping_threshold():
     small = price(cart(line(1, "20.00")), [], settings=SHIPPING)
-    assert (small.shipping, small.shipping_total, small.total) == (Decimal("5.99"), Decimal("5.99"), Decimal("25.99"))
+    assert (small.shipping, small.shipping_total, small.total) == (
+        Decimal("5.99"),
+        Decimal("5.99"),
+        Decimal("25.99"),
+    )
     big = price(cart(line(1, "80.00")), [], settings=SHIPPING)
     assert big.shipping_total == Decimal("0.00") and big.total == Decimal("80.00")
     assert big.explain() == ["Free shipping: -$5.99, free shipping on orders over $75.00"]
@@ -93,21 +111,33 @@ def test_free_shipping_coupon_and_promotion():
     c = cart(line(1, "20.00"))
     q = price(c, ["freeship"], coupon("FREESHIP", "free_shipping", stackable=True), settings=SHIPPING)
     assert q.explain() == ["FREESHIP: -$5.99, free shipping"] and q.total == Decimal("20.00")
-    p = price(c, ["FREESHIP"], promo(1, "free_shipping", name="Ship free week"),
-              coupon("FREESHIP", "free_shipping", stackable=True), settings=SHIPPING)
+    p = price(
+        c,
+        ["FREESHIP"],
+        promo(1, "free_shipping", name="Ship free week"),
+        coupon("FREESHIP", "free_shipping", stackable=True),
+        settings=SHIPPING,
+    )
     assert p.total == Decimal("20.00")
-    assert p.explain() == ["Ship free week: -$5.99, free shipping",
-                           "FREESHIP: -$0.00, free shipping (shipping is already free)"]
+    assert p.explain() == [
+        "Ship free week: -$5.99, free shipping",
+        "FREESHIP: -$0.00, free shipping (shipping is already free)",
+    ]
 
 
 def test_empty_cart_costs_nothing():
     q = price(cart(), [], settings=SHIPPING)
     assert q.total == Decimal("0.00") and q.shipping == Decimal("0.00")
-    assert price(cart(), ["SAVE10"], coupon("SAVE10"), settings=SHIPPING).rejections[0].reason == "no_eligible_items"
+    assert (
+        price(cart(), ["SAVE10"], coupon("SAVE10"), settings=SHIPPING).rejections[0].reason
+        == "no_eligible_items"
+    )
 
 
 def test_tax_on_discounted_subtotal_plus_shipping():
-    s = PricingSettings(shipping_fee=Decimal("5.00"), free_shipping_threshold=None, tax_rate=Decimal("0.0825"))
+    s = PricingSettings(
+        shipping_fee=Decimal("5.00"), free_shipping_threshold=None, tax_rate=Decimal("0.0825")
+    )
     q = price(cart(line(1, "40.00")), ["TEN"], coupon("TEN", value="10"), settings=s)
     # (36.00 + 5.00) * 8.25 % = 3.3825 -> 3.38
     assert (q.merchandise_total, q.tax, q.total) == (Decimal("36.00"), Decimal("3.38"), Decimal("44.38"))

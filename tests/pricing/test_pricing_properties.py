@@ -25,9 +25,7 @@ CURRENCIES = ["USD", "EUR", "JPY"]
 
 
 def amounts(currency: str, max_units: int = 50_000):
-    return st.integers(min_value=0, max_value=max_units).map(
-        lambda u: Decimal(u).scaleb(-digits(currency))
-    )
+    return st.integers(min_value=0, max_value=max_units).map(lambda u: Decimal(u).scaleb(-digits(currency)))
 
 
 percents = st.decimals(min_value=0, max_value=100, places=2)
@@ -94,7 +92,9 @@ CODES = ["AAA", "BBB", "CCC", "DDD"]
 @st.composite
 def scenarios(draw):
     c = draw(carts())
-    offer_coupons = {code: draw(coupons(code)) for code in draw(st.lists(st.sampled_from(CODES), unique=True))}
+    offer_coupons = {
+        code: draw(coupons(code)) for code in draw(st.lists(st.sampled_from(CODES), unique=True))
+    }
     promos = tuple(draw(promotions(i)) for i in range(draw(st.integers(0, 4))))
     codes = draw(st.lists(st.sampled_from(CODES + ["nope", "bbb"]), max_size=5))
     pricing = PricingSettings(

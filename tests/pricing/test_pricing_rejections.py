@@ -16,29 +16,94 @@ CASES = [
     # (reason, coupon, cart, customer, params subset, words in the sentence)
     (Reason.UNKNOWN_CODE, None, OUTDOOR, ANON, {}, "recognise"),
     (Reason.INACTIVE, coupon("OFF", active=False), OUTDOOR, ANON, {}, "not active"),
-    (Reason.NOT_STARTED, coupon("SOON", starts_at=NOW + timedelta(days=3)), OUTDOOR, ANON,
-     {"starts_at": (NOW + timedelta(days=3)).isoformat()}, "4 June 2024"),
-    (Reason.EXPIRED, coupon("OLD", expires_at=NOW - timedelta(days=1)), OUTDOOR, ANON,
-     {"expired_at": (NOW - timedelta(days=1)).isoformat()}, "expired on 31 May 2024"),
-    (Reason.LIMIT_REACHED, coupon("GONE", usage_limit=5, usage_count=5), OUTDOOR, ANON, {"limit": 5}, "maximum"),
-    (Reason.LIMIT_REACHED, coupon("ONCE", single_use=True, usage_count=1), OUTDOOR, ANON, {"limit": 1}, "maximum"),
-    (Reason.ALREADY_USED_BY_CUSTOMER, coupon("MINE", id=7, per_customer_limit=1), OUTDOOR,
-     customer(uses={7: 1}), {"limit": 1}, "once per customer"),
+    (
+        Reason.NOT_STARTED,
+        coupon("SOON", starts_at=NOW + timedelta(days=3)),
+        OUTDOOR,
+        ANON,
+        {"starts_at": (NOW + timedelta(days=3)).isoformat()},
+        "4 June 2024",
+    ),
+    (
+        Reason.EXPIRED,
+        coupon("OLD", expires_at=NOW - timedelta(days=1)),
+        OUTDOOR,
+        ANON,
+        {"expired_at": (NOW - timedelta(days=1)).isoformat()},
+        "expired on 31 May 2024",
+    ),
+    (
+        Reason.LIMIT_REACHED,
+        coupon("GONE", usage_limit=5, usage_count=5),
+        OUTDOOR,
+        ANON,
+        {"limit": 5},
+        "maximum",
+    ),
+    (
+        Reason.LIMIT_REACHED,
+        coupon("ONCE", single_use=True, usage_count=1),
+        OUTDOOR,
+        ANON,
+        {"limit": 1},
+        "maximum",
+    ),
+    (
+        Reason.ALREADY_USED_BY_CUSTOMER,
+        coupon("MINE", id=7, per_customer_limit=1),
+        OUTDOOR,
+        customer(uses={7: 1}),
+        {"limit": 1},
+        "once per customer",
+    ),
     (Reason.SIGN_IN_REQUIRED, coupon("MEMBERS", requires_customer=True), OUTDOOR, ANON, {}, "sign in"),
     (Reason.SIGN_IN_REQUIRED, coupon("WELCOME15", first_order_only=True), OUTDOOR, ANON, {}, "sign in"),
-    (Reason.FIRST_ORDER_ONLY, coupon("WELCOME15", first_order_only=True), OUTDOOR, customer(orders=2), {}, "first order"),
-    (Reason.MIN_SUBTOTAL_NOT_MET, coupon("SAVE10", min_subtotal=Decimal("42.30")), OUTDOOR, ANON,
-     {"min_subtotal": "42.30", "subtotal": "30.00", "missing": "12.30"}, "spend $12.30 more"),
-    (Reason.MIN_QUANTITY_NOT_MET, coupon("MULTI", min_quantity=3), OUTDOOR, ANON,
-     {"min_quantity": 3, "quantity": 1, "missing": 2}, "add 2 more items"),
-    (Reason.NO_ELIGIBLE_ITEMS, coupon("SHOES", scope=scope(include_categories={"Footwear"})), OUTDOOR, ANON,
-     {"applies_to": "Footwear"}, "applies to Footwear"),
-    (Reason.NO_ELIGIBLE_ITEMS, coupon("NOTENTS", scope=scope(exclude_categories={"outdoor"})), OUTDOOR, ANON,
-     {}, "nothing in the cart"),
+    (
+        Reason.FIRST_ORDER_ONLY,
+        coupon("WELCOME15", first_order_only=True),
+        OUTDOOR,
+        customer(orders=2),
+        {},
+        "first order",
+    ),
+    (
+        Reason.MIN_SUBTOTAL_NOT_MET,
+        coupon("SAVE10", min_subtotal=Decimal("42.30")),
+        OUTDOOR,
+        ANON,
+        {"min_subtotal": "42.30", "subtotal": "30.00", "missing": "12.30"},
+        "spend $12.30 more",
+    ),
+    (
+        Reason.MIN_QUANTITY_NOT_MET,
+        coupon("MULTI", min_quantity=3),
+        OUTDOOR,
+        ANON,
+        {"min_quantity": 3, "quantity": 1, "missing": 2},
+        "add 2 more items",
+    ),
+    (
+        Reason.NO_ELIGIBLE_ITEMS,
+        coupon("SHOES", scope=scope(include_categories={"Footwear"})),
+        OUTDOOR,
+        ANON,
+        {"applies_to": "Footwear"},
+        "applies to Footwear",
+    ),
+    (
+        Reason.NO_ELIGIBLE_ITEMS,
+        coupon("NOTENTS", scope=scope(exclude_categories={"outdoor"})),
+        OUTDOOR,
+        ANON,
+        {},
+        "nothing in the cart",
+    ),
 ]
 
 
-@pytest.mark.parametrize("reason,cpn,c,who,params,words", CASES, ids=[f"{c[0].value}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "reason,cpn,c,who,params,words", CASES, ids=[f"{c[0].value}-{i}" for i, c in enumerate(CASES)]
+)
 def test_each_rejection_reason(reason, cpn, c, who, params, words):
     code = cpn.code if cpn else "NOPE"
     q = price(c, [code], *([cpn] if cpn else []), who=who)
@@ -63,12 +128,17 @@ def test_not_combinable_keeps_the_better_exclusive_code():
 
 def test_exclusive_code_loses_to_a_better_stack():
     c = cart(line(1, "100.00"))
-    items = [coupon("TEN", value="10"), coupon("A5", "fixed", "5", stackable=True),
-             coupon("B7", "fixed", "7", stackable=True)]
+    items = [
+        coupon("TEN", value="10"),
+        coupon("A5", "fixed", "5", stackable=True),
+        coupon("B7", "fixed", "7", stackable=True),
+    ]
     q = price(c, ["TEN", "A5", "B7"], *items)
     assert q.applied_codes == ("A5", "B7")
     assert q.merchandise_total == Decimal("88.00")
-    assert [(r.code, r.reason, r.params["kept"]) for r in q.rejections] == [("TEN", "not_combinable", "A5, B7")]
+    assert [(r.code, r.reason, r.params["kept"]) for r in q.rejections] == [
+        ("TEN", "not_combinable", "A5, B7")
+    ]
 
 
 def test_stackable_codes_combine():
@@ -85,7 +155,8 @@ def test_checks_run_in_the_documented_order():
         active=False,
         starts_at=NOW + timedelta(days=1),
         expires_at=NOW - timedelta(days=1),
-        usage_limit=1, usage_count=1,
+        usage_limit=1,
+        usage_count=1,
         per_customer_limit=1,
         first_order_only=True,
         min_subtotal=Decimal("1000"),

@@ -193,7 +193,9 @@ def test_used_up_and_single_use_codes(shop):
     c = shop.order(shop.carol, [(shop.tent, 1)])
     d = shop.order(shop.bob, [(shop.tent, 1)])
     assert shop.service.redeem(c, ["GIFT-1"], shop.carol, NOW).ok
-    assert [r.reason for r in shop.service.redeem(d, ["GIFT-1"], shop.bob, NOW).rejections] == ["limit_reached"]
+    assert [r.reason for r in shop.service.redeem(d, ["GIFT-1"], shop.bob, NOW).rejections] == [
+        "limit_reached"
+    ]
 
 
 def test_per_customer_limit_and_release_gives_the_use_back(shop):

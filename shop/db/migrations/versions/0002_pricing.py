@@ -35,9 +35,7 @@ def upgrade() -> None:
     op.create_table(
         "cart_lines",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "cart_id", sa.Integer(), sa.ForeignKey("carts.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("cart_id", sa.Integer(), sa.ForeignKey("carts.id", ondelete="CASCADE"), nullable=False),
         sa.Column("product_id", sa.Integer(), sa.ForeignKey("products.id"), nullable=False),
         sa.Column("variant_id", sa.Integer(), sa.ForeignKey("product_variants.id"), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
@@ -120,9 +118,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("coupon_id", "customer_slot", name="uq_coupon_redemptions_customer"),
     )
     op.create_index("ix_coupon_redemptions_order_id", "coupon_redemptions", ["order_id"])
-    op.create_index(
-        "ix_coupon_redemptions_customer", "coupon_redemptions", ["customer_id", "coupon_id"]
-    )
+    op.create_index("ix_coupon_redemptions_customer", "coupon_redemptions", ["customer_id", "coupon_id"])
 
 
 def downgrade() -> None:
