@@ -1,0 +1,1 @@
+"""Deterministic demo data for the order database (``python -m shop.seed.demo``)."""

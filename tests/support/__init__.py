@@ -1,0 +1,1 @@
+"""Helpers that start real backing services (PostgreSQL, Redis) for tests and benchmarks."""
