@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop.db.models import Category, Customer, Order, OrderItem, Product, ProductVariant
+from shop.db.models import Category, Order, OrderItem, Product, ProductVariant
 from shop.db.pricing_models import Cart, CartLineRow, CouponRedemption, CouponRow, PromotionRow
 from shop.pricing.codes import normalize_code
 from shop.pricing.engine import naive_utc, quote
@@ -667,7 +667,6 @@ def _ancestors(category: str, parents: dict[str, Optional[str]]) -> tuple[str, .
 # Re-exported for callers that only import the service module.
 __all__ = [
     "CartNotFound",
-    "Customer",
     "InvalidQuantity",
     "OrderNotFound",
     "OrderNotRedeemable",
