@@ -234,3 +234,20 @@ def test_closed_or_foreign_orders_take_no_codes(shop):
     with pytest.raises(OrderNotRedeemable, match="another customer"):
         shop.service.redeem(bobs, ["SAVE10"], shop.alice, NOW)
     assert usage(shop, "SAVE10") == 0
+
+
+def test_seed_pricing_fits_the_demo_catalog(seeded_db):
+    from shop.db.models import Product
+    from shop.pricing.service import PricingService
+    from tests.pricing.conftest import SETTINGS
+
+    seed_pricing(seeded_db.sessions, NOW)
+    svc = PricingService(seeded_db.sessions, SETTINGS)
+    with seeded_db.sessions() as s:
+        tent = s.scalars(select(Product).where(Product.category == "Tents").order_by(Product.id)).first()
+    cart = svc.get_or_create_cart(sender_id="demo-seed")
+    svc.add_item(cart, tent.id)
+    q = svc.quote_cart(cart, ["OUTDOOR20"], None, NOW)
+    assert q.applied_codes == ("OUTDOOR20",)
+    labels = [x for x in q.explain() if x.startswith("OUTDOOR20: -$")]
+    assert len(labels) == 1 and labels[0].endswith("20% off Outdoor")
