@@ -17,25 +17,31 @@ from shop.db.session import make_engine, make_sessionmaker
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m catalog_index.build", description=__doc__)
     parser.add_argument("--url", help="database URL (default: SHOP_DB_URL or sqlite var/shop.db)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default: {default_index_dir()})")
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"output folder (default: {default_index_dir()})"
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--no-spacy", action="store_true",
-                        help="do not (re)build the spaCy catalog pipeline")
-    parser.add_argument("--spacy-out", type=Path, default=None,
-                        help="spaCy pipeline folder (default: var/spacy_catalog)")
+    parser.add_argument("--no-spacy", action="store_true", help="do not (re)build the spaCy catalog pipeline")
+    parser.add_argument(
+        "--spacy-out", type=Path, default=None, help="spaCy pipeline folder (default: var/spacy_catalog)"
+    )
     args = parser.parse_args(argv)
     session_factory = make_sessionmaker(make_engine(args.url))
-    result = build_index(session_factory, args.out, force=args.force, progress=True,
-                         batch_size=args.batch_size)
+    result = build_index(
+        session_factory, args.out, force=args.force, progress=True, batch_size=args.batch_size
+    )
     if result.built:
         rate = result.count / result.seconds if result.seconds else 0.0
-        print(f"catalog index: built {result.count} products ({result.index_type}) in "
-              f"{result.seconds:.1f}s ({rate:.0f} products/s) -> {result.folder}")
+        print(
+            f"catalog index: built {result.count} products ({result.index_type}) in "
+            f"{result.seconds:.1f}s ({rate:.0f} products/s) -> {result.folder}"
+        )
     else:
-        print(f"catalog index: up to date ({result.count} products, {result.fingerprint[:12]}) "
-              f"in {result.folder}")
+        print(
+            f"catalog index: up to date ({result.count} products, {result.fingerprint[:12]}) "
+            f"in {result.folder}"
+        )
     if not args.no_spacy:
         from catalog_index.spacy_pipeline import build_pipeline
 

@@ -55,20 +55,34 @@ def read_catalog(session_factory: sessionmaker) -> list[CatalogRow]:
     colors: dict[int, list[str | None]] = defaultdict(list)
     with session_factory() as s:
         for pid, size, color in s.execute(
-            select(ProductVariant.product_id, ProductVariant.size, ProductVariant.color)
-            .order_by(ProductVariant.product_id, ProductVariant.id)
+            select(ProductVariant.product_id, ProductVariant.size, ProductVariant.color).order_by(
+                ProductVariant.product_id, ProductVariant.id
+            )
         ):
             sizes[pid].append(size)
             colors[pid].append(color)
         products = s.execute(
-            select(Product.id, Product.sku, Product.name, Product.brand, Product.category,
-                   Product.description, Product.materials).order_by(Product.id)
+            select(
+                Product.id,
+                Product.sku,
+                Product.name,
+                Product.brand,
+                Product.category,
+                Product.description,
+                Product.materials,
+            ).order_by(Product.id)
         ).all()
     return [
         CatalogRow(
-            id=p.id, sku=p.sku, name=p.name, brand=p.brand or "", category=p.category or "",
-            description=p.description or "", materials=p.materials or "",
-            colors=_unique(colors.get(p.id, [])), sizes=_unique(sizes.get(p.id, [])),
+            id=p.id,
+            sku=p.sku,
+            name=p.name,
+            brand=p.brand or "",
+            category=p.category or "",
+            description=p.description or "",
+            materials=p.materials or "",
+            colors=_unique(colors.get(p.id, [])),
+            sizes=_unique(sizes.get(p.id, [])),
         )
         for p in products
     ]
@@ -92,6 +106,9 @@ def vocabulary_fingerprint(rows: list[CatalogRow]) -> str:
     """sha256 over what the spaCy entity ruler is built from (names, brands, sizes, colours)."""
     h = hashlib.sha256(b"spacy-catalog-v1")
     for r in sorted(rows, key=lambda r: r.id):
-        h.update(json.dumps([r.id, r.sku, r.name, r.brand, r.category, r.colors, r.sizes],
-                            ensure_ascii=False).encode())
+        h.update(
+            json.dumps(
+                [r.id, r.sku, r.name, r.brand, r.category, r.colors, r.sizes], ensure_ascii=False
+            ).encode()
+        )
     return h.hexdigest()

@@ -20,7 +20,7 @@ import numpy as np
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 #: Token lengths inputs are padded to; the model's own limit is 256.
-BUCKETS: tuple[int, ...] = (32, 64, 128, 256)
+BUCKETS: tuple[int, ...] = (16, 32, 48, 64, 96, 128, 192, 256)
 
 
 def model_dir() -> Path:
@@ -73,11 +73,13 @@ class Encoder:
         return tf.math.l2_normalize(summed / counts, axis=1)
 
     def _tokenize(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        lengths = self._tokenizer(list(texts), add_special_tokens=True, truncation=True,
-                                  max_length=BUCKETS[-1])["input_ids"]
+        lengths = self._tokenizer(
+            list(texts), add_special_tokens=True, truncation=True, max_length=BUCKETS[-1]
+        )["input_ids"]
         pad_to = bucket_for(max(len(x) for x in lengths))
-        enc = self._tokenizer(list(texts), padding="max_length", truncation=True,
-                              max_length=pad_to, return_tensors="np")
+        enc = self._tokenizer(
+            list(texts), padding="max_length", truncation=True, max_length=pad_to, return_tensors="np"
+        )
         return enc["input_ids"].astype(np.int32), enc["attention_mask"].astype(np.int32)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
@@ -96,7 +98,7 @@ class Encoder:
 
             bar = tqdm(total=n, unit="product", desc="encoding")
         for start in batches:
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             with self._lock:
                 ids, mask = self._tokenize([texts[i] or " " for i in idx])
                 vecs = self._graph(self._tf.constant(ids), self._tf.constant(mask)).numpy()
@@ -114,10 +116,15 @@ class Encoder:
     def encode_eager(self, texts: Sequence[str]) -> np.ndarray:
         """Same result without the tf.function (baseline for the benchmark)."""
         with self._lock:
-            enc = self._tokenizer(list(texts), padding=True, truncation=True,
-                                  max_length=BUCKETS[-1], return_tensors="tf")
-            return np.asarray(self._pooled(self._tf.cast(enc["input_ids"], self._tf.int32),
-                                           self._tf.cast(enc["attention_mask"], self._tf.int32)))
+            enc = self._tokenizer(
+                list(texts), padding=True, truncation=True, max_length=BUCKETS[-1], return_tensors="tf"
+            )
+            return np.asarray(
+                self._pooled(
+                    self._tf.cast(enc["input_ids"], self._tf.int32),
+                    self._tf.cast(enc["attention_mask"], self._tf.int32),
+                )
+            )
 
 
 @lru_cache(maxsize=1)

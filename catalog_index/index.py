@@ -72,9 +72,15 @@ def make_faiss_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
 class CatalogIndex:
     """Vectors of the catalog's products with exact and approximate nearest-neighbour search."""
 
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray, index: faiss.Index | None = None,
-                 index_type: str | None = None, fingerprint: str = "",
-                 encoder: "Encoder | None" = None) -> None:
+    def __init__(
+        self,
+        ids: np.ndarray,
+        vectors: np.ndarray,
+        index: faiss.Index | None = None,
+        index_type: str | None = None,
+        fingerprint: str = "",
+        encoder: Encoder | None = None,
+    ) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIM)
         if len(self.ids) != len(self.vectors):
@@ -104,8 +110,13 @@ class CatalogIndex:
             self._encoder = get_encoder()
         return self._encoder.encode_one(text)
 
-    def search(self, vector: np.ndarray, k: int, allowed: Collection[int] | None = None,
-               exclude: Collection[int] = ()) -> list[tuple[int, float]]:
+    def search(
+        self,
+        vector: np.ndarray,
+        k: int,
+        allowed: Collection[int] | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[tuple[int, float]]:
         """Top ``k`` ``(product_id, cosine)`` pairs, restricted to ``allowed`` product ids."""
         if k <= 0 or len(self.ids) == 0:
             return []
@@ -114,7 +125,7 @@ class CatalogIndex:
         if allowed is None:
             kk = min(len(self.ids), k + len(excluded))
             scores, rows = self.index.search(q, kk)
-            pairs = [(int(self.ids[r]), float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+            pairs = [(int(self.ids[r]), float(s)) for s, r in zip(scores[0], rows[0], strict=False) if r >= 0]
             return [p for p in pairs if p[0] not in excluded][:k]
         rows_l = [self._row[int(p)] for p in allowed if int(p) in self._row and int(p) not in excluded]
         if not rows_l:
@@ -127,7 +138,7 @@ class CatalogIndex:
         selector = faiss.IDSelectorBatch(rows_a)
         params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, 2 * k))
         scores2, found = self.index.search(q, min(k, len(rows_a)), params=params)
-        return [(int(self.ids[r]), float(s)) for s, r in zip(scores2[0], found[0]) if r >= 0]
+        return [(int(self.ids[r]), float(s)) for s, r in zip(scores2[0], found[0], strict=False) if r >= 0]
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -160,16 +171,20 @@ def read_meta(folder: Path) -> dict | None:
         return None
 
 
-def build_index(session_factory: sessionmaker, out: Path | None = None, force: bool = False,
-                encoder: "Encoder | None" = None, progress: bool = False,
-                batch_size: int = 64) -> BuildResult:
+def build_index(
+    session_factory: sessionmaker,
+    out: Path | None = None,
+    force: bool = False,
+    encoder: Encoder | None = None,
+    progress: bool = False,
+    batch_size: int = 64,
+) -> BuildResult:
     """Encode the catalog and write the index into ``out``, unless it is already current."""
     t0 = time.perf_counter()
     out = Path(out) if out is not None else default_index_dir()
     rows, index_type, fp = current_fingerprint(session_factory)
     meta = read_meta(out)
-    if (not force and meta and meta.get("fingerprint") == fp
-            and all((out / f).exists() for f in FILES)):
+    if not force and meta and meta.get("fingerprint") == fp and all((out / f).exists() for f in FILES):
         return BuildResult(out, False, len(rows), index_type, fp, time.perf_counter() - t0)
     if encoder is None:
         from catalog_index.encoder import get_encoder
@@ -190,19 +205,25 @@ def build_index(session_factory: sessionmaker, out: Path | None = None, force: b
         os.replace(out / (name + ".tmp"), out / name)
     seconds = time.perf_counter() - t0
     meta = {
-        "fingerprint": fp, "model": MODEL_NAME, "index_type": index_type, "count": len(rows),
-        "dim": DIM, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "fingerprint": fp,
+        "model": MODEL_NAME,
+        "index_type": index_type,
+        "count": len(rows),
+        "dim": DIM,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(seconds, 2),
         "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
-        if index_type == "hnsw" else None,
+        if index_type == "hnsw"
+        else None,
     }
     (out / "fingerprint.json.tmp").write_text(json.dumps(meta, indent=2))
     os.replace(out / "fingerprint.json.tmp", out / "fingerprint.json")
     return BuildResult(out, True, len(rows), index_type, fp, seconds)
 
 
-def load_index(folder: Path | str | None = None, session_factory: sessionmaker | None = None,
-               check: bool = True) -> CatalogIndex:
+def load_index(
+    folder: Path | str | None = None, session_factory: sessionmaker | None = None, check: bool = True
+) -> CatalogIndex:
     """Load the index in ``folder``; with ``check`` refuse one built from another catalog."""
     folder = Path(folder) if folder is not None else default_index_dir()
     missing = [f for f in FILES if not (folder / f).exists()]
@@ -235,5 +256,6 @@ def load_index(folder: Path | str | None = None, session_factory: sessionmaker |
     index_type = str(meta.get("index_type") or choose_index_type(len(ids)))
     if index_type == "hnsw":
         faiss.downcast_index(index).hnsw.efSearch = HNSW_EF_SEARCH
-    return CatalogIndex(ids, vectors, index=index, index_type=index_type,
-                        fingerprint=str(meta.get("fingerprint", "")))
+    return CatalogIndex(
+        ids, vectors, index=index, index_type=index_type, fingerprint=str(meta.get("fingerprint", ""))
+    )

@@ -26,8 +26,13 @@ from catalog_index.catalog_rows import CatalogRow, read_catalog, vocabulary_fing
 from shop.config import PROJECT_ROOT
 
 SIZE_WORDS = {
-    "extra small": "XS", "small": "S", "medium": "M", "large": "L",
-    "extra large": "XL", "x-large": "XL", "xx-large": "XXL",
+    "extra small": "XS",
+    "small": "S",
+    "medium": "M",
+    "large": "L",
+    "extra large": "XL",
+    "x-large": "XL",
+    "xx-large": "XXL",
 }
 FINGERPRINT_FILE = "catalog_fingerprint.json"
 
@@ -89,8 +94,9 @@ def catalog_patterns(rows: list[CatalogRow], tokenizer: Any) -> list[dict[str, A
             if key not in seen:
                 seen.add(key)
                 patterns.append({"label": "size", "pattern": [{"ORTH": size.upper()}], "id": size})
-                patterns.append({"label": "size", "pattern": [{"LOWER": "size"}, {"LOWER": size.lower()}],
-                                 "id": size})
+                patterns.append(
+                    {"label": "size", "pattern": [{"LOWER": "size"}, {"LOWER": size.lower()}], "id": size}
+                )
         else:
             add("size", size, size)
     for word, size in SIZE_WORDS.items():
@@ -109,8 +115,9 @@ def make_nlp(rows: list[CatalogRow]) -> Any:
     return nlp
 
 
-def build_pipeline(session_factory: sessionmaker, out: Path | None = None,
-                   force: bool = False) -> PipelineResult:
+def build_pipeline(
+    session_factory: sessionmaker, out: Path | None = None, force: bool = False
+) -> PipelineResult:
     """Save the pipeline to ``out`` unless it was built from the same catalog vocabulary."""
     out = Path(out) if out is not None else default_spacy_dir()
     rows = read_catalog(session_factory)
@@ -139,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
     result = build_pipeline(make_sessionmaker(make_engine(args.url)), args.out, force=args.force)
-    print(f"spaCy catalog pipeline: {'built' if result.built else 'up to date'} "
-          f"({result.patterns} patterns) -> {result.folder}")
+    print(
+        f"spaCy catalog pipeline: {'built' if result.built else 'up to date'} "
+        f"({result.patterns} patterns) -> {result.folder}"
+    )
     return 0
 
 
