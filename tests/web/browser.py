@@ -1,0 +1,80 @@
+"""Helpers for the real-browser tests: Debian's Chromium, the storefront and a stand-in Rasa.
+
+Each server runs as a subprocess on a free loopback port; tests wait for URLs and
+selectors, never for fixed delays.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.e2e.stack import ROOT, _wait_http, default_env, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+VENDOR_JS = ROOT / "web" / "static" / "vendor" / "socket.io.min.js"
+
+
+def require_assets() -> None:
+    if not VENDOR_JS.exists():
+        raise RuntimeError(f"{VENDOR_JS} is missing: run `make web-assets` first")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], health_url: str, log: Path) -> Iterator[None]:
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_http(health_url, 60)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def storefront(workdir: Path, db_url: str, rasa_url: str, secret: str) -> Iterator[str]:
+    """``python -m web`` on a free port; yields its base URL."""
+    port = free_port()
+    env = default_env()
+    env.update(
+        {
+            "SHOP_DB_URL": db_url,
+            "RASA_PUBLIC_URL": rasa_url,
+            "STOREFRONT_PORT": str(port),
+            "STOREFRONT_HOST": "127.0.0.1",
+            "SHOP_IDENTITY_SECRET": secret,
+        }
+    )
+    url = f"http://127.0.0.1:{port}"
+    with process([sys.executable, "-m", "web"], env, f"{url}/health", workdir / "storefront.log"):
+        yield url
+
+
+@contextmanager
+def echo_rasa(workdir: Path) -> Iterator[str]:
+    """tests/web/socketio_echo.py (the project's socket.io channel, no model); yields its URL."""
+    port = free_port()
+    env = default_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    url = f"http://127.0.0.1:{port}"
+    script = str(ROOT / "tests" / "web" / "socketio_echo.py")
+    with process([sys.executable, script, str(port)], env, f"{url}/health", workdir / "echo.log"):
+        yield url

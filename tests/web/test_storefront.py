@@ -1,0 +1,168 @@
+"""The storefront through aiohttp's test client on a seeded SQLite shop."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from shop.db.models import Customer, Product, ProductVariant
+from shop.seed.demo import DEMO_CUSTOMERS
+from shop.signed_identity import verify
+from web.app import create_app
+from web.config import StoreConfig
+
+SECRET = "storefront-test-secret"
+EVIL = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def shop(make_db: Callable[..., Any]) -> Any:
+    db = make_db("sqlite", True)
+    with db.sessions.begin() as s:
+        product = Product(
+            sku="EVIL-1", name=f"Boot {EVIL}", brand="Acme & Co", category="Boots",
+            price=Decimal("49.90"), stock=7, description="Waterproof <b>leather</b> boot.",
+        )  # fmt: skip
+        s.add(product)
+        s.flush()
+        s.add(ProductVariant(product_id=product.id, sku="EVIL-1-42", size="42", color="Brown", stock=3))
+        s.add(ProductVariant(product_id=product.id, sku="EVIL-1-43", size="43", color="Brown", stock=4))
+    return db
+
+
+@pytest.fixture
+async def client(shop: Any) -> AsyncIterator[TestClient]:
+    config = StoreConfig(db_url=shop.url, rasa_url="http://rasa.test:5005", identity_secret=SECRET)
+    async with TestClient(TestServer(create_app(config))) as c:
+        yield c
+
+
+def chat_config(html: str) -> dict[str, Any]:
+    found = re.search(r'<script id="shopchat-config" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "page has no chat config"
+    return dict(json.loads(found.group(1)))
+
+
+def customer_id(shop: Any, email: str) -> int:
+    with shop.sessions() as s:
+        return int(s.scalar(select(Customer.id).where(Customer.email == email)))
+
+
+async def test_home_lists_products_and_embeds_the_widget(client: TestClient) -> None:
+    resp = await client.get("/")
+    html = await resp.text()
+    assert resp.status == 200
+    assert (
+        'class="grid"' in html and "/static/widget.js" in html and "/static/vendor/socket.io.min.js" in html
+    )
+    config = chat_config(html)
+    assert config["socketUrl"] == "http://rasa.test:5005"
+    assert config["metadata"] == {} and config["identityKey"] == "anonymous"
+    assert "shop_sid" in resp.cookies
+
+
+async def test_category_filter_and_search(client: TestClient) -> None:
+    html = await (await client.get("/", params={"category": "Boots"})).text()
+    assert "EVIL-1" in html
+    html = await (await client.get("/", params={"q": "acme"})).text()
+    assert "/product/EVIL-1" in html and "1 product " in html
+    html = await (await client.get("/", params={"q": "no-such-thing-anywhere"})).text()
+    assert "No products match." in html
+
+
+async def test_html_in_product_names_and_search_is_escaped(client: TestClient) -> None:
+    html = await (await client.get("/", params={"q": EVIL})).text()
+    assert EVIL not in html
+    assert "&lt;script&gt;" in html
+    product = await (await client.get("/product/EVIL-1")).text()
+    assert EVIL not in product and "<b>leather</b>" not in product
+    assert "Boot &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in product
+
+
+async def test_product_page_shows_price_options_and_stock(client: TestClient) -> None:
+    resp = await client.get("/product/EVIL-1")
+    html = await resp.text()
+    assert resp.status == 200
+    assert "$49.90" in html and "Acme &amp; Co" in html
+    assert 'id="product-stock">In stock: 7<' in html
+    assert "Sizes: 42, 43" in html and "Colours: Brown" in html
+    assert (await client.get("/product/NOPE")).status == 404
+
+
+async def test_product_image_is_a_local_svg(client: TestClient) -> None:
+    resp = await client.get("/img/EVIL-1.svg")
+    body = await resp.text()
+    assert resp.status == 200 and resp.content_type == "image/svg+xml"
+    assert body.startswith("<svg") and "<script" not in body
+    assert (await client.get("/img/NOPE.svg")).status == 404
+
+
+async def test_cart_add_and_remove(client: TestClient, shop: Any) -> None:
+    assert "Your cart is empty." in await (await client.get("/cart")).text()
+    with shop.sessions() as s:
+        variant = s.scalars(select(ProductVariant).where(ProductVariant.sku == "EVIL-1-43")).one()
+    resp = await client.post(
+        "/cart/add", data={"sku": "EVIL-1", "variant_id": str(variant.id), "quantity": "2"}
+    )
+    html = await resp.text()  # redirected to /cart
+    assert resp.url.path == "/cart"
+    assert "EVIL-1-43" in html and "Subtotal: $99.80" in html
+    assert 'id="cart-count">2<' in html
+    resp = await client.post(
+        "/cart/remove", data={"product_id": str(variant.product_id), "variant_id": str(variant.id)}
+    )
+    assert "Your cart is empty." in await resp.text()
+
+
+async def test_cart_refuses_unknown_products_and_bad_quantities(client: TestClient) -> None:
+    resp = await client.post("/cart/add", data={"sku": "NOPE"})
+    assert "couldn" in await resp.text()
+    resp = await client.post("/cart/add", data={"sku": "EVIL-1", "quantity": "-3"})
+    assert "Your cart is empty." in await resp.text()
+
+
+async def test_sign_in_switch_puts_a_signed_identity_token_into_the_page(
+    client: TestClient, shop: Any
+) -> None:
+    email = next(iter(DEMO_CUSTOMERS))
+    cid = customer_id(shop, email)
+    resp = await client.post("/signin", data={"customer_id": str(cid), "next": "/cart"})
+    html = await resp.text()
+    assert resp.url.path == "/cart"
+    assert f"Hi {DEMO_CUSTOMERS[email]}" in html
+    config = chat_config(html)
+    assert config["identityKey"] == f"customer:{cid}"
+    assert verify(config["metadata"]["identity_token"], SECRET) == cid
+    assert email not in html  # the page never needs the shopper's email
+
+    resp = await client.post("/signin", data={"customer_id": "", "next": "/"})
+    config = chat_config(await resp.text())
+    assert config["metadata"] == {} and config["identityKey"] == "anonymous"
+
+
+async def test_sign_in_only_as_demo_customers_and_redirects_stay_on_site(
+    client: TestClient, shop: Any
+) -> None:
+    with shop.sessions() as s:
+        other = s.scalar(select(Customer.id).where(Customer.email.not_in(list(DEMO_CUSTOMERS))).limit(1))
+    assert (await client.post("/signin", data={"customer_id": str(other)})).status == 400
+    resp = await client.post(
+        "/signin", data={"customer_id": "", "next": "//evil.example/"}, allow_redirects=False
+    )
+    assert resp.headers["Location"] == "/"
+
+
+async def test_forged_customer_cookie_is_ignored(client: TestClient, shop: Any) -> None:
+    from shop.signed_identity import sign
+
+    cid = customer_id(shop, next(iter(DEMO_CUSTOMERS)))
+    client.session.cookie_jar.update_cookies({"shop_customer": sign(cid, "not-the-secret")})
+    config = chat_config(await (await client.get("/")).text())
+    assert config["identityKey"] == "anonymous" and config["metadata"] == {}

@@ -1,0 +1,144 @@
+"""The chat widget in Chromium against the project's socket.io channel (no model needed).
+
+The storefront runs for real (``python -m web``); the Rasa side is
+tests/web/socketio_echo.py, which mounts ``channels.socketio_web.WebSocketIOInput`` and
+answers from a script, so rendering, session persistence and metadata are checked
+without training a model. test_browser_e2e.py does the same against the trained bot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from shop.db.migrate import upgrade
+from shop.db.session import make_engine
+from shop.seed.demo import SeedSize, seed_database
+from shop.signed_identity import verify
+from tests.web.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, echo_rasa, require_assets, storefront
+
+SECRET = "widget-test-secret"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_assets()
+    workdir = tmp_path_factory.mktemp("widget")
+    url = f"sqlite:///{workdir / 'shop.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_database(engine, size=SeedSize.small())
+    engine.dispose()
+    with echo_rasa(workdir) as rasa_url, storefront(workdir, url, rasa_url, SECRET) as shop_url:
+        yield shop_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    pg.goto(site)
+    yield pg
+    context.close()
+
+
+def open_chat(page: Page) -> None:
+    page.click(".shopchat-launcher")
+    expect(page.locator(".shopchat[data-session]")).to_have_count(1)
+
+
+def say(page: Page, text: str) -> None:
+    page.fill(".shopchat-input", text)
+    page.press(".shopchat-input", "Enter")
+
+
+def bot_bubbles(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator(".shopchat-bot .shopchat-bubble")
+
+
+def test_reload_continues_the_same_conversation(page: Page) -> None:
+    open_chat(page)
+    session = page.get_attribute(".shopchat", "data-session")
+    say(page, "hello there")
+    expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] hello there meta={{}}")
+    page.reload()
+    expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there"])
+    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-session", session or "")
+    say(page, "still me")
+    expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] still me meta={{}}")
+    expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there", "still me"])
+
+
+def test_signed_in_shopper_sends_a_verifiable_identity_token(page: Page) -> None:
+    open_chat(page)
+    anonymous_session = page.get_attribute(".shopchat", "data-session")
+    page.select_option("#signin-select", label="Alex Morgan")
+    expect(page.locator("#signed-in-as")).to_contain_text("Alex Morgan")
+    # A different shopper gets a fresh conversation, not the anonymous one.
+    expect(page.locator(".shopchat[data-session]")).not_to_have_attribute(
+        "data-session", anonymous_session or ""
+    )
+    say(page, "my orders")
+    expect(bot_bubbles(page).last).to_contain_text("identity_token")
+    meta = json.loads(re.sub(r"^.*meta=", "", bot_bubbles(page).last.inner_text()))
+    config = json.loads(page.locator("#shopchat-config").text_content() or "{}")
+    customer_id = int(config["identityKey"].split(":")[1])
+    assert verify(meta["identity_token"], SECRET) == customer_id
+
+
+def test_buttons_send_their_payload_and_show_their_title(page: Page) -> None:
+    open_chat(page)
+    say(page, "/buttons")
+    buttons = page.locator(".shopchat-button")
+    expect(buttons).to_have_text(["Red <b>", "Blue"])  # titles are text, never markup
+    buttons.nth(1).click()
+    expect(page.locator(".shopchat-user .shopchat-bubble").last).to_have_text("Blue")
+    expect(bot_bubbles(page).last).to_contain_text("/choose_blue")
+    expect(buttons.first).to_be_disabled()
+
+
+def test_carousel_renders_products_and_more_like_this(page: Page) -> None:
+    open_chat(page)
+    say(page, "/carousel")
+    cards = page.locator(".shopchat-card")
+    expect(cards).to_have_count(2)
+    expect(cards.first.locator(".shopchat-card-title")).to_have_text("Trail <Runner>")
+    expect(cards.first.locator(".shopchat-card-title")).to_have_attribute("href", "/product/SKU-1")
+    expect(cards.first.locator(".shopchat-card-price")).to_have_text("$89.00")
+    cards.first.locator(".shopchat-more").click()
+    expect(page.locator(".shopchat-user .shopchat-bubble").last).to_have_text("More like Trail <Runner>")
+    expect(bot_bubbles(page).last).to_contain_text('/recommend_product{"product": "SKU-1"}')
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-carousel.png"))
+
+
+def test_bot_text_is_inert_and_urls_become_links(page: Page) -> None:
+    open_chat(page)
+    say(page, "/link")
+    bubble = bot_bubbles(page).last
+    expect(bubble).to_contain_text("<script>x()</script>")
+    expect(bubble.locator("a")).to_have_attribute("href", "https://example.com/help")
+    assert page.locator(".shopchat-log script").count() == 0
+    say(page, "<img src=x onerror=alert(1)>")
+    expect(page.locator(".shopchat-user .shopchat-bubble").last).to_have_text("<img src=x onerror=alert(1)>")
+    assert page.locator(".shopchat-log img").count() == 0
+
+
+def test_typing_indicator_shows_while_waiting(page: Page) -> None:
+    open_chat(page)
+    say(page, "/slow")
+    expect(page.locator(".shopchat-typing")).to_be_visible()
+    expect(bot_bubbles(page).last).to_have_text("done thinking")
+    expect(page.locator(".shopchat-typing")).to_be_hidden()

@@ -1,0 +1,13 @@
+"""Typed keys of what the app holds."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from shop.pricing.service import PricingService
+from web.config import StoreConfig
+from web.store import Store
+
+CONFIG = web.AppKey("config", StoreConfig)
+STORE = web.AppKey("store", Store)
+PRICING = web.AppKey("pricing", PricingService)

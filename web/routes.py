@@ -1,0 +1,21 @@
+"""Every URL of the storefront, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web import views
+
+
+def setup_routes(app: web.Application, static_dir: Path) -> None:
+    app.router.add_get("/", views.index, name="index")
+    app.router.add_get("/product/{sku}", views.product, name="product")
+    app.router.add_get("/img/{sku}.svg", views.product_image, name="product_image")
+    app.router.add_get("/cart", views.cart, name="cart")
+    app.router.add_post("/cart/add", views.cart_add, name="cart_add")
+    app.router.add_post("/cart/remove", views.cart_remove, name="cart_remove")
+    app.router.add_post("/signin", views.sign_in, name="sign_in")
+    app.router.add_get("/health", views.health, name="health")
+    app.router.add_static("/static/", static_dir, name="static", append_version=False)

@@ -1,0 +1,335 @@
+/*
+ * ShopChat: a small chat widget for Rasa's socket.io channel (socket.io-client 4).
+ *
+ *   ShopChat.init({socketUrl: "https://bot.example.com", metadata: {identity_token: "..."}})
+ *
+ * Keeps one conversation per browser: the session id and the rendered history live in
+ * localStorage, and the session id is sent in `session_request`, so a reload continues
+ * the same Rasa conversation. Everything the user or the bot says is rendered as text
+ * (textContent), never as HTML; only http(s) URLs become links.
+ * With no explicit init it reads JSON config from <script id="shopchat-config">.
+ */
+(function (global) {
+  "use strict";
+
+  var STORAGE_KEY = "shopchat:v1";
+  var MAX_HISTORY = 100;
+  var TYPING_TIMEOUT_MS = 30000;
+  var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(raw, allowRelative) {
+    if (typeof raw !== "string" || !raw) return null;
+    if (allowRelative && raw.charAt(0) === "/" && raw.charAt(1) !== "/") return raw;
+    try {
+      var url = new URL(raw, global.location.href);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* Text with http(s) links as <a>; the rest as text nodes. */
+  function renderText(parent, text) {
+    text = String(text);
+    var last = 0;
+    text.replace(URL_RE, function (match, offset) {
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var href = safeUrl(match, false);
+      if (href) {
+        var a = el("a", null, match);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer nofollow";
+        parent.appendChild(a);
+      } else {
+        parent.appendChild(document.createTextNode(match));
+      }
+      last = offset + match.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function loadState(identityKey) {
+    var state = null;
+    try {
+      state = JSON.parse(global.localStorage.getItem(STORAGE_KEY) || "null");
+    } catch (e) {
+      state = null;
+    }
+    // A different shopper (sign-in switch) starts a new conversation.
+    if (!state || typeof state !== "object" || state.identityKey !== identityKey || !Array.isArray(state.history)) {
+      state = { sessionId: null, identityKey: identityKey, history: [], open: !!(state && state.open) };
+    }
+    return state;
+  }
+
+  function ShopChat(config) {
+    this.config = config || {};
+    this.metadata = this.config.metadata || {};
+    this.state = loadState(this.config.identityKey || "anonymous");
+    this.socket = null;
+    this.typingTimer = null;
+    this.build();
+    for (var i = 0; i < this.state.history.length; i++) this.render(this.state.history[i], false);
+    if (this.config.open || this.state.open) this.toggle(true);
+    if (this.config.socketUrl !== false) this.connect();
+  }
+
+  ShopChat.prototype.save = function () {
+    this.state.history = this.state.history.slice(-MAX_HISTORY);
+    try {
+      global.localStorage.setItem(STORAGE_KEY, JSON.stringify(this.state));
+    } catch (e) {
+      /* storage full or disabled: the conversation still works, it just won't survive a reload */
+    }
+  };
+
+  ShopChat.prototype.build = function () {
+    var self = this;
+    this.root = el("div", "shopchat");
+    this.root.setAttribute("data-state", "closed");
+    this.launcher = el("button", "shopchat-launcher", "Chat with us");
+    this.launcher.type = "button";
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.launcher.addEventListener("click", function () { self.toggle(); });
+    this.panel = el("section", "shopchat-panel");
+    this.panel.setAttribute("aria-label", "Shop assistant chat");
+    var header = el("header", "shopchat-header");
+    header.appendChild(el("span", "shopchat-title", this.config.title || "Shop assistant"));
+    var close = el("button", "shopchat-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close chat");
+    close.addEventListener("click", function () { self.toggle(false); });
+    header.appendChild(close);
+    this.log = el("div", "shopchat-log");
+    this.log.setAttribute("role", "log");
+    this.log.setAttribute("aria-live", "polite");
+    this.typing = el("div", "shopchat-typing");
+    this.typing.setAttribute("aria-label", "The assistant is typing");
+    this.typing.appendChild(el("span"));
+    this.typing.appendChild(el("span"));
+    this.typing.appendChild(el("span"));
+    this.typing.hidden = true;
+    this.form = el("form", "shopchat-form");
+    this.input = el("input", "shopchat-input");
+    this.input.type = "text";
+    this.input.maxLength = 1000;
+    this.input.placeholder = "Type a message…";
+    this.input.setAttribute("aria-label", "Message");
+    var send = el("button", "shopchat-send", "Send");
+    send.type = "submit";
+    this.form.appendChild(this.input);
+    this.form.appendChild(send);
+    this.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = self.input.value.trim();
+      if (!text) return;
+      self.input.value = "";
+      self.send(text, text);
+    });
+    this.panel.appendChild(header);
+    this.panel.appendChild(this.log);
+    this.panel.appendChild(this.typing);
+    this.panel.appendChild(this.form);
+    this.root.appendChild(this.panel);
+    this.root.appendChild(this.launcher);
+    (this.config.container || document.body).appendChild(this.root);
+  };
+
+  ShopChat.prototype.toggle = function (open) {
+    open = open === undefined ? this.root.getAttribute("data-state") !== "open" : !!open;
+    this.root.setAttribute("data-state", open ? "open" : "closed");
+    this.launcher.setAttribute("aria-expanded", String(open));
+    this.state.open = open;
+    this.save();
+    if (open) this.input.focus();
+  };
+
+  ShopChat.prototype.connect = function () {
+    var self = this;
+    if (typeof global.io !== "function") {
+      this.status("Chat is unavailable right now.");
+      return;
+    }
+    this.socket = global.io(this.config.socketUrl || global.location.origin, {
+      path: this.config.socketPath || "/socket.io/",
+      transports: ["websocket", "polling"],
+    });
+    this.socket.on("connect", function () {
+      self.socket.emit("session_request", { session_id: self.state.sessionId });
+    });
+    this.socket.on("session_confirm", function (data) {
+      var id = data && typeof data === "object" ? data.session_id : data;
+      if (typeof id === "string" && id) {
+        self.state.sessionId = id;
+        self.save();
+        self.root.setAttribute("data-session", id);
+      }
+    });
+    this.socket.on(this.config.botEvent || "bot_uttered", function (message) {
+      self.receive(message);
+    });
+    this.socket.on("connect_error", function () {
+      self.setTyping(false);
+    });
+  };
+
+  /* Sends `payload` to Rasa and shows `shown` as what the user said. */
+  ShopChat.prototype.send = function (payload, shown) {
+    this.add({ from: "user", text: shown });
+    if (!this.socket || !this.state.sessionId) {
+      this.status("Still connecting… please try again in a moment.");
+      return false;
+    }
+    this.socket.emit(this.config.userEvent || "user_uttered", {
+      message: payload,
+      session_id: this.state.sessionId,
+      metadata: this.metadata,
+    });
+    this.setTyping(true);
+    return true;
+  };
+
+  ShopChat.prototype.receive = function (message) {
+    this.setTyping(false);
+    if (!message || typeof message !== "object") return;
+    var custom = message.custom || (message.type ? message : null) || message.data;
+    if (custom && typeof custom === "object" && custom.type === "carousel") {
+      this.add({ from: "bot", carousel: custom.products || [] });
+    }
+    if (message.text || message.quick_replies || message.buttons) {
+      this.add({ from: "bot", text: message.text || "", buttons: message.quick_replies || message.buttons || [] });
+    }
+    var attachment = message.attachment;
+    if (attachment && attachment.type === "image" && attachment.payload) {
+      this.add({ from: "bot", image: attachment.payload.src });
+    }
+  };
+
+  ShopChat.prototype.add = function (entry) {
+    this.state.history.push(entry);
+    this.save();
+    this.render(entry, true);
+  };
+
+  ShopChat.prototype.status = function (text) {
+    this.render({ from: "status", text: text }, true);
+  };
+
+  ShopChat.prototype.setTyping = function (on) {
+    var self = this;
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = !on;
+    this.root.setAttribute("data-typing", on ? "true" : "false");
+    if (on) this.typingTimer = setTimeout(function () { self.setTyping(false); }, TYPING_TIMEOUT_MS);
+  };
+
+  /* Draws one history entry; `live` entries may have clickable buttons. */
+  ShopChat.prototype.render = function (entry, live) {
+    var self = this;
+    var row = el("div", "shopchat-msg shopchat-" + (entry.from === "user" ? "user" : entry.from === "status" ? "status" : "bot"));
+    if (entry.text) {
+      var bubble = el("div", "shopchat-bubble");
+      renderText(bubble, entry.text);
+      row.appendChild(bubble);
+    }
+    if (entry.image) {
+      var src = safeUrl(entry.image, true);
+      if (src) {
+        var img = el("img", "shopchat-image");
+        img.src = src;
+        img.alt = "";
+        row.appendChild(img);
+      }
+    }
+    if (entry.buttons && entry.buttons.length) {
+      var group = el("div", "shopchat-buttons");
+      entry.buttons.forEach(function (button) {
+        if (!button || typeof button.title !== "string") return;
+        var b = el("button", "shopchat-button", button.title);
+        b.type = "button";
+        b.disabled = !live || !!entry.used;
+        b.addEventListener("click", function () {
+          entry.used = true;
+          group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          self.save();
+          self.send(String(button.payload || button.title), button.title);
+        });
+        group.appendChild(b);
+      });
+      row.appendChild(group);
+    }
+    if (entry.carousel) row.appendChild(this.carousel(entry.carousel));
+    this.log.appendChild(row);
+    this.log.scrollTop = this.log.scrollHeight;
+    return row;
+  };
+
+  ShopChat.prototype.carousel = function (products) {
+    var self = this;
+    var track = el("div", "shopchat-carousel");
+    (Array.isArray(products) ? products : []).slice(0, 10).forEach(function (p) {
+      if (!p || typeof p !== "object") return;
+      var card = el("article", "shopchat-card");
+      card.setAttribute("data-sku", String(p.sku || ""));
+      var href = safeUrl(p.url, true);
+      var image = safeUrl(p.image, true);
+      if (image) {
+        var img = el("img");
+        img.src = image;
+        img.alt = "";
+        card.appendChild(img);
+      }
+      var title = el(href ? "a" : "span", "shopchat-card-title", p.title || p.sku || "");
+      if (href) title.href = href;
+      card.appendChild(title);
+      if (p.price !== undefined && p.price !== null) card.appendChild(el("span", "shopchat-card-price", p.price));
+      if (p.sku) {
+        var more = el("button", "shopchat-more", "More like this");
+        more.type = "button";
+        more.addEventListener("click", function () {
+          self.send('/recommend_product{"product": ' + JSON.stringify(String(p.sku)) + "}", "More like " + (p.title || p.sku));
+        });
+        card.appendChild(more);
+      }
+      track.appendChild(card);
+    });
+    return track;
+  };
+
+  ShopChat.prototype.reset = function () {
+    this.state = { sessionId: null, identityKey: this.state.identityKey, history: [] };
+    this.save();
+    this.log.textContent = "";
+  };
+
+  var api = {
+    instance: null,
+    renderText: renderText,
+    init: function (config) {
+      if (!api.instance) api.instance = new ShopChat(config);
+      return api.instance;
+    },
+  };
+  global.ShopChat = api;
+
+  function autoInit() {
+    var node = document.getElementById("shopchat-config");
+    if (!node) return;
+    try {
+      api.init(JSON.parse(node.textContent || "{}"));
+    } catch (e) {
+      if (global.console) global.console.error("ShopChat: bad config", e);
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", autoInit);
+  else autoInit();
+})(window);
