@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_FILES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.yml
 ACTION_FILES := $(shell find actions shop -name '*.py' 2>/dev/null)
 
-.PHONY: help run test install db model lint typecheck validate pytest rasa-test system-deps clean
+.PHONY: help run test install db model lint typecheck validate pytest rasa-test system-deps clean web-assets
 
 help:
 	@echo "make run   - install, seed, train if needed, start the bot and web apps"
@@ -47,7 +47,21 @@ models/current.tar.gz: $(TRAINING_FILES) | install
 
 model: models/current.tar.gz
 
-run: db model
+## Front-end assets of the storefront's chat widget: npm packages from package-lock.json,
+## reinstalled only when the lockfile changes, copied into web/static/vendor/ (not committed).
+WEB_VENDOR := web/static/vendor
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_VENDOR)/socket.io.min.js: $(STAMP)/npm
+	@mkdir -p $(WEB_VENDOR)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
+
+web-assets: $(WEB_VENDOR)/socket.io.min.js
+
+run: db model web-assets
 	@scripts/run.sh
 
 ## Debian packages the tests use: PostgreSQL, Redis and Chromium.
@@ -64,7 +78,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy shop actions
 
-pytest: install system-deps model
+pytest: install system-deps model web-assets
 	$(PY) -m pytest -q tests
 
 rasa-test: model
@@ -74,4 +88,4 @@ rasa-test: model
 test: install system-deps validate lint typecheck model rasa-test pytest
 
 clean:
-	rm -rf models results .stamps var/catalog_index
+	rm -rf models results .stamps var/catalog_index $(WEB_VENDOR)/*.js
