@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from shop.signed_identity import secret_from_env, verify
 from shop.text import normalize_email, normalize_order_number
 
 logger = logging.getLogger(__name__)
@@ -27,15 +28,44 @@ IDENTITY_SLOTS = ("order_id", "email")
 ORDER_NUMBER_IN_TEXT = re.compile(r"(?<![\d-])\d{6}(?![\d-])")
 EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 SCANNED_CHARS = 2000
+# Message metadata key of the storefront's signed identity token (shop/signed_identity.py).
+IDENTITY_TOKEN_KEY = "identity_token"
 
 
 def verified_customer(tracker: Tracker) -> Optional[int]:
-    """The customer this conversation proved to be, if any."""
+    """The customer this conversation proved to be, if any.
+
+    Proven either in the conversation (order number + email, the ``customer_id`` slot) or
+    by the storefront: a signed-in shopper's messages carry an identity token the
+    storefront signed with ``SHOP_IDENTITY_SECRET`` (see :func:`signed_customer`).
+    """
     raw = tracker.get_slot("customer_id")
     try:
-        return int(raw) if raw not in (None, "") else None
+        if raw not in (None, ""):
+            return int(raw)
     except (TypeError, ValueError):
+        pass
+    return signed_customer(tracker)
+
+
+def signed_customer(tracker: Tracker) -> Optional[int]:
+    """The customer named by a valid signed identity token on the latest message.
+
+    Unsigned, tampered or expired tokens are ignored and logged (the token's content is
+    not logged: it names a customer).
+    """
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    token = metadata.get(IDENTITY_TOKEN_KEY) if isinstance(metadata, dict) else None
+    if token is None:
         return None
+    secret = secret_from_env()
+    if secret is None:
+        logger.warning("identity token ignored: SHOP_IDENTITY_SECRET unset (sender %s)", tracker.sender_id)
+        return None
+    customer_id = verify(token, secret)
+    if customer_id is None:
+        logger.warning("identity token rejected: forged, malformed or expired (sender %s)", tracker.sender_id)
+    return customer_id
 
 
 def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
