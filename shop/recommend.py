@@ -15,7 +15,10 @@ Rules every method follows:
   ``score = a * copurchase + (1 - a) * content`` with
   ``a = HYBRID_WEIGHT * n_i / (n_i + SHRINKAGE)``. ``n_i`` is how many orders hold the
   product, so the blend leans on co-purchase only as far as there is evidence: a new product
-  (``n_i = 0``) gets content similarity alone (cold start).
+  (``n_i = 0``) gets content similarity alone (cold start). A popularity prior,
+  ``POPULARITY_WEIGHT * log(1 + orders_j) / log(1 + max orders)``, is added: on held-out
+  purchases of the demo history it lifts recall@10 above the most-popular baseline while
+  covering ~25x more of the catalog (``benchmarks/bench_recommend.py``).
 - **Diversified.** Maximal marginal relevance (``MMR_LAMBDA``) over the candidates' vectors,
   at most one product per family (brand + category + name without colour words) and at most
   two per brand and category: not five colours of the same shirt.
@@ -49,6 +52,8 @@ MMR_LAMBDA = 0.75
 MAX_PER_FAMILY = 1
 MAX_PER_BRAND_CATEGORY = 2
 CANDIDATE_POOL = 60
+#: Weight of a popularity prior, log-scaled order count in [0, 1], added to hybrid scores.
+POPULARITY_WEIGHT = 0.6
 MAX_K = 50
 COPURCHASE_TTL_SECONDS = 300.0
 #: Baskets larger than this are skipped when counting pairs (bulk orders say little).
@@ -62,8 +67,13 @@ class IndexLike(Protocol):
 
     def encode(self, text: str) -> np.ndarray: ...
 
-    def search(self, vector: np.ndarray, k: int, allowed: Collection[int] | None = None,
-               exclude: Collection[int] = ()) -> list[tuple[int, float]]: ...
+    def search(
+        self,
+        vector: np.ndarray,
+        k: int,
+        allowed: Collection[int] | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[tuple[int, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -92,12 +102,12 @@ class CoPurchase:
             if len(items) > MAX_BASKET:
                 continue
             for i, a in enumerate(items):
-                for b in items[i + 1:]:
+                for b in items[i + 1 :]:
                     self.pairs[a][b] += 1
                     self.pairs[b][a] += 1
 
     @classmethod
-    def from_db(cls, session_factory: sessionmaker) -> "CoPurchase":
+    def from_db(cls, session_factory: sessionmaker) -> CoPurchase:
         baskets: dict[int, set[int]] = defaultdict(set)
         with session_factory() as s:
             rows = s.execute(
@@ -114,8 +124,10 @@ class CoPurchase:
         n_i = self.orders_with.get(product_id, 0)
         if not n_i:
             return {}
-        return {j: c / math.sqrt(n_i * self.orders_with[j])
-                for j, c in self.pairs.get(product_id, Counter()).items()}
+        return {
+            j: c / math.sqrt(n_i * self.orders_with[j])
+            for j, c in self.pairs.get(product_id, Counter()).items()
+        }
 
     def popular(self) -> list[int]:
         return [pid for pid, _ in sorted(self.orders_with.items(), key=lambda x: (-x[1], x[0]))]
@@ -154,13 +166,22 @@ def _clamp_k(k: int) -> int:
 class Recommender:
     """Recommendation service over one index and one database."""
 
-    def __init__(self, index: IndexLike, session_factory: sessionmaker, *,
-                 hybrid_weight: float = HYBRID_WEIGHT, shrinkage: float = SHRINKAGE,
-                 mmr_lambda: float = MMR_LAMBDA, max_per_family: int = MAX_PER_FAMILY,
-                 max_per_brand_category: int = MAX_PER_BRAND_CATEGORY,
-                 copurchase: CoPurchase | None = None,
-                 copurchase_ttl: float = COPURCHASE_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        index: IndexLike,
+        session_factory: sessionmaker,
+        *,
+        hybrid_weight: float = HYBRID_WEIGHT,
+        shrinkage: float = SHRINKAGE,
+        mmr_lambda: float = MMR_LAMBDA,
+        max_per_family: int = MAX_PER_FAMILY,
+        max_per_brand_category: int = MAX_PER_BRAND_CATEGORY,
+        copurchase: CoPurchase | None = None,
+        copurchase_ttl: float = COPURCHASE_TTL_SECONDS,
+        popularity_weight: float = POPULARITY_WEIGHT,
+    ) -> None:
         self.index = index
+        self.popularity_weight = popularity_weight
         self.session_factory = session_factory
         self.hybrid_weight = hybrid_weight
         self.shrinkage = shrinkage
@@ -239,9 +260,17 @@ class Recommender:
         out: dict[int, _Prod] = {}
         with self.session_factory() as s:
             for i in range(0, len(ids), 500):
-                for p in s.execute(select(Product).where(Product.id.in_(ids[i:i + 500]))).scalars():
-                    out[p.id] = _Prod(p.id, p.sku, p.name, p.brand, p.category,
-                                      money(Decimal(p.price)), p.image_url, p.rating)
+                for p in s.execute(select(Product).where(Product.id.in_(ids[i : i + 500]))).scalars():
+                    out[p.id] = _Prod(
+                        p.id,
+                        p.sku,
+                        p.name,
+                        p.brand,
+                        p.category,
+                        money(Decimal(p.price)),
+                        p.image_url,
+                        p.rating,
+                    )
         return out
 
     def _family(self, p: _Prod) -> str:
@@ -271,8 +300,14 @@ class Recommender:
 
     # -- ranking -----------------------------------------------------------------------
 
-    def _diversify(self, scored: Sequence[tuple[int, float]], k: int, products: Mapping[int, _Prod],
-                   reasons: Mapping[int, str], blocked_families: Collection[str] = ()) -> list[Recommendation]:
+    def _diversify(
+        self,
+        scored: Sequence[tuple[int, float]],
+        k: int,
+        products: Mapping[int, _Prod],
+        reasons: Mapping[int, str],
+        blocked_families: Collection[str] = (),
+    ) -> list[Recommendation]:
         """MMR with per-family and per-brand+category caps."""
         cands = [(pid, s) for pid, s in scored if pid in products]
         vecs = {pid: self.index.vector(pid) for pid, _ in cands}
@@ -309,9 +344,18 @@ class Recommender:
 
     @staticmethod
     def _rec(p: _Prod, score: float, reason: str) -> Recommendation:
-        return Recommendation(product_id=p.id, sku=p.sku, name=p.name, brand=p.brand,
-                              category=p.category, price=p.price, image_url=p.image_url,
-                              url=f"/products/{p.sku}", score=round(float(score), 4), reason=reason)
+        return Recommendation(
+            product_id=p.id,
+            sku=p.sku,
+            name=p.name,
+            brand=p.brand,
+            category=p.category,
+            price=p.price,
+            image_url=p.image_url,
+            url=f"/products/{p.sku}",
+            score=round(float(score), 4),
+            reason=reason,
+        )
 
     def _alpha(self, evidence: float) -> float:
         if evidence <= 0:
@@ -320,8 +364,9 @@ class Recommender:
 
     # -- public API ----------------------------------------------------------------------
 
-    def similar_to(self, product_id: int, k: int = 5,
-                   filters: Filters | None = None) -> list[Recommendation] | None:
+    def similar_to(
+        self, product_id: int, k: int = 5, filters: Filters | None = None
+    ) -> list[Recommendation] | None:
         """Products like ``product_id`` by its stored vector; None if the product is unknown."""
         k = _clamp_k(k)
         anchor = self._products([product_id]).get(product_id)
@@ -352,8 +397,9 @@ class Recommender:
         reasons = {pid: f"matches \u201c{text}\u201d" for pid, _ in hits}
         return self._diversify(hits, k, products, reasons)
 
-    def search_message(self, message: str, k: int = 5,
-                       extra: Filters | None = None) -> tuple[ParsedQuery, list[Recommendation]]:
+    def search_message(
+        self, message: str, k: int = 5, extra: Filters | None = None
+    ) -> tuple[ParsedQuery, list[Recommendation]]:
         """Parse a shopper's message into text + filters, then :meth:`search`.
 
         ``extra`` fields (e.g. from slots) override what was parsed when set.
@@ -362,14 +408,18 @@ class Recommender:
         parsed = parse_query(message, colors=colors, categories=cats)
         filters = parsed.filters
         if extra is not None:
-            merged = {name: getattr(extra, name) for name in extra.__dataclass_fields__
-                      if getattr(extra, name) not in (None, ())}
+            merged = {
+                name: getattr(extra, name)
+                for name in extra.__dataclass_fields__
+                if getattr(extra, name) not in (None, ())
+            }
             filters = Filters(**{**filters.__dict__, **merged})
             parsed = ParsedQuery(parsed.text, filters, parsed.notes, parsed.cheaper)
         return parsed, self.search(parsed.text, k, filters)
 
-    def also_bought(self, product_id: int, k: int = 5,
-                    filters: Filters | None = None) -> list[Recommendation] | None:
+    def also_bought(
+        self, product_id: int, k: int = 5, filters: Filters | None = None
+    ) -> list[Recommendation] | None:
         """Hybrid co-purchase + content neighbours; content only for a product nobody bought."""
         k = _clamp_k(k)
         anchor = self._products([product_id]).get(product_id)
@@ -377,22 +427,33 @@ class Recommender:
             return None
         if k == 0:
             return []
-        return self._hybrid({product_id: 1.0}, k, filters, anchor_names={product_id: anchor.name},
-                            blocked={self._family(anchor)})
+        return self._hybrid(
+            {product_id: 1.0},
+            k,
+            filters,
+            anchor_names={product_id: anchor.name},
+            blocked={self._family(anchor)},
+        )
 
-    def recommend_for_items(self, weighted_items: Mapping[int, float], k: int = 5,
-                            filters: Filters | None = None) -> list[Recommendation]:
+    def recommend_for_items(
+        self, weighted_items: Mapping[int, float], k: int = 5, filters: Filters | None = None
+    ) -> list[Recommendation]:
         """Hybrid picks for a set of products with weights (a basket or a history)."""
         k = _clamp_k(k)
         if not weighted_items or k == 0:
             return self.popular(k, filters)
         products = self._products(weighted_items)
-        return self._hybrid(dict(weighted_items), k, filters,
-                            anchor_names={p: products[p].name for p in weighted_items if p in products},
-                            blocked={self._family(p) for p in products.values()})
+        return self._hybrid(
+            dict(weighted_items),
+            k,
+            filters,
+            anchor_names={p: products[p].name for p in weighted_items if p in products},
+            blocked={self._family(p) for p in products.values()},
+        )
 
-    def personal_picks(self, customer_id: int, k: int = 5,
-                       filters: Filters | None = None) -> list[Recommendation]:
+    def personal_picks(
+        self, customer_id: int, k: int = 5, filters: Filters | None = None
+    ) -> list[Recommendation]:
         """Picks from the customer's order history; popular products for a new customer."""
         with self.session_factory() as s:
             rows = s.execute(
@@ -408,8 +469,9 @@ class Recommender:
             return self.popular(k, filters)
         return self.recommend_for_items(weights, k, filters)
 
-    def popular(self, k: int = 5, filters: Filters | None = None,
-                exclude: Collection[int] = ()) -> list[Recommendation]:
+    def popular(
+        self, k: int = 5, filters: Filters | None = None, exclude: Collection[int] = ()
+    ) -> list[Recommendation]:
         """Most-ordered eligible products (rating as tie-break for never-ordered ones)."""
         k = _clamp_k(k)
         allowed = self.eligible_ids(filters) - set(exclude)
@@ -417,14 +479,19 @@ class Recommender:
             return []
         counts = self.copurchase.orders_with
         products = self._products(allowed)
-        order = sorted(allowed, key=lambda p: (-counts.get(p, 0),
-                                               -(products[p].rating or 0), p))
+        order = sorted(allowed, key=lambda p: (-counts.get(p, 0), -(products[p].rating or 0), p))
         top = max((counts.get(p, 0) for p in order[:1]), default=0) or 1
-        scored = [(p, counts.get(p, 0) / top) for p in order[:CANDIDATE_POOL + k]]
+        scored = [(p, counts.get(p, 0) / top) for p in order[: CANDIDATE_POOL + k]]
         return self._diversify(scored, k, products, {p: "popular with shoppers" for p, _ in scored})
 
-    def _hybrid(self, anchors: dict[int, float], k: int, filters: Filters | None,
-                anchor_names: Mapping[int, str], blocked: Collection[str]) -> list[Recommendation]:
+    def _hybrid(
+        self,
+        anchors: dict[int, float],
+        k: int,
+        filters: Filters | None,
+        anchor_names: Mapping[int, str],
+        blocked: Collection[str],
+    ) -> list[Recommendation]:
         allowed = self.eligible_ids(filters) - set(anchors)
         if not allowed:
             return []
@@ -458,6 +525,10 @@ class Recommender:
         alpha = self._alpha(evidence) if co_score else 0.0
         top_co = max(co_score.values(), default=0.0) or 1.0
         cands = set(content) | set(co_score)
+        counts = co.orders_with
+        pop_norm = math.log1p(max(counts.values(), default=0)) or 1.0
+        if self.popularity_weight:
+            cands |= {p for p in co.popular()[:CANDIDATE_POOL] if p in allowed}
         scored: list[tuple[int, float]] = []
         for j in cands:
             c = content.get(j)
@@ -465,9 +536,10 @@ class Recommender:
                 v = self.index.vector(j)
                 c = float(v @ profile) if v is not None else 0.0
             c = max(c or 0.0, 0.0)
-            scored.append((j, alpha * co_score.get(j, 0.0) / top_co + (1 - alpha) * c + 1e-3 * c))
+            pop = self.popularity_weight * math.log1p(counts.get(j, 0)) / pop_norm
+            scored.append((j, alpha * co_score.get(j, 0.0) / top_co + (1 - alpha) * c + pop + 1e-3 * c))
         scored.sort(key=lambda x: (-x[1], x[0]))
-        scored = scored[:CANDIDATE_POOL + k]
+        scored = scored[: CANDIDATE_POOL + k]
         products = self._products(j for j, _ in scored)
         reasons: dict[int, str] = {}
         for j, _ in scored:
