@@ -161,8 +161,12 @@ def _color_eq(variant_color: str | None, wanted: str) -> bool:
 class CatalogService:
     """Read-only questions about the catalog."""
 
-    def __init__(self, session_factory: sessionmaker, promotion_price: PromotionHook | None = None,
-                 names_ttl: float = NAMES_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        promotion_price: PromotionHook | None = None,
+        names_ttl: float = NAMES_TTL_SECONDS,
+    ) -> None:
         self.session_factory = session_factory
         self.promotion_price = promotion_price
         self._names_ttl = names_ttl
@@ -182,8 +186,9 @@ class CatalogService:
         with self._lock:
             if self._names is None or time.monotonic() - self._loaded_at > self._names_ttl:
                 with self.session_factory() as s:
-                    rows = s.execute(select(Product.id, Product.sku, Product.name, Product.brand)
-                                     .order_by(Product.id)).all()
+                    rows = s.execute(
+                        select(Product.id, Product.sku, Product.name, Product.brand).order_by(Product.id)
+                    ).all()
                 self._names = [(r.id, r.sku, r.name, r.brand, tuple(_words(r.name))) for r in rows]
                 vocab: set[str] = set()
                 for r in rows:
@@ -227,10 +232,12 @@ class CatalogService:
             pool = set(words) | set(brand_words)
             if not any(sim[qw].keys() & pool for qw in q_words):
                 continue
-            name_cover = sum(max((sim[qw].get(w, 0.0) for qw in q_words), default=0.0)
-                             for w in words) / max(len(words), 1)
-            query_cover = sum(max((sim[qw].get(w, 0.0) for w in pool), default=0.0)
-                              for qw in q_words) / len(q_words)
+            name_cover = sum(max((sim[qw].get(w, 0.0) for qw in q_words), default=0.0) for w in words) / max(
+                len(words), 1
+            )
+            query_cover = sum(max((sim[qw].get(w, 0.0) for w in pool), default=0.0) for qw in q_words) / len(
+                q_words
+            )
             full = SequenceMatcher(None, " ".join(q_words), " ".join(words)).ratio()
             score = 0.5 * name_cover + 0.3 * query_cover + 0.2 * full
             if score >= MATCH_THRESHOLD * 0.8:
@@ -256,18 +263,27 @@ class CatalogService:
             if isinstance(product, int):
                 p = s.get(Product, product)
             else:
-                p = s.execute(select(Product).where(func.lower(Product.sku) == str(product).lower())
-                              ).scalar_one_or_none()
+                p = s.execute(
+                    select(Product).where(func.lower(Product.sku) == str(product).lower())
+                ).scalar_one_or_none()
             if p is None:
                 return None
             variants = tuple(VariantStock(v.sku, v.size, v.color, int(v.stock or 0)) for v in p.variants)
             if not variants:
                 variants = (VariantStock(p.sku, None, None, int(p.stock or 0)),)
             facts = ProductFacts(
-                product_id=p.id, sku=p.sku, name=p.name, brand=p.brand, category=p.category,
-                price=money(Decimal(p.price)), description=p.description or "",
-                materials=p.materials or "", rating=p.rating, image_url=p.image_url,
-                url=f"/products/{p.sku}", variants=variants,
+                product_id=p.id,
+                sku=p.sku,
+                name=p.name,
+                brand=p.brand,
+                category=p.category,
+                price=money(Decimal(p.price)),
+                description=p.description or "",
+                materials=p.materials or "",
+                rating=p.rating,
+                image_url=p.image_url,
+                url=f"/products/{p.sku}",
+                variants=variants,
             )
         if self.promotion_price is not None:
             promo = self.promotion_price(facts)
@@ -284,27 +300,41 @@ class CatalogService:
 
     # -- questions ------------------------------------------------------------------------
 
-    def stock(self, product: int | str, size: str | None = None,
-              color: str | None = None) -> StockAnswer | None:
+    def stock(
+        self, product: int | str, size: str | None = None, color: str | None = None
+    ) -> StockAnswer | None:
         """Is it in stock (in this size and/or colour)? None for an unknown product."""
         facts = self.get(product)
         if facts is None:
             return None
         size = size.strip() if size and size.strip() else None
         color = color.strip() if color and color.strip() else None
-        matching = tuple(v for v in facts.variants
-                         if (size is None or _eq(v.size, size))
-                         and (color is None or _color_eq(v.color, color)))
+        matching = tuple(
+            v
+            for v in facts.variants
+            if (size is None or _eq(v.size, size)) and (color is None or _color_eq(v.color, color))
+        )
         quantity = sum(v.stock for v in matching)
         alternatives: tuple[VariantStock, ...] = ()
         if quantity == 0 and (size or color):
             alternatives = tuple(
-                v for v in facts.variants if v.stock > 0
-                and ((size is not None and _eq(v.size, size))
-                     or (color is not None and _color_eq(v.color, color)))
+                v
+                for v in facts.variants
+                if v.stock > 0
+                and (
+                    (size is not None and _eq(v.size, size))
+                    or (color is not None and _color_eq(v.color, color))
+                )
             )
-        return StockAnswer(facts, size, color, offered=bool(matching), quantity=quantity,
-                           matching=matching, alternatives=alternatives)
+        return StockAnswer(
+            facts,
+            size,
+            color,
+            offered=bool(matching),
+            quantity=quantity,
+            matching=matching,
+            alternatives=alternatives,
+        )
 
     def compare(self, first: int | str, second: int | str) -> Comparison | None:
         """Side-by-side facts of two products; None if either is unknown."""

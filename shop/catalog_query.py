@@ -20,14 +20,44 @@ MAX_EXCLUDED_COLORS = 8
 MAX_PRICE = Decimal("1000000")
 
 DEFAULT_COLORS: tuple[str, ...] = (
-    "black", "white", "grey", "gray", "red", "blue", "navy", "green", "olive", "yellow",
-    "orange", "pink", "purple", "brown", "beige", "tan", "khaki", "silver", "gold", "teal",
-    "burgundy", "maroon", "cream", "charcoal", "turquoise", "lavender", "coral", "ivory",
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "red",
+    "blue",
+    "navy",
+    "green",
+    "olive",
+    "yellow",
+    "orange",
+    "pink",
+    "purple",
+    "brown",
+    "beige",
+    "tan",
+    "khaki",
+    "silver",
+    "gold",
+    "teal",
+    "burgundy",
+    "maroon",
+    "cream",
+    "charcoal",
+    "turquoise",
+    "lavender",
+    "coral",
+    "ivory",
 )
 LETTER_SIZES: tuple[str, ...] = ("XXXL", "XXL", "XL", "XS", "S", "M", "L")
 SIZE_WORDS: dict[str, str] = {
-    "extra small": "XS", "extra large": "XL", "x-large": "XL", "xx-large": "XXL",
-    "small": "S", "medium": "M", "large": "L",
+    "extra small": "XS",
+    "extra large": "XL",
+    "x-large": "XL",
+    "xx-large": "XXL",
+    "small": "S",
+    "medium": "M",
+    "large": "L",
 }
 
 
@@ -67,22 +97,27 @@ def _amt(name: str) -> str:
     return _AMT.replace("{name}", name)
 
 
-_BETWEEN = re.compile(
-    rf"\b(?:between|from)\s+{_amt('a')}\s*(?:and|to|-)\s*{_amt('b')}", re.I)
+_BETWEEN = re.compile(rf"\b(?:between|from)\s+{_amt('a')}\s*(?:and|to|-)\s*{_amt('b')}", re.I)
 _RANGE = re.compile(rf"(?P<a>\$\s*\d{{1,9}}(?:\.\d{{1,2}})?)\s*(?:-|to)\s*{_amt('b')}", re.I)
 _MAX = re.compile(
     rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|up\s+to|no\s+more\s+than|not\s+more\s+than|"
-    rf"at\s+most|max(?:imum)?|within|budget(?:\s+(?:of|is))?|for\s+less\s+than)|<|<=)\s*{_amt('a')}", re.I)
+    rf"at\s+most|max(?:imum)?|within|budget(?:\s+(?:of|is))?|for\s+less\s+than)|<|<=)\s*{_amt('a')}",
+    re.I,
+)
 _MIN = re.compile(
-    rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+at)|>|>=)\s*{_amt('a')}", re.I)
+    rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+at)|>|>=)\s*{_amt('a')}", re.I
+)
 _AROUND = re.compile(rf"(?:\b(?:around|about|approximately|roughly)|~)\s*{_amt('a')}", re.I)
 _BARE_MONEY = re.compile(r"(?:\$\s*-?\s*\d[\d.,]*|-?\s*\d[\d.,]*\s*(?:dollars?|usd|bucks)\b)", re.I)
 _SIZE_EXPLICIT = re.compile(
     r"\b(?:in\s+)?size\s+(?P<s>xxxl|xxl|xl|xs|s|m|l|\d{1,2}(?:\.5)?|extra\s+small|extra\s+large|"
-    r"small|medium|large)\b", re.I)
+    r"small|medium|large)\b",
+    re.I,
+)
 _SIZE_IN = re.compile(
     r"\bin\s+(?:an?\s+)?(?P<s>XXXL|XXL|XL|XS|S|M|L|xxxl|xxl|xl|xs|extra\s+small|extra\s+large|"
-    r"x-large|xx-large|small|medium|large)\b")
+    r"x-large|xx-large|small|medium|large)\b"
+)
 _SIZE_BARE = re.compile(r"(?<![\w'’-])(?P<s>XXXL|XXL|XL|XS|S|M|L)(?![\w'’-])")
 
 
@@ -112,8 +147,9 @@ def _norm_color(c: str) -> str:
     return "grey" if c == "gray" else c
 
 
-def parse_query(message: str | None, colors: Iterable[str] = (),
-                categories: Iterable[str] = ()) -> ParsedQuery:
+def parse_query(
+    message: str | None, colors: Iterable[str] = (), categories: Iterable[str] = ()
+) -> ParsedQuery:
     """Split ``message`` into search text and :class:`Filters`.
 
     ``colors`` and ``categories`` extend the vocabularies (pass the catalog's own).
@@ -206,7 +242,9 @@ def parse_query(message: str | None, colors: Iterable[str] = (),
     alternation = "|".join(sorted((re.escape(c) for c in vocab | {"gray"}), key=len, reverse=True))
     neg = re.compile(
         rf"\b(?:not|no|except|excluding|without|avoid|anything\s+but|but\s+not|nothing)\s+(?:in\s+)?"
-        rf"(?P<c>(?:{alternation})(?:\s*(?:,|/|or|and|nor)\s*(?:{alternation}))*)\b", re.I)
+        rf"(?P<c>(?:{alternation})(?:\s*(?:,|/|or|and|nor)\s*(?:{alternation}))*)\b",
+        re.I,
+    )
     excluded: list[str] = []
 
     def negate(m: re.Match[str]) -> str:
@@ -240,8 +278,14 @@ def parse_query(message: str | None, colors: Iterable[str] = (),
     text = re.sub(r"[,;!?]+|\.(?!\d)", " ", text)
     text = re.sub(r"\b(?:and|or|in|but)\s*$", " ", text.strip(), flags=re.I)
     text = " ".join(text.split())
-    filters = Filters(min_price=min_price, max_price=max_price, size=sizes[0] if sizes else None,
-                      color=color, exclude_colors=tuple(excluded), category=category)
+    filters = Filters(
+        min_price=min_price,
+        max_price=max_price,
+        size=sizes[0] if sizes else None,
+        color=color,
+        exclude_colors=tuple(excluded),
+        category=category,
+    )
     return ParsedQuery(text=text, filters=filters, notes=tuple(notes), cheaper=cheaper)
 
 
