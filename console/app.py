@@ -1,0 +1,243 @@
+"""The aiohttp application: factory, routes (each with the permission it needs), middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from console import db
+from console.auth import Accounts, Session, audit, csrf_ok
+from console.config import ConsoleSettings, redacted
+from console.ingest import Ingestor, IngestResult
+from console.training import TrainingIndex
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SETTINGS = web.AppKey("settings", ConsoleSettings)
+CONSOLE_DB: web.AppKey[Engine] = web.AppKey("console_db", Engine)
+TRACKER_DB: web.AppKey[Engine] = web.AppKey("tracker_db", Engine)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+TRAINING = web.AppKey("training", TrainingIndex)
+INGESTOR = web.AppKey("ingestor", Ingestor)
+INGEST_LOCK = web.AppKey("ingest_lock", asyncio.Lock)
+DESK = web.AppKey("desk", object)
+LOGIN_FAILURES = web.AppKey("login_failures", dict)
+INGEST_TASK = web.AppKey("ingest_task", asyncio.Task)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    permission: str | None  # None: public; "session": any logged-in user
+    name: str
+
+
+async def run_ingest(app: web.Application) -> IngestResult:
+    """One ingestion run; concurrent callers wait for the run in progress instead of racing it."""
+    async with app[INGEST_LOCK]:
+        return await asyncio.to_thread(app[INGESTOR].run)
+
+
+async def _ingest_timer(app: web.Application) -> None:
+    interval = app[SETTINGS].ingest_interval
+    while True:
+        try:
+            await run_ingest(app)
+        except Exception:  # noqa: BLE001 - keep the timer alive; the next run retries
+            logger.exception("ingestion failed")
+        await asyncio.sleep(interval)
+
+
+async def _start_timer(app: web.Application) -> None:
+    if app[SETTINGS].ingest_interval > 0:
+        app[INGEST_TASK] = asyncio.create_task(_ingest_timer(app))
+
+
+async def _stop(app: web.Application) -> None:
+    task = app.get(INGEST_TASK)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    app[CONSOLE_DB].dispose()
+    app[TRACKER_DB].dispose()
+
+
+def current(request: web.Request) -> Session:
+    session = request.get("session")
+    if session is None:
+        raise web.HTTPUnauthorized()
+    return session  # type: ignore[no-any-return]
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _headers(response)
+        raise
+    _headers(response)
+    return response
+
+
+def _headers(response: web.StreamResponse) -> None:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def access_control(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Session lookup, permission check, CSRF check on every POST, audit of every POST."""
+    route = request.match_info.route
+    spec = ROUTE_BY_NAME.get(route.name or "") if route is not None and route.name else None
+    permission = spec.permission if spec is not None else "session"
+    if request.path.startswith("/static/"):
+        permission = None
+    app = request.app
+    token = request.cookies.get(COOKIE)
+    session = await asyncio.to_thread(app[ACCOUNTS].session, token) if token else None
+    request["session"] = session
+    if permission is not None:
+        if session is None:
+            if is_api(request) or request.method != "GET":
+                raise web.HTTPUnauthorized(text="login required")
+            raise web.HTTPFound("/login?next=" + quote(request.path_qs, safe=""))
+        if permission != "session" and not session.user.can(permission):
+            await asyncio.to_thread(
+                audit,
+                app[CONSOLE_DB],
+                session.user.username,
+                spec.name if spec else "?",
+                request.path,
+                "denied",
+                None,
+                request.remote,
+            )
+            raise web.HTTPForbidden(text="your role may not do this")
+    if request.method == "POST":
+        await _check_origin(request)
+        if spec is None or spec.name != "login":
+            form = await request.post()
+            given = request.headers.get("X-CSRF-Token") or str(form.get("csrf_token", ""))
+            if session is None or not csrf_ok(session.csrf_token, given):
+                raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    if request.method != "POST" or spec is None or spec.name == "login":
+        return await handler(request)
+    outcome = "ok"
+    try:
+        response = await handler(request)
+        outcome = "ok" if response.status < 400 else f"http {response.status}"
+        return response
+    except web.HTTPException as exc:
+        outcome = "ok" if exc.status < 400 else f"http {exc.status}"
+        raise
+    except Exception:
+        outcome = "error"
+        raise
+    finally:
+        assert session is not None
+        await asyncio.to_thread(
+            audit,
+            app[CONSOLE_DB],
+            session.user.username,
+            spec.name,
+            "/".join(f"{k}={v}" for k, v in sorted(request.match_info.items())),
+            outcome,
+            request.get("audit_detail"),
+            request.remote,
+        )
+
+
+async def _check_origin(request: web.Request) -> None:
+    """Browsers send Origin on POST; one from another site is refused outright."""
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        raise web.HTTPForbidden(text="cross-site request refused")
+
+
+def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -> web.Application:
+    """The console app; schema is created or upgraded here (see ``console.db.ensure_schema``)."""
+    from console import views  # noqa: PLC0415 - views import this module's keys
+
+    app = web.Application(middlewares=[security_headers, access_control], client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[CONSOLE_DB] = console_engine or db.make_engine(settings.console_db_url)
+    db.ensure_schema(app[CONSOLE_DB])
+    app[TRACKER_DB] = db.make_engine(settings.tracker_url)
+    app[ACCOUNTS] = Accounts(app[CONSOLE_DB], settings.session_hours)
+    app[TRAINING] = TrainingIndex(settings.nlu_dir, settings.domain_file, exclude=settings.export_file)
+    app[INGESTOR] = Ingestor(app[CONSOLE_DB], app[TRACKER_DB], app[TRAINING])
+    app[INGEST_LOCK] = asyncio.Lock()
+    app[LOGIN_FAILURES] = {}
+    app[DESK] = views.make_desk(settings, app[CONSOLE_DB])
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=jinja2.select_autoescape(["html", "svg"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["q"] = lambda s: quote(str(s), safe="")
+    env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
+    env.filters["conf"] = lambda v: "-" if v is None else f"{v:.2f}"
+    for spec in views.ROUTES:
+        app.router.add_route(spec.method, spec.path, spec.handler, name=spec.name)
+    ROUTE_BY_NAME.update({spec.name: spec for spec in views.ROUTES})
+    app.router.add_static("/static/", HERE / "static", name="static")
+    app.on_startup.append(_start_timer)  # type: ignore[arg-type]
+    app.on_cleanup.append(_stop)  # type: ignore[arg-type]
+    logger.info(
+        "console db=%s tracker=%s rasa=%s",
+        redacted(settings.console_db_url),
+        redacted(settings.tracker_url),
+        settings.rasa_url,
+    )
+    return app
+
+
+ROUTE_BY_NAME: dict[str, Route] = {}
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    session: Session | None = request.get("session")
+    base = {
+        "user": session.user if session else None,
+        "csrf": session.csrf_token if session else "",
+        "can": (lambda p: bool(session and session.user.can(p))),
+        "path": request.path,
+    }
+    return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)

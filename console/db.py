@@ -1,0 +1,231 @@
+"""The console's own tables, in their own metadata and database (``CONSOLE_DB_URL``).
+
+Schema management: ``ensure_schema`` keeps a one-row ``console_schema`` table with the
+version number. An empty database gets ``metadata.create_all`` and the current version; an
+older one gets the numbered upgrade steps in ``UPGRADES`` in order; a newer one is refused.
+That is the whole migration story the console needs: its tables are derived data plus
+review state, so a step may add, never silently drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_version = Table(
+    "console_schema",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+ingest_state = Table(
+    "ingest_state",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("last_event_id", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime),
+)
+
+#: One row per Rasa sender_id, kept up to date by ingestion.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("channel", String(60), nullable=False, default=""),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("turns", Integer, nullable=False, default=0),
+    Column("events", Integer, nullable=False, default=0),
+    Column("min_confidence", Float),
+    Column("fallback", Boolean, nullable=False, default=False),
+    Column("fallback_count", Integer, nullable=False, default=0),
+    Column("handoff", Boolean, nullable=False, default=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("last_intent", String(255)),
+    Column("last_action", String(255)),
+    Column("slots", Text, nullable=False, default="{}"),
+    Column("search_text", Text, nullable=False, default=""),
+    Column("review_status", String(20), nullable=False, default="unread"),
+    Index("ix_conv_last_at", "last_at"),
+    Index("ix_conv_min_conf", "min_confidence"),
+    Index("ix_conv_channel_last", "channel", "last_at"),
+    Index("ix_conv_review_last", "review_status", "last_at"),
+    Index("ix_conv_fallback_last", "fallback", "last_at"),
+    Index("ix_conv_handoff_last", "handoff", "last_at"),
+)
+
+#: Searchable facts about a conversation: kind is intent, action, entity or slot ("name=value").
+facets = Table(
+    "conversation_facets",
+    metadata,
+    Column("sender_id", String(255), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+    UniqueConstraint("sender_id", "kind", "value", name="uq_facet"),
+    Index("ix_facet_lookup", "kind", "value", "sender_id"),
+)
+
+tags = Table(
+    "conversation_tags",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("tag", String(60), primary_key=True),
+    Column("created_by", String(100)),
+    Column("created_at", DateTime),
+    Index("ix_tag_lookup", "tag", "sender_id"),
+)
+
+flags = Table(
+    "message_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, nullable=False),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("note", String(500), nullable=False, default=""),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("event_id", name="uq_flag_event"),
+)
+
+#: User messages that are not in the training data; one row per normalised text.
+nlu_inbox = Table(
+    "nlu_inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("norm_text", String(1000), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+    Column("seen_count", Integer, nullable=False, default=1),
+    Column("predicted_intent", String(255)),
+    Column("confidence", Float),
+    Column("predicted_entities", Text, nullable=False, default="[]"),
+    Column("status", String(20), nullable=False, default="new"),  # new/approved/dismissed/exported
+    Column("intent", String(255)),
+    Column("entities", Text, nullable=False, default="[]"),
+    Column("reviewed_by", String(100)),
+    Column("reviewed_at", DateTime),
+    Index("ix_inbox_status_conf", "status", "confidence"),
+)
+
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("username", String(100)),
+    Column("action", String(60), nullable=False),
+    Column("target", String(300), nullable=False, default=""),
+    Column("outcome", String(20), nullable=False, default="ok"),
+    Column("detail", Text, nullable=False, default=""),
+    Column("ip", String(64)),
+)
+
+csat_ratings = Table(
+    "csat_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, nullable=False, unique=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("score", Integer, nullable=False),
+    Column("at", DateTime, nullable=False, index=True),
+)
+
+#: Upgrade steps: UPGRADES[n] takes a version-n database to n+1.
+UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+
+class SchemaTooNew(RuntimeError):
+    """The console database was written by a newer console."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the console DB; SQLite gets WAL and a busy timeout (ingest runs alongside)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def ensure_schema(engine: Engine) -> int:
+    """Create or upgrade the console schema; returns the version now in place."""
+    with engine.begin() as conn:
+        if not inspect(conn).has_table(schema_version.name):
+            metadata.create_all(conn)
+            conn.execute(insert(schema_version).values(id=1, version=SCHEMA_VERSION))
+            return SCHEMA_VERSION
+        current = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).scalar_one()
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNew(f"console DB is at version {current}, this code knows {SCHEMA_VERSION}")
+        while current < SCHEMA_VERSION:
+            UPGRADES[current](conn)
+            current += 1
+            conn.execute(schema_version.update().where(schema_version.c.id == 1).values(version=current))
+        return current

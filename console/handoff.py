@@ -1,0 +1,159 @@
+"""The handoff queue: shoppers who asked for a person (the shop's ``handoff_requests``) and
+conversations where the bot fell back repeatedly; agents take, reply and hand back."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from console import db
+from console.auth import utcnow
+from console.rasa_client import RasaClient
+from shop.db.models import HandoffRequest
+from shop.handoff import HandoffInfo, HandoffNotFound, HandoffService
+
+FALLBACK_WINDOW = timedelta(hours=24)
+
+
+class NotYours(PermissionError):
+    """The request is taken by another agent (or not taken at all)."""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    kind: str  # "request" or "fallback"
+    sender_id: str
+    channel: str
+    reason: str
+    status: str
+    created_at: Any
+    request_id: int | None = None
+    taken_by: str | None = None
+
+
+def join_message(name: str) -> str:
+    return f"{name} from our support team has joined the chat."
+
+
+def leave_message(name: str) -> str:
+    return f"{name} has left the chat. You're back with the shop's assistant - ask me anything."
+
+
+class HandoffDesk:
+    def __init__(
+        self,
+        service: HandoffService,
+        shop_engine: Engine,
+        console_engine: Engine,
+        rasa: RasaClient,
+        fallback_threshold: int = 2,
+    ) -> None:
+        self.service = service
+        self.shop_engine = shop_engine
+        self.console_engine = console_engine
+        self.rasa = rasa
+        self.fallback_threshold = fallback_threshold
+
+    def queue(self) -> list[QueueEntry]:
+        """Taken requests first, then open ones oldest first, then repeated-fallback chats."""
+        h = HandoffRequest.__table__.c
+        with self.shop_engine.connect() as conn:
+            active = conn.execute(
+                select(HandoffRequest.__table__)
+                .where(h.status.in_(("open", "taken")))
+                .order_by(h.status.desc(), h.created_at, h.id)
+            ).all()
+        entries = [
+            QueueEntry("request", r.sender_id, r.channel, r.reason, r.status, r.created_at, r.id, r.taken_by)
+            for r in active
+        ]
+        waiting = {e.sender_id for e in entries}
+        c = db.conversations.c
+        with self.console_engine.connect() as conn:
+            rows = conn.execute(
+                select(c.sender_id, c.channel, c.fallback_count, c.last_at)
+                .where(
+                    c.fallback_count >= self.fallback_threshold,
+                    c.handoff == False,  # noqa: E712 - SQL expression
+                    c.paused == False,  # noqa: E712
+                    c.last_at >= utcnow() - FALLBACK_WINDOW,
+                )
+                .order_by(c.last_at.desc())
+                .limit(50)
+            ).all()
+        for r in rows:
+            if r.sender_id not in waiting:
+                entries.append(
+                    QueueEntry(
+                        "fallback",
+                        r.sender_id,
+                        r.channel or "unknown",
+                        f"the assistant did not understand {r.fallback_count} times",
+                        "open",
+                        r.last_at,
+                    )
+                )
+        return entries
+
+    def request(self, request_id: int) -> HandoffInfo:
+        with self.shop_engine.connect() as conn:
+            row = conn.execute(
+                select(HandoffRequest.__table__).where(HandoffRequest.__table__.c.id == request_id)
+            ).first()
+        if row is None:
+            raise HandoffNotFound(request_id)
+        return HandoffInfo(
+            row.id, row.sender_id, row.channel, row.reason, row.status, row.created_at, False, row.taken_by
+        )
+
+    async def take(self, request_id: int, agent: str, display_name: str) -> HandoffInfo:
+        info = await asyncio.to_thread(self.service.take, request_id, agent)
+        if info.taken_by != agent or info.status != "taken":
+            raise NotYours(f"request #{request_id} is {info.status} by {info.taken_by or 'nobody'}")
+        # The bot paused itself when it queued the request; pausing again is harmless and
+        # covers repeated-fallback chats, where nothing paused it.
+        await self.rasa.append_events(
+            info.sender_id,
+            [
+                {"event": "pause"},
+                {"event": "bot", "text": join_message(display_name), "metadata": {"agent": display_name}},
+            ],
+        )
+        return info
+
+    async def take_fallback(self, sender_id: str, channel: str, agent: str, display_name: str) -> HandoffInfo:
+        info = await asyncio.to_thread(
+            self.service.request, sender_id, channel, "repeated fallbacks (taken from the console)"
+        )
+        return await self.take(info.id, agent, display_name)
+
+    def _mine(self, request_id: int, agent: str, is_admin: bool) -> HandoffInfo:
+        info = self.request(request_id)
+        if info.status != "taken" or (info.taken_by != agent and not is_admin):
+            raise NotYours(f"request #{request_id} is not yours")
+        return info
+
+    async def reply(
+        self, request_id: int, agent: str, display_name: str, text: str, is_admin: bool = False
+    ) -> None:
+        info = await asyncio.to_thread(self._mine, request_id, agent, is_admin)
+        await self.rasa.say(info.sender_id, text, display_name)
+
+    async def release(
+        self, request_id: int, agent: str, display_name: str, is_admin: bool = False
+    ) -> HandoffInfo:
+        """Say goodbye, hand the conversation back to the bot and close the request."""
+        info = await asyncio.to_thread(self._mine, request_id, agent, is_admin)
+        await self.rasa.append_events(
+            info.sender_id,
+            [
+                {"event": "bot", "text": leave_message(display_name), "metadata": {"agent": display_name}},
+                {"event": "resume"},
+            ],
+        )
+        return await asyncio.to_thread(self.service.close, request_id)

@@ -1,0 +1,50 @@
+// Live transcript on the handoff chat page: polls for new events and appends them.
+// Text is set with textContent only, so whatever a shopper typed stays inert.
+(function () {
+  "use strict";
+  var list = document.getElementById("transcript");
+  if (!list || !list.dataset.live) { return; }
+  var sender = list.dataset.sender;
+  var after = parseInt(list.dataset.after || "0", 10);
+
+  function line(cls, meta, text) {
+    var li = document.createElement("li");
+    li.className = "ev " + cls;
+    var m = document.createElement("div");
+    m.className = "meta";
+    m.textContent = meta;
+    li.appendChild(m);
+    if (text !== null) {
+      var t = document.createElement("div");
+      t.className = "text";
+      t.textContent = text;
+      li.appendChild(t);
+    }
+    return li;
+  }
+
+  function render(ev) {
+    if (ev.type === "user") { return line("user", ev.at + " · " + (ev.intent || "?"), ev.text); }
+    if (ev.type === "bot") { return line("bot", ev.at + (ev.agent ? " · agent " + ev.agent : ""), ev.text); }
+    if (ev.type === "action") { return line("action", ev.name + " " + (ev.policy || ""), null); }
+    if (ev.type === "slot") { return line("slot", "slot " + ev.name + " = " + ev.value, null); }
+    return line("other", ev.type + " " + (ev.name || ""), null);
+  }
+
+  function poll() {
+    fetch("/api/conversations/" + encodeURIComponent(sender) + "/events?after=" + after,
+          { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { events: [] }; })
+      .then(function (body) {
+        body.events.forEach(function (ev) {
+          after = Math.max(after, ev.id);
+          var li = render(ev);
+          li.id = "ev-" + ev.id;
+          list.appendChild(li);
+        });
+      })
+      .catch(function () {})
+      .then(function () { window.setTimeout(poll, 2000); });
+  }
+  window.setTimeout(poll, 2000);
+})();
