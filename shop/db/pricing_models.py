@@ -1,6 +1,7 @@
 """Tables for carts, promotions, coupons and their redemptions (issue 4).
 
-On the same ``Base`` as :mod:`shop.db.models`; created by migration ``0002_pricing``.
+On the same ``Base`` as :mod:`shop.db.models`; created by migration ``0002_pricing``;
+``0003_coupon_attempts`` adds the code-attempt log and personal/public coupon columns.
 Money is ``Numeric(12, 2)``; percentages are ``Numeric(5, 2)``. Scope lists (product ids,
 categories) are JSON arrays.
 """
@@ -107,6 +108,9 @@ class CouponRow(Base):
         CheckConstraint("kind IN ('percentage', 'fixed', 'free_shipping')", name="ck_coupons_kind"),
         CheckConstraint("usage_count >= 0", name="ck_coupons_usage_count"),
         CheckConstraint("code = upper(code)", name="ck_coupons_code_upper"),
+        # One personal code per customer and offer ("win_back:<last order id>",
+        # "loyalty:10:2024Q2"): two conversations asking at once still get the same code.
+        Index("uq_coupons_customer_offer", "customer_id", "offer_key", unique=True),
     )
 
     id = Column(Integer, primary_key=True)
@@ -131,6 +135,12 @@ class CouponRow(Base):
     expires_at = Column(DateTime)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    #: Listed to every shopper who asks for discounts (migration 0003).
+    public = Column(Boolean, nullable=False, default=False)
+    #: A personal code: only this customer may use it (migration 0003).
+    customer_id = Column(Integer, ForeignKey("customers.id"))
+    #: Which personal offer issued it, for idempotent issuing (migration 0003).
+    offer_key = Column(String(40))
 
     @validates("code")
     def _canonical_code(self, _key: str, value: str) -> str:
@@ -168,3 +178,18 @@ class CouponRedemption(Base):
     redeemed_at = Column(DateTime, nullable=False)
     released_at = Column(DateTime)
     terms_json = Column(JSON, nullable=False)
+
+
+class CouponAttempt(Base):
+    """One failed code check by a conversation, for :class:`shop.pricing.throttle.CodeAttemptThrottle`.
+
+    Holds no code and no customer: only who tried (the conversation's sender id) and when.
+    """
+
+    __tablename__ = "coupon_attempts"
+    __table_args__ = (Index("ix_coupon_attempts_sender_time", "sender_id", "attempted_at"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    attempted_at = Column(DateTime, nullable=False)
+    reason = Column(String(40), nullable=False)

@@ -14,6 +14,12 @@ redeems coupons transactionally. Order of application (full text: ``RULES.md``):
 Rejection reasons, in check order: unknown_code, inactive, not_started, expired,
 limit_reached, already_used_by_customer, sign_in_required, first_order_only,
 min_subtotal_not_met, min_quantity_not_met, no_eligible_items, not_combinable.
+
+Around it: :meth:`PricingService.offers_for` (``ask_discounts``: public deals plus personal
+win-back / loyalty / welcome offers, :mod:`shop.pricing.offers`),
+:meth:`PricingService.quote_items` ("how much with code X" without a cart),
+:class:`shop.pricing.throttle.CodeAttemptThrottle` (code guessing per conversation) and
+``python -m shop.pricing.suggest`` (price suggestions from the order history).
 """
 
 from shop.pricing.codes import normalize_code

@@ -161,7 +161,7 @@ def _line_promotion_amount(p: Promotion, unit: Decimal, qty: int, net: Decimal, 
     return min(amount, net)
 
 
-def _describe_promotion(p: Promotion, cur: str) -> str:
+def describe_promotion(p: Promotion, cur: str) -> str:
     scope = p.scope.describe()
     if p.kind is PromotionKind.PERCENTAGE:
         return f"{format_percent(_clamp_percent(p.value))} off {scope}"
@@ -197,7 +197,7 @@ def _apply_line_promotions(cart: CartView, ledger: _Ledger, promos: list[Promoti
         if p.id in totals:
             ledger.discounts.append(
                 DiscountLine(
-                    "promotion", p.name, totals[p.id], _describe_promotion(p, cur), cur, promotion_id=p.id
+                    "promotion", p.name, totals[p.id], describe_promotion(p, cur), cur, promotion_id=p.id
                 )
             )
 
@@ -219,7 +219,7 @@ def _apply_order_promotions(cart: CartView, ledger: _Ledger, promos: list[Promot
         taken = ledger.spread(idx, p.name, max(p.value, Decimal(0)))
         if taken > 0:
             ledger.discounts.append(
-                DiscountLine("promotion", p.name, taken, _describe_promotion(p, cur), cur, promotion_id=p.id)
+                DiscountLine("promotion", p.name, taken, describe_promotion(p, cur), cur, promotion_id=p.id)
             )
 
 
@@ -247,6 +247,8 @@ def _validate_codes(
             continue
         seen.add(key)
         coupon = offers.coupons.get(canon) if canon is not None else None
+        if coupon is not None and not _visible_to(coupon, customer):
+            coupon = None  # someone else's personal code: as if it did not exist
         if coupon is None:
             rejections.append(reject(shown, Reason.UNKNOWN_CODE, cur))
             continue
@@ -259,10 +261,21 @@ def _validate_codes(
     return valid, rejections
 
 
-def _check(
-    c: Coupon, cart: CartView, customer: Optional[CustomerView], now: datetime, merchandise: Decimal
+def _visible_to(c: Coupon, customer: Optional[CustomerView]) -> bool:
+    return c.owner_id is None or customer is None or customer.id == c.owner_id
+
+
+def check_terms(
+    c: Coupon, customer: Optional[CustomerView], now: datetime, currency: str = "USD"
 ) -> Optional[Rejection]:
-    cur = cart.currency
+    """The cart-independent checks (``unknown_code`` for someone else's personal code, then
+    ``inactive`` .. ``first_order_only``): could this shopper use ``c`` at all right now?"""
+    if not _visible_to(c, customer):
+        return reject(c.code, Reason.UNKNOWN_CODE, currency)
+    return _check_terms(c, customer, naive_utc(now), currency)
+
+
+def _check_terms(c: Coupon, customer: Optional[CustomerView], now: datetime, cur: str) -> Optional[Rejection]:
     code = c.code
     if not c.active:
         return reject(code, Reason.INACTIVE, cur)
@@ -280,6 +293,17 @@ def _check(
         return reject(code, Reason.SIGN_IN_REQUIRED, cur)
     if c.first_order_only and customer is not None and customer.order_count > 0:
         return reject(code, Reason.FIRST_ORDER_ONLY, cur)
+    return None
+
+
+def _check(
+    c: Coupon, cart: CartView, customer: Optional[CustomerView], now: datetime, merchandise: Decimal
+) -> Optional[Rejection]:
+    cur = cart.currency
+    code = c.code
+    refusal = _check_terms(c, customer, now, cur)
+    if refusal is not None:
+        return refusal
     if c.min_subtotal is not None:
         need = money(c.min_subtotal, cur)
         if merchandise < need:
@@ -344,7 +368,7 @@ def _choose_coupons(
     return outcomes[best], refused
 
 
-def _describe_coupon(c: Coupon, cur: str) -> str:
+def describe_coupon(c: Coupon, cur: str) -> str:
     if c.kind is CouponKind.PERCENTAGE:
         return f"{format_percent(_clamp_percent(c.value))} off {c.scope.describe()}"
     if c.kind is CouponKind.FIXED:
@@ -374,7 +398,7 @@ def _price_coupons(
         else:
             wanted = money(max(c.value, Decimal(0)), cur)
         taken = ledger.spread(idx, c.code, wanted)
-        text = _describe_coupon(c, cur)
+        text = describe_coupon(c, cur)
         ledger.discounts.append(DiscountLine("coupon", c.code, taken, text, cur, coupon_id=c.id))
         applied.append(AppliedCoupon(c, taken, text))
 

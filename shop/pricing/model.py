@@ -152,6 +152,11 @@ class Coupon:
     starts_at: Optional[datetime] = None
     expires_at: Optional[datetime] = None
     active: bool = True
+    #: A personal code (win-back, loyalty): only this customer may use it; for anyone
+    #: else it does not exist (``unknown_code``), and it needs a verified shopper.
+    owner_id: Optional[int] = None
+    #: Listed by ``ask_discounts`` to every shopper.
+    public: bool = False
 
     @property
     def effective_usage_limit(self) -> Optional[int]:
@@ -162,7 +167,12 @@ class Coupon:
 
     @property
     def needs_customer(self) -> bool:
-        return self.requires_customer or self.first_order_only or self.per_customer_limit is not None
+        return (
+            self.requires_customer
+            or self.first_order_only
+            or self.per_customer_limit is not None
+            or self.owner_id is not None
+        )
 
     def terms(self) -> dict[str, Any]:
         """The terms as JSON-ready data: what a redemption keeps a copy of."""
@@ -192,6 +202,7 @@ class Coupon:
             "stackable": self.stackable,
             "starts_at": dt(self.starts_at),
             "expires_at": dt(self.expires_at),
+            "owner_id": self.owner_id,
         }
 
 

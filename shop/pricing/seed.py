@@ -22,6 +22,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
     return [
         dict(
             code="SAVE10",
+            public=True,
             kind="percentage",
             value=Decimal("10"),
             min_subtotal=Decimal("50.00"),
@@ -38,6 +39,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
         ),
         dict(
             code="FREESHIP",
+            public=True,
             kind="free_shipping",
             stackable=True,
             min_subtotal=Decimal("25.00"),
@@ -45,6 +47,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
         ),
         dict(
             code="OUTDOOR20",
+            public=True,
             kind="percentage",
             value=Decimal("20"),
             include_categories=["Outdoor"],
@@ -53,6 +56,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
         ),
         dict(
             code="TAKE5",
+            public=True,
             kind="fixed",
             value=Decimal("5.00"),
             stackable=True,

@@ -36,6 +36,7 @@ from shop.pricing.model import (
     Scope,
 )
 from shop.pricing.money import money
+from shop.pricing.offers import OfferDesk, OfferSettings, OfferView, last_counting_order
 from shop.pricing.rejections import Reason, reject
 from shop.pricing.settings import settings_from_env
 
@@ -159,6 +160,8 @@ def coupon_from_row(row: CouponRow) -> Coupon:
         starts_at=row.starts_at,
         expires_at=row.expires_at,
         active=bool(row.active),
+        owner_id=row.customer_id,
+        public=bool(row.public),
     )
 
 
@@ -179,9 +182,15 @@ def _record(row: CouponRedemption) -> RedemptionRecord:
 class PricingService:
     """Carts, offers and redemption on one database (a ``sessionmaker``)."""
 
-    def __init__(self, sessions: sessionmaker, settings: Optional[PricingSettings] = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        settings: Optional[PricingSettings] = None,
+        offer_settings: Optional[OfferSettings] = None,
+    ) -> None:
         self._sessions = sessions
         self.settings = settings or settings_from_env()
+        self.offer_desk = OfferDesk(sessions, offer_settings)
 
     # -- offers -------------------------------------------------------------------------
 
@@ -205,6 +214,21 @@ class PricingService:
             rows = s.scalars(select(PromotionRow).where(PromotionRow.active, PromotionRow.public)).all()
             promos = [promotion_from_row(r) for r in rows]
         return sorted((p for p in promos if p.live(now)), key=lambda p: (-p.priority, p.id))
+
+    def offers_for(self, customer_id: Optional[int], now: datetime) -> list[OfferView]:
+        """The deals this shopper can have now, for ``ask_discounts``.
+
+        Public live promotions and public coupons for everyone; for a verified customer also
+        the personal offers they qualify for (welcome, win-back, loyalty), issued on the
+        first ask and the same code on every later one. See :mod:`shop.pricing.offers`.
+        """
+        customer = None
+        last = None
+        if customer_id is not None:
+            with self._sessions() as s:
+                customer = self.customer_view(s, customer_id)
+                last = last_counting_order(s, customer_id, CLOSED_STATUSES)
+        return self.offer_desk.offers_for(customer, last, now)
 
     def customer_view(
         self, s: Session, customer_id: int, *, exclude_order_id: Optional[int] = None
@@ -420,6 +444,68 @@ class PricingService:
     ) -> Quote:
         """Side-effect free: what the cart costs with ``codes`` for this customer now."""
         cart = self.cart_view(cart_id)
+        with self._sessions() as s:
+            offers = self.load_offers(s, codes)
+            customer = self.customer_view(s, customer_id) if customer_id is not None else None
+        return quote(cart, codes, customer, now, offers=offers, settings=self.settings)
+
+    def items_view(self, items: Sequence[tuple[str, int]], currency: str = "USD") -> CartView:
+        """A cart that is not stored: ``(sku, quantity)`` pairs at today's catalog prices.
+
+        A SKU is a product's or a variant's (case-insensitive); the same SKU twice is one
+        line. Unknown SKUs raise :class:`UnknownProduct`, bad quantities
+        :class:`InvalidQuantity`.
+        """
+        wanted: dict[str, int] = {}
+        for sku, qty in items:
+            key = str(sku).strip().upper()
+            wanted[key] = _check_quantity(wanted.get(key, 0) + _check_quantity(qty))
+        if not wanted:
+            return CartView(currency=currency)
+        with self._sessions() as s:
+            by_sku: dict[str, tuple[Product, Optional[ProductVariant]]] = {}
+            for product in s.scalars(select(Product).where(func.upper(Product.sku).in_(list(wanted)))):
+                by_sku[product.sku.upper()] = (product, None)
+            for variant, product in s.execute(
+                select(ProductVariant, Product)
+                .join(Product, Product.id == ProductVariant.product_id)
+                .where(func.upper(ProductVariant.sku).in_(list(wanted)))
+            ):
+                by_sku.setdefault(variant.sku.upper(), (product, variant))
+            missing = sorted(set(wanted) - set(by_sku))
+            if missing:
+                raise UnknownProduct(f"no product with SKU {', '.join(missing)}")
+            parents = self._category_parents(s)
+            lines = tuple(
+                CartLine(
+                    product_id=product.id,
+                    sku=variant.sku if variant is not None else product.sku,
+                    name=product.name,
+                    category=product.category,
+                    unit_price=money(product.price, currency),
+                    quantity=qty,
+                    variant_id=variant.id if variant is not None else None,
+                    ancestors=_ancestors(product.category, parents),
+                )
+                for key, qty in wanted.items()
+                for product, variant in [by_sku[key]]
+            )
+        return CartView(currency=currency, lines=lines)
+
+    def quote_items(
+        self,
+        items: Sequence[tuple[str, int]],
+        codes: Sequence[str],
+        customer_id: Optional[int],
+        now: datetime,
+        currency: str = "USD",
+    ) -> Quote:
+        """Side-effect free: "how much would these cost with code X", without a cart.
+
+        Same rules as :meth:`quote_cart` (promotions, codes, shipping, tax), on
+        ``(sku, quantity)`` pairs; see :meth:`items_view` for the errors it raises.
+        """
+        cart = self.items_view(items, currency)
         with self._sessions() as s:
             offers = self.load_offers(s, codes)
             customer = self.customer_view(s, customer_id) if customer_id is not None else None
@@ -669,6 +755,7 @@ __all__ = [
     "CartNotFound",
     "InvalidQuantity",
     "OrderNotFound",
+    "OfferView",
     "OrderNotRedeemable",
     "PricingError",
     "PricingService",

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from shop.db import models as m
+from shop.db.session import make_sessionmaker
+from shop.pricing.seed import seed_pricing
 from shop.seed.catalog_vocab import (
     BENEFITS,
     BRANDS_BY_PARENT,
@@ -697,6 +699,9 @@ def seed_database(
 ) -> dict[str, int] | None:
     """Insert the demo data into a migrated, empty database; returns row counts.
 
+    The demo coupons and promotions (:func:`shop.pricing.seed.seed_pricing`) come with it,
+    dated relative to the same ``now``.
+
     With ``if_empty`` a database that already has customers is left alone (returns None).
     """
     engine: Engine = target.kw["bind"] if isinstance(target, sessionmaker) else target
@@ -720,7 +725,7 @@ def seed_database(
                         f"COALESCE(MAX(id), 0) + 1, false) FROM {name}"
                     )
                 )
-    return data.counts()
+    return {**data.counts(), **seed_pricing(make_sessionmaker(engine), data.now)}
 
 
 def main(argv: list[str] | None = None) -> None:

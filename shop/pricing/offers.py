@@ -1,0 +1,387 @@
+"""What deals a shopper can have right now: the answer to ``ask_discounts``.
+
+Everyone sees the live public promotions and the public coupons they could use. A verified
+customer also sees personal offers, each a coupon bound to them (``coupons.customer_id``)
+and issued on first ask, so asking twice returns the same code:
+
+- **welcome**: no counting orders yet -> the shop's first-order code (``SHOP_WELCOME_CODE``);
+- **win-back**: last counting order at least ``SHOP_WINBACK_AFTER_DAYS`` (60) days ago ->
+  a single-use personal code, one per lapse (keyed by that last order);
+- **loyalty**: lifetime spend at or above a tier (``SHOP_LOYALTY_TIERS``, "500:5,1500:10")
+  -> a personal percentage code for the highest tier reached, valid for
+  ``SHOP_LOYALTY_VALID_DAYS`` (90) and renewed on asking once it has expired.
+
+"Counting orders" are those neither cancelled nor returned, as for ``first_order_only``.
+Personal codes are exclusive (they never stack) and for anyone else they do not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shop.db.models import Order
+from shop.db.pricing_models import CouponRow, PromotionRow
+from shop.pricing.codes import normalize_code
+from shop.pricing.engine import check_terms, describe_coupon, describe_promotion, naive_utc
+from shop.pricing.model import Coupon, CouponKind, CustomerView, Promotion
+from shop.pricing.money import format_money, format_percent
+from shop.pricing.rejections import Reason
+
+log = logging.getLogger(__name__)
+
+#: Letters and digits that cannot be misread (no I, O, 0, 1).
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+WIN_BACK_PREFIX = "COMEBACK"
+LOYALTY_PREFIX = "LOYAL"
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """One deal, ready to say: ``code`` is None for an automatic promotion."""
+
+    code: Optional[str]
+    title: str
+    sentence: str
+    ends_at: Optional[datetime]
+    kind: str  # "welcome", "win_back", "loyalty", "promotion" or "coupon"
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class LoyaltyTier:
+    min_spend: Decimal
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class OfferSettings:
+    """Personal offers; see :meth:`from_env` for the variables and defaults."""
+
+    welcome_code: Optional[str] = "WELCOME15"
+    win_back_after_days: int = 60
+    win_back_percent: Decimal = Decimal("15")
+    win_back_valid_days: int = 30
+    loyalty_tiers: tuple[LoyaltyTier, ...] = (
+        LoyaltyTier(Decimal("500"), Decimal("5")),
+        LoyaltyTier(Decimal("1500"), Decimal("10")),
+    )
+    loyalty_valid_days: int = 90
+
+    @classmethod
+    def from_env(cls) -> OfferSettings:
+        """``SHOP_WELCOME_CODE`` (WELCOME15; ``off`` for none), ``SHOP_WINBACK_AFTER_DAYS``
+        (60), ``SHOP_WINBACK_PERCENT`` (15), ``SHOP_WINBACK_VALID_DAYS`` (30),
+        ``SHOP_LOYALTY_TIERS`` (``500:5,1500:10``: spend:percent; ``off`` for none) and
+        ``SHOP_LOYALTY_VALID_DAYS`` (90)."""
+        d = cls()
+        env = os.environ.get
+        welcome = env("SHOP_WELCOME_CODE", "").strip()
+        tiers_raw = env("SHOP_LOYALTY_TIERS", "").strip()
+        return cls(
+            welcome_code=d.welcome_code
+            if not welcome
+            else (None if welcome.lower() in {"off", "none"} else normalize_code(welcome)),
+            win_back_after_days=_int("SHOP_WINBACK_AFTER_DAYS", d.win_back_after_days),
+            win_back_percent=_dec("SHOP_WINBACK_PERCENT", d.win_back_percent),
+            win_back_valid_days=_int("SHOP_WINBACK_VALID_DAYS", d.win_back_valid_days),
+            loyalty_tiers=d.loyalty_tiers if not tiers_raw else parse_tiers(tiers_raw),
+            loyalty_valid_days=_int("SHOP_LOYALTY_VALID_DAYS", d.loyalty_valid_days),
+        )
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive whole number, got {raw!r}")
+    return value
+
+
+def _dec(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return Decimal(raw) if raw else default
+    except InvalidOperation:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def parse_tiers(raw: str) -> tuple[LoyaltyTier, ...]:
+    """``"500:5,1500:10"`` -> tiers sorted by spend; ``off`` -> none."""
+    if raw.strip().lower() in {"off", "none"}:
+        return ()
+    tiers = []
+    for part in raw.split(","):
+        spend, _, percent = part.partition(":")
+        try:
+            tiers.append(LoyaltyTier(Decimal(spend.strip()), Decimal(percent.strip())))
+        except InvalidOperation:
+            raise ValueError(f"SHOP_LOYALTY_TIERS: expected spend:percent, got {part!r}") from None
+    return tuple(sorted(tiers, key=lambda t: t.min_spend))
+
+
+def random_code(prefix: str, length: int = 6) -> str:
+    """``prefix`` plus ``length`` unambiguous random characters, the first a letter so the
+    prefix's own digits stay readable: ``LOYAL5K7Q2M9``, never ``LOYAL55...``."""
+    first = secrets.choice(CODE_ALPHABET[:24])
+    return prefix + first + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length - 1))
+
+
+def _date(value: datetime) -> str:
+    return value.strftime("%d %B %Y").lstrip("0")
+
+
+def _until(ends_at: Optional[datetime]) -> str:
+    return f", until {_date(ends_at)}" if ends_at is not None else ""
+
+
+def coupon_sentence(c: Coupon, currency: str = "USD") -> str:
+    """``Use SAVE10 for 10% off everything on orders of $50.00 or more, until 28 November 2024.``"""
+    text = f"Use {c.code} for {describe_coupon(c, currency)}"
+    if c.min_subtotal is not None:
+        text += f" on orders of {format_money(c.min_subtotal, currency)} or more"
+    if c.min_quantity is not None:
+        text += f" when you buy {c.min_quantity} or more items"
+    if c.first_order_only:
+        text += " on your first order"
+    return text + _until(c.expires_at) + "."
+
+
+def promotion_sentence(p: Promotion, currency: str = "USD") -> str:
+    """``Camp week: 15% off Tents, applied automatically, until 12 June 2024.``"""
+    return f"{p.name}: {describe_promotion(p, currency)}, applied automatically{_until(p.ends_at)}."
+
+
+def _coupon(row: CouponRow) -> Coupon:
+    from shop.pricing.service import coupon_from_row
+
+    return coupon_from_row(row)
+
+
+class OfferDesk:
+    """Lists and issues offers on one database; used through ``PricingService.offers_for``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        settings: Optional[OfferSettings] = None,
+        new_code: Callable[[str], str] = random_code,
+        currency: str = "USD",
+    ) -> None:
+        self._sessions = sessions
+        self.settings = settings or OfferSettings.from_env()
+        self._new_code = new_code
+        self.currency = currency
+
+    def offers_for(
+        self, customer: Optional[CustomerView], last_order: Optional[tuple[int, datetime]], now: datetime
+    ) -> list[OfferView]:
+        """Personal offers first (welcome, win-back, loyalty), then promotions, then public codes."""
+        now = naive_utc(now)
+        personal = self._personal(customer, last_order, now) if customer is not None else []
+        taken = {o.code for o in personal}
+        with self._sessions() as s:
+            promos = [
+                p
+                for p in (
+                    _promotion(r)
+                    for r in s.scalars(select(PromotionRow).where(PromotionRow.active, PromotionRow.public))
+                )
+                if p.live(now)
+            ]
+            public = [
+                _coupon(r)
+                for r in s.scalars(
+                    select(CouponRow)
+                    .where(CouponRow.public, CouponRow.active, CouponRow.customer_id.is_(None))
+                    .order_by(CouponRow.code)
+                )
+            ]
+        out = list(personal)
+        for p in sorted(promos, key=lambda p: (-p.priority, p.id)):
+            out.append(OfferView(None, p.name, promotion_sentence(p, self.currency), p.ends_at, "promotion"))
+        for c in public:
+            if c.code in taken:
+                continue
+            refusal = check_terms(c, customer, now, self.currency)
+            sentence = coupon_sentence(c, self.currency)
+            if refusal is not None:
+                if not (customer is None and refusal.reason == Reason.SIGN_IN_REQUIRED.value):
+                    continue
+                sentence = sentence[:-1] + " (verify your account to use it)."
+            out.append(OfferView(c.code, _title(c, self.currency), sentence, c.expires_at, "coupon"))
+        return out
+
+    # -- personal offers ------------------------------------------------------------------
+
+    def _personal(
+        self, customer: CustomerView, last_order: Optional[tuple[int, datetime]], now: datetime
+    ) -> list[OfferView]:
+        cfg, cur = self.settings, self.currency
+        out: list[OfferView] = []
+        if customer.order_count == 0 and cfg.welcome_code:
+            welcome = self._welcome(customer, now)
+            if welcome is not None:
+                out.append(welcome)
+        if last_order is not None and now - last_order[1] >= timedelta(days=cfg.win_back_after_days):
+            key = f"win_back:{last_order[0]}"
+            c = self._issue(
+                customer.id,
+                key,
+                now,
+                lambda: dict(
+                    code=self._new_code(WIN_BACK_PREFIX),
+                    kind=CouponKind.PERCENTAGE.value,
+                    value=cfg.win_back_percent,
+                    single_use=True,
+                    usage_limit=1,
+                    expires_at=now + timedelta(days=cfg.win_back_valid_days),
+                    description=f"{format_percent(cfg.win_back_percent)} off your next order (win-back)",
+                ),
+                renew=False,
+            )
+            if c is not None:
+                out.append(
+                    OfferView(
+                        c.code,
+                        "Welcome back",
+                        f"We've missed you! Use {c.code} for {describe_coupon(c, cur)} on your next "
+                        f"order (one use, just for you){_until(c.expires_at)}.",
+                        c.expires_at,
+                        "win_back",
+                        personal=True,
+                    )
+                )
+        tier = next((t for t in reversed(cfg.loyalty_tiers) if customer.lifetime_spend >= t.min_spend), None)
+        if tier is not None:
+            key = f"loyalty:{tier.percent.normalize():f}"
+            c = self._issue(
+                customer.id,
+                key,
+                now,
+                lambda: dict(
+                    code=self._new_code(f"{LOYALTY_PREFIX}{int(tier.percent)}"),
+                    kind=CouponKind.PERCENTAGE.value,
+                    value=tier.percent,
+                    expires_at=now + timedelta(days=cfg.loyalty_valid_days),
+                    description=f"loyalty: {format_percent(tier.percent)} off",
+                ),
+                renew=True,
+            )
+            if c is not None:
+                out.append(
+                    OfferView(
+                        c.code,
+                        f"Loyalty {format_percent(tier.percent)}",
+                        f"Thank you for spending over {format_money(tier.min_spend, cur)} with us: "
+                        f"use {c.code} for {describe_coupon(c, cur)} on any order, just for you"
+                        f"{_until(c.expires_at)}.",
+                        c.expires_at,
+                        "loyalty",
+                        personal=True,
+                    )
+                )
+        return out
+
+    def _welcome(self, customer: CustomerView, now: datetime) -> Optional[OfferView]:
+        code = self.settings.welcome_code
+        with self._sessions() as s:
+            row = s.scalars(select(CouponRow).where(CouponRow.code == code)).first()
+            c = _coupon(row) if row is not None else None
+        if c is None or c.owner_id is not None or check_terms(c, customer, now, self.currency) is not None:
+            return None
+        return OfferView(
+            c.code,
+            "Welcome offer",
+            coupon_sentence(c, self.currency),
+            c.expires_at,
+            "welcome",
+            personal=True,
+        )
+
+    def _issue(
+        self,
+        customer_id: int,
+        key: str,
+        now: datetime,
+        fields: Callable[[], dict[str, object]],
+        *,
+        renew: bool,
+    ) -> Optional[Coupon]:
+        """This customer's live coupon for ``key``, created on first ask.
+
+        The unique ``(customer_id, offer_key)`` index settles two conversations asking at
+        once: the loser re-reads the winner's code. With ``renew`` an expired or used-up
+        code is followed by a new one (``key#2``, ``key#3``...); without, the offer is over.
+        """
+        for _attempt in range(4):
+            with self._sessions() as s:
+                rows = s.scalars(
+                    select(CouponRow)
+                    .where(
+                        CouponRow.customer_id == customer_id,
+                        or_(CouponRow.offer_key == key, CouponRow.offer_key.like(key + "#%")),
+                    )
+                    .order_by(CouponRow.id.desc())
+                ).all()
+                mine = list(rows)
+                latest = _coupon(mine[0]) if mine else None
+            owner = CustomerView(id=customer_id)
+            if latest is not None:
+                refusal = check_terms(latest, owner, now, self.currency)
+                if refusal is None:
+                    return latest
+                if not renew or refusal.reason == Reason.INACTIVE.value:
+                    return None  # used, expired for good, or switched off by the shop
+            slot = key if not mine else f"{key}#{len(mine) + 1}"
+            try:
+                with self._sessions.begin() as s:
+                    s.add(
+                        CouponRow(
+                            customer_id=customer_id,
+                            offer_key=slot,
+                            created_at=now,
+                            public=False,
+                            stackable=False,
+                            **fields(),
+                        )
+                    )
+                log.info("personal offer issued", extra={"customer_id": customer_id, "offer": slot})
+            except IntegrityError:
+                continue  # a concurrent ask won (same slot) or a code collided: read again
+        raise RuntimeError(f"could not issue offer {key} for customer {customer_id}")
+
+
+def last_counting_order(
+    s: Session, customer_id: int, closed: tuple[str, ...]
+) -> Optional[tuple[int, datetime]]:
+    """Id and time of the customer's newest order that is neither cancelled nor returned."""
+    row = s.execute(
+        select(Order.id, Order.created_at)
+        .where(Order.customer_id == customer_id, Order.status.not_in(closed))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(1)
+    ).first()
+    return (int(row[0]), row[1]) if row is not None else None
+
+
+def _promotion(row: PromotionRow) -> Promotion:
+    from shop.pricing.service import promotion_from_row
+
+    return promotion_from_row(row)
+
+
+def _title(c: Coupon, currency: str) -> str:
+    text = describe_coupon(c, currency)
+    return text[:1].upper() + text[1:]
