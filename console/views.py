@@ -85,7 +85,9 @@ def _bad(request: web.Request, message: str, status: int = 400) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     if request.get("session") is not None:
         raise web.HTTPFound("/conversations")
-    token = new_login_csrf()
+    # Kept while the cookie lives: a second tab (or the browser's favicon request) must not
+    # invalidate the form already shown.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
     response = render(
         request,
         "login.html",
@@ -157,6 +159,10 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+async def favicon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -637,6 +643,7 @@ S = r"{sender_id:[^/]+}"
 
 ROUTES: list[Route] = [
     Route("GET", "/health", health, None, "health"),
+    Route("GET", "/favicon.ico", favicon, None, "favicon"),
     Route("GET", "/login", login_page, None, "login_page"),
     Route("POST", "/login", login, None, "login"),
     Route("POST", "/logout", logout, "session", "logout"),
