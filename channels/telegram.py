@@ -1,0 +1,423 @@
+"""Telegram as a Rasa input channel, on python-telegram-bot 22.
+
+Enable it in ``credentials.yml`` with an empty block; each setting then comes from its
+environment variable (or from a key in the block, which wins)::
+
+    channels.telegram.TelegramInput:
+
+    TELEGRAM_TOKEN          BotFather's token; empty or unset: channel disabled (webhook -> 503)
+    TELEGRAM_MODE           webhook | polling; empty: webhook if TELEGRAM_WEBHOOK_URL, else polling
+    TELEGRAM_WEBHOOK_URL    public HTTPS URL of /webhooks/telegram/webhook, registered at start
+    TELEGRAM_SECRET_TOKEN   required in webhook mode; Telegram sends it back in a header
+    TELEGRAM_API_BASE_URL   default https://api.telegram.org (tests use a loopback stand-in)
+    TELEGRAM_POLL_TIMEOUT   long-poll seconds, default 30
+
+Reading the environment here rather than writing ``${TELEGRAM_TOKEN}`` in the YAML keeps Rasa
+starting when the variables are unset (Rasa's ``${}`` expansion fails on unset variables).
+
+Webhook mode: Telegram POSTs updates to ``/webhooks/telegram/webhook`` carrying the secret in
+``X-Telegram-Bot-Api-Secret-Token``; anything else gets 403. Polling mode: a background task
+started with the server long-polls ``getUpdates`` (for running locally without a public URL).
+Both feed the same :meth:`TelegramInput.handle_update`. See docs/channels-telegram.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+
+from channels.telegram_keyboard import CallbackPayloads
+from channels.telegram_output import TelegramOutput
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: Where each setting comes from when credentials.yml does not give it.
+ENV_VARS = {
+    "token": "TELEGRAM_TOKEN",
+    "mode": "TELEGRAM_MODE",
+    "webhook_url": "TELEGRAM_WEBHOOK_URL",
+    "secret_token": "TELEGRAM_SECRET_TOKEN",
+    "api_base_url": "TELEGRAM_API_BASE_URL",
+    "poll_timeout": "TELEGRAM_POLL_TIMEOUT",
+}
+_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+HELP_TEXT = (
+    "I'm the shop's assistant. I can help you with:\n"
+    "• where your order is, or cancelling it\n"
+    "• returns and refunds\n"
+    "• product questions and recommendations\n"
+    "• coupons, discounts, shipping and payment questions\n\n"
+    "Just write what you need, e.g. “where is my order 104523?”.\n"
+    "/start – say hello\n/restart – forget this conversation and start over\n/help – this message"
+)
+NOT_TEXT_TEXT = (
+    "Sorry, I can only read text messages. Please type your question, and I'll do my best to help."
+)
+PRIVATE_ONLY_TEXT = "I only chat in private messages. Please open a direct chat with me."
+RESTARTED_TEXT = "Okay, let's start over. How can I help you?"
+EXPIRED_BUTTON_TEXT = "This button has expired. Please type your answer instead."
+
+#: Message parts we cannot read: they get NOT_TEXT_TEXT instead of going to Rasa.
+_NON_TEXT = (
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "photo",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    mode: str = "webhook"
+    webhook_url: str = ""
+    secret_token: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    poll_timeout: int = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: Optional[Dict[str, Any]], environ: Optional[Mapping[str, str]] = None
+    ) -> TelegramConfig:
+        """Read and check the settings: a key in ``credentials`` wins, else its TELEGRAM_* variable.
+
+        Empty values mean "not set"; without a token the channel is disabled.
+        """
+        env = os.environ if environ is None else environ
+        given = credentials or {}
+        creds = {}
+        for key, var in ENV_VARS.items():
+            value = given[key] if key in given else env.get(var)
+            creds[key] = "" if value is None else str(value).strip()
+        webhook_url = creds.get("webhook_url", "")
+        mode = creds.get("mode", "").lower() or ("webhook" if webhook_url else "polling")
+        if mode not in ("webhook", "polling"):
+            raise RasaException(f"telegram: mode must be 'webhook' or 'polling', not {mode!r}")
+        secret = creds.get("secret_token", "")
+        if secret and not _SECRET_FORMAT.match(secret):
+            raise RasaException("telegram: secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        config = cls(
+            token=creds.get("token", ""),
+            mode=mode,
+            webhook_url=webhook_url,
+            secret_token=secret,
+            api_base_url=(creds.get("api_base_url", "") or DEFAULT_API_BASE_URL).rstrip("/"),
+            poll_timeout=int(creds.get("poll_timeout", "") or 30),
+        )
+        if config.enabled and mode == "webhook" and not secret:
+            raise RasaException(
+                "telegram: webhook mode needs a secret_token (TELEGRAM_SECRET_TOKEN), "
+                "otherwise anyone could post updates as any user"
+            )
+        return config
+
+
+class _Recent:
+    """A bounded set of recently seen update ids: Telegram re-sends an update it thinks failed."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> bool:
+        """True the first time ``update_id`` is seen."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+
+async def _cancel(task: asyncio.Task[None], attempts: int = 20, grace: float = 0.5) -> None:
+    """Cancel ``task`` and wait for it, cancelling again while it keeps running.
+
+    With anyio 4 on Python 3.10, a cancellation landing just as httpx starts reading a
+    response can be swallowed, leaving getUpdates waiting; a second cancel ends it.
+    """
+    while not task.done() and attempts > 0:
+        task.cancel()
+        await asyncio.wait({task}, timeout=grace)
+        attempts -= 1
+
+
+def parse_command(text: str) -> Tuple[Optional[str], str]:
+    """``"/start@ShopBot ref42"`` -> ``("start", "ref42")``; plain text -> ``(None, text)``."""
+    if not text.startswith("/"):
+        return None, text
+    head, _, rest = text[1:].partition(" ")
+    command = head.split("@", 1)[0].lower()
+    return (command or None), rest.strip()
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram updates (webhook or polling) and hands text to Rasa."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: Optional[Dict[str, Any]], environ: Optional[Mapping[str, str]] = None
+    ) -> TelegramInput:
+        return cls(TelegramConfig.from_credentials(credentials, environ))
+
+    def __init__(self, config: TelegramConfig) -> None:
+        self.config = config
+        self.payloads = CallbackPayloads()
+        self._recent = _Recent()
+        self._bot: Optional[Bot] = None
+        self._tasks: List[asyncio.Task[None]] = []
+
+    @property
+    def bot(self) -> Bot:
+        """Created on first use, inside the server's event loop."""
+        if self._bot is None:
+            base = self.config.api_base_url
+            self._bot = Bot(self.config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+        return self._bot
+
+    def get_output_channel(self) -> Optional[TelegramOutput]:
+        return TelegramOutput(self.bot, self.payloads) if self.config.enabled else None
+
+    def secret_ok(self, given: Optional[str]) -> bool:
+        expected = self.config.secret_token
+        if not expected:
+            return False
+        return hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8"))
+
+    # --- updates -----------------------------------------------------------------------
+
+    async def handle_update(self, update: Update, on_new_message: OnNewMessage) -> None:
+        """Answer one update. Never raises: a failing update must not stop polling."""
+        if not self._recent.add(update.update_id):
+            logger.debug("telegram update %s seen before; skipped", update.update_id)
+            return
+        try:
+            if update.callback_query is not None:
+                await self._handle_callback(update, on_new_message)
+            elif update.message is not None:
+                await self._handle_message(update, update.message, on_new_message)
+        except Exception:
+            logger.exception("telegram update %s failed", update.update_id)
+
+    async def _handle_message(self, update: Update, msg: Message, on_new_message: OnNewMessage) -> None:
+        out = TelegramOutput(self.bot, self.payloads)
+        chat_id = str(msg.chat.id)
+        if msg.chat.type != "private":
+            if msg.text and parse_command(msg.text.strip())[0] in ("start", "help"):
+                await out.send_text_message(chat_id, PRIVATE_ONLY_TEXT)
+            return
+        if msg.text is None:
+            if any(getattr(msg, part, None) for part in _NON_TEXT):
+                await out.send_text_message(chat_id, NOT_TEXT_TEXT)
+            return
+        text = msg.text.strip()
+        command, argument = parse_command(text)
+        metadata = self._metadata(update, msg)
+        if command == "help":
+            await out.send_text_message(chat_id, HELP_TEXT)
+            return
+        if command == "start":
+            if argument:
+                metadata["telegram"]["start_parameter"] = argument
+            text = "/greet"
+        elif command == "restart":
+            text = "/restart"
+        elif text.startswith("/"):
+            # A typed "/intent{...}" would bypass NLU and set entities at will; only buttons may.
+            text = text.lstrip("/").strip()
+            if not text:
+                return
+        await self._to_rasa(text, out, chat_id, metadata, on_new_message)
+        if command == "restart" and out.sent == 0:
+            await out.send_text_message(chat_id, RESTARTED_TEXT)
+
+    async def _handle_callback(self, update: Update, on_new_message: OnNewMessage) -> None:
+        query = update.callback_query
+        assert query is not None
+        payload = self.payloads.decode(query.data) if isinstance(query.data, str) else None
+        try:
+            await self.bot.answer_callback_query(query.id, text=None if payload else EXPIRED_BUTTON_TEXT)
+        except TelegramError as exc:
+            logger.warning("telegram answerCallbackQuery failed: %s", exc)
+        message = query.message
+        chat = message.chat if message is not None else None
+        if not payload or (chat is not None and chat.type != "private"):
+            return
+        chat_id = str(chat.id if chat is not None else query.from_user.id)
+        metadata = self._metadata(update, None)
+        metadata["telegram"]["button"] = True
+        out = TelegramOutput(self.bot, self.payloads)
+        await self._to_rasa(payload, out, chat_id, metadata, on_new_message)
+
+    async def _to_rasa(
+        self,
+        text: str,
+        out: TelegramOutput,
+        chat_id: str,
+        metadata: Dict[str, Any],
+        on_new_message: OnNewMessage,
+    ) -> None:
+        try:
+            await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
+        except TelegramError as exc:
+            logger.debug("telegram sendChatAction failed: %s", exc)
+        await on_new_message(
+            UserMessage(text, out, sender_id=chat_id, input_channel=self.name(), metadata=metadata)
+        )
+
+    @staticmethod
+    def _metadata(update: Update, msg: Optional[Message]) -> Dict[str, Any]:
+        user = update.effective_user
+        chat = update.effective_chat
+        info: Dict[str, Any] = {"update_id": update.update_id}
+        if chat is not None:
+            info["chat_id"] = chat.id
+        if msg is not None:
+            info["message_id"] = msg.message_id
+        if user is not None:
+            info.update(user_id=user.id, first_name=user.first_name, language_code=user.language_code)
+        return {"telegram": info}
+
+    # --- polling -------------------------------------------------------------------------
+
+    async def poll(self, on_new_message: OnNewMessage) -> None:
+        """Long-poll getUpdates until cancelled, backing off while Telegram is unreachable."""
+        bot = self.bot
+        offset: Optional[int] = None
+        delay = 1.0
+        ready = False
+        while True:
+            try:
+                if not ready:
+                    await bot.initialize()
+                    await bot.delete_webhook()
+                    ready = True
+                    logger.info("telegram polling started as @%s", bot.username)
+                updates = await bot.get_updates(
+                    offset=offset, timeout=self.config.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                delay = 1.0
+            except InvalidToken:
+                logger.error("telegram rejected the bot token; polling stopped")
+                return
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+                continue
+            except TelegramError as exc:
+                logger.warning("telegram getUpdates failed (%s); retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await self.handle_update(update, on_new_message)
+
+    async def register_webhook(self) -> None:
+        """Tell Telegram where to send updates (webhook mode with a webhook_url)."""
+        try:
+            await self.bot.initialize()
+            await self.bot.set_webhook(
+                self.config.webhook_url,
+                secret_token=self.config.secret_token,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            logger.info("telegram webhook registered for @%s", self.bot.username)
+        except TelegramError as exc:
+            logger.error("telegram setWebhook failed: %s", exc)
+
+    async def start(self, on_new_message: OnNewMessage) -> None:
+        if not self.config.enabled:
+            logger.info("telegram channel disabled: no token configured")
+            return
+        if self.config.mode == "polling":
+            self._tasks.append(asyncio.create_task(self.poll(on_new_message)))
+        elif self.config.webhook_url:
+            self._tasks.append(asyncio.create_task(self.register_webhook()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            await _cancel(task)
+            if not task.done():
+                logger.warning("telegram background task did not stop; abandoning it")
+            elif not task.cancelled() and task.exception() is not None:
+                logger.error("telegram background task failed", exc_info=task.exception())
+        self._tasks.clear()
+        if self._bot is not None:
+            try:
+                await self._bot.shutdown()
+            except Exception:
+                logger.exception("telegram bot shutdown failed")
+
+    # --- HTTP ------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        bp = Blueprint(f"telegram_{id(self)}", __name__)
+
+        @bp.listener("after_server_start")
+        async def _start(app: Any, loop: Any) -> None:
+            await self.start(on_new_message)
+
+        @bp.listener("before_server_stop")
+        async def _stop(app: Any, loop: Any) -> None:
+            await self.stop()
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            status = {"status": "ok" if self.config.enabled else "disabled", "mode": self.config.mode}
+            return response.json(status)
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.config.enabled:
+                return response.json({"error": "telegram channel disabled"}, status=503)
+            if not self.secret_ok(request.headers.get(SECRET_HEADER)):
+                return response.json({"error": "forbidden"}, status=403)
+            try:
+                data = request.json
+                update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+            except Exception:
+                update = None
+            if update is None:
+                return response.json({"error": "not a Telegram update"}, status=400)
+            await self.handle_update(update, on_new_message)
+            return response.json({"ok": True})
+
+        return bp
