@@ -1,0 +1,1 @@
+"""Running the assistant in production: scale-out, resilience and load tooling."""
