@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -77,6 +78,22 @@ def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
     )
 
 
+RATE_LIMITED_TEXT = (
+    "That's a lot of order lookups in a short time, so I've paused them for a minute. "
+    "Please try again shortly, or a person from our team can help."
+)
+HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+
+
+def message_source(tracker: Tracker) -> Optional[str]:
+    """Where the shopper's last message came from, as the channel recorded it (rate limits)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            source = (event.get("metadata") or {}).get("source")
+            return str(source) if source else None
+    return None
+
+
 def lookup_locked(tracker: Tracker) -> bool:
     """True while this conversation is locked out of order lookups."""
     try:
@@ -92,6 +109,7 @@ class OrderIdentityFormValidator(FormValidationAction):
     Subclasses name the form and add validators for their own slots.
     """
 
+    @abstractmethod  # abstract, so rasa_sdk's executor does not register the base itself
     def name(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -157,6 +175,9 @@ class OrderIdentityFormValidator(FormValidationAction):
             return {"email": email}
         if is_verified_for(tracker, order_number):
             return {"email": email}
+        if not services.lookup_limiter().allow(tracker.sender_id, message_source(tracker)):
+            dispatcher.utter_message(text=RATE_LIMITED_TEXT, buttons=[HANDOFF_BUTTON])
+            return {"email": None, "order_id": None}
         result = services.identity().verify(tracker.sender_id, order_number, email)
         if result.ok:
             return {

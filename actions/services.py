@@ -11,6 +11,7 @@ from shop.db.session import default_sessionmaker
 from shop.handoff import HandoffService
 from shop.identity import IdentityService
 from shop.orders import OrderService
+from shop.ratelimit import LookupRateLimiter
 from shop.returns import ReturnService
 
 T = TypeVar("T")
@@ -34,6 +35,11 @@ def orders() -> OrderService:
 @cache
 def returns() -> ReturnService:
     return ReturnService(default_sessionmaker(), settings())
+
+
+@cache
+def lookup_limiter() -> LookupRateLimiter:
+    return LookupRateLimiter.from_env()
 
 
 @cache
