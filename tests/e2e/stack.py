@@ -51,6 +51,7 @@ class Stack:
     action_port: int = 0
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     procs: List[subprocess.Popen] = field(default_factory=list)
+    roles: Dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def db_url(self) -> str:
@@ -79,7 +80,8 @@ class Stack:
     def start_actions(self) -> None:
         self.action_port = self.action_port or free_port()
         log = open(self.workdir / "actions.log", "ab")
-        self.procs.append(
+        self._track(
+            "actions",
             subprocess.Popen(
                 [
                     str(VENV_BIN / "python"),
@@ -94,14 +96,15 @@ class Stack:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-            )
+            ),
         )
         _wait_http(f"http://127.0.0.1:{self.action_port}/health", 90)
 
     def start_rasa(self) -> None:
         self.rasa_port = self.rasa_port or free_port()
         log = open(self.workdir / "rasa.log", "ab")
-        self.procs.append(
+        self._track(
+            "rasa",
             subprocess.Popen(
                 [
                     str(VENV_BIN / "rasa"),
@@ -122,9 +125,32 @@ class Stack:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-            )
+            ),
         )
         _wait_http(f"{self.rasa_url}/status?token={self.token}", 240)
+
+    def _track(self, role: str, proc: subprocess.Popen) -> None:
+        self.procs.append(proc)
+        self.roles[role] = proc
+
+    def stop_role(self, role: str, kill: bool = False) -> None:
+        """Stop only the action server (``"actions"``) or Rasa (``"rasa"``), e.g. to test faults.
+
+        ``start_actions()`` / ``start_rasa()`` bring it back on the same port.
+        """
+        proc = self.roles.pop(role, None)
+        if proc is None:
+            return
+        if kill:
+            proc.kill()
+        else:
+            proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self.procs.remove(proc)
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -135,6 +161,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.procs.clear()
+        self.roles.clear()
 
 
 def prepare_shop_db(env: Dict[str, str]) -> None:
@@ -154,6 +181,8 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
         {
             "SHOP_DB_URL": f"sqlite:///{workdir / 'shop.db'}",
             "TRACKER_DB": str(workdir / "tracker.db"),
+            # Every test shopper comes from 127.0.0.1: no per-source lookup limit here.
+            "SHOP_LOOKUP_RATE_PER_SOURCE": "0",
         }
     )
     env.update(extra_env or {})
