@@ -1,0 +1,230 @@
+"""Prove the scale-out: many concurrent conversations whose turns alternate between Rasa
+replicas that share the PostgreSQL tracker store and the Redis lock store; afterwards every
+conversation's tracker must hold exactly the expected user and bot events, in order.
+
+    python -m ops.scaleout --conversations 200      # or scripts/scaleout.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import aiohttp
+
+from shop.seed.demo import DEMO_ORDERS
+
+# Orders whose status reply is stable however often it is asked (status lookups only).
+STATUS_ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delivered_old", "cancelled")
+
+
+@dataclass
+class Turn:
+    text: str
+    replica: int
+    expect: str
+    replies: List[Dict[str, Any]] = field(default_factory=list)
+    latency: float = 0.0
+    error: Optional[str] = None
+
+
+@dataclass
+class Conversation:
+    sender: str
+    turns: List[Turn]
+    problems: List[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Report:
+    conversations: int
+    turns: int
+    errors: int
+    broken: List[Conversation]
+    seconds: float
+    latencies: List[float]
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0 and not self.broken
+
+    def summary(self) -> Dict[str, Any]:
+        lat = sorted(self.latencies) or [0.0]
+        q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
+        return {
+            "conversations": self.conversations,
+            "turns": self.turns,
+            "errors": self.errors,
+            "broken_conversations": len(self.broken),
+            "seconds": round(self.seconds, 2),
+            "turns_per_second": round(self.turns / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(q[49] * 1000),
+            "p95_ms": round(q[94] * 1000),
+            "p99_ms": round(q[98] * 1000),
+            "examples": [c.problems[:3] for c in self.broken[:3]],
+        }
+
+
+def script(index: int, replicas: int, run_id: str) -> Conversation:
+    """greet -> order status with number -> email -> thanks; turn n goes to replica n % replicas."""
+    number, email = DEMO_ORDERS[STATUS_ORDERS[index % len(STATUS_ORDERS)]]
+    steps: List[Tuple[str, str]] = [
+        ("hello", "assistant"),
+        (f"where is my order #{number}?", "email"),
+        (email, f"Order #{number}"),
+        ("thanks!", "welcome"),
+    ]
+    return Conversation(
+        sender=f"scale-{run_id}-{index:04d}",
+        turns=[Turn(text, n % replicas, expect) for n, (text, expect) in enumerate(steps)],
+    )
+
+
+async def _turn(
+    session: aiohttp.ClientSession, url: str, sender: str, turn: Turn, limit: asyncio.Semaphore
+) -> None:
+    async with limit:
+        started = time.perf_counter()
+        try:
+            async with session.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": turn.text}
+            ) as resp:
+                body = await resp.text()
+                if resp.status != 200:
+                    turn.error = f"HTTP {resp.status}"
+                else:
+                    turn.replies = list(json.loads(body))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            turn.error = type(exc).__name__
+        turn.latency = time.perf_counter() - started
+
+
+async def _conversation(
+    session: aiohttp.ClientSession, urls: Sequence[str], convo: Conversation, limit: asyncio.Semaphore
+) -> None:
+    for turn in convo.turns:
+        await _turn(session, urls[turn.replica], convo.sender, turn, limit)
+        if turn.error:
+            convo.problems.append(f"turn {turn.text!r} on replica {turn.replica}: {turn.error}")
+            return
+        said = "\n".join(r.get("text") or "" for r in turn.replies)
+        if turn.expect not in said:
+            convo.problems.append(f"turn {turn.text!r}: expected {turn.expect!r} in {said!r}")
+
+
+def expected_events(convo: Conversation) -> List[Tuple[str, Optional[str]]]:
+    """The user and bot events the tracker must hold, from what was sent and answered."""
+    events: List[Tuple[str, Optional[str]]] = []
+    for turn in convo.turns:
+        events.append(("user", turn.text))
+        events.extend(("bot", r.get("text")) for r in turn.replies)
+    return events
+
+
+def tracker_events(tracker: Dict[str, Any]) -> List[Tuple[str, Optional[str]]]:
+    return [
+        (e["event"], e.get("text")) for e in tracker.get("events", []) if e.get("event") in ("user", "bot")
+    ]
+
+
+async def _check_tracker(
+    session: aiohttp.ClientSession, url: str, token: str, convo: Conversation, limit: asyncio.Semaphore
+) -> None:
+    async with limit:
+        async with session.get(
+            f"{url}/conversations/{convo.sender}/tracker", params={"token": token}
+        ) as resp:
+            if resp.status != 200:
+                convo.problems.append(f"tracker: HTTP {resp.status}")
+                return
+            tracker = await resp.json()
+    got, want = tracker_events(tracker), expected_events(convo)
+    if got != want:
+        convo.problems.append(f"tracker events differ: want {want} got {got}")
+
+
+async def run_conversations(
+    urls: Sequence[str],
+    token: str,
+    conversations: int = 200,
+    max_in_flight: int = 64,
+    request_timeout: float = 60.0,
+    run_id: Optional[str] = None,
+) -> Report:
+    """Drive ``conversations`` at once (at most ``max_in_flight`` requests), then verify trackers."""
+    run_id = run_id or f"{int(time.time())}"
+    convos = [script(i, len(urls), run_id) for i in range(conversations)]
+    limit = asyncio.Semaphore(max_in_flight)
+    timeout = aiohttp.ClientTimeout(total=request_timeout)
+    connector = aiohttp.TCPConnector(limit=max_in_flight)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(_conversation(session, urls, c, limit) for c in convos))
+        seconds = time.perf_counter() - started
+        # Read each tracker from the replica that did *not* answer the last turn.
+        await asyncio.gather(
+            *(
+                _check_tracker(session, urls[(c.turns[-1].replica + 1) % len(urls)], token, c, limit)
+                for c in convos
+                if c.ok
+            )
+        )
+    turns = [t for c in convos for t in c.turns if t.replies or t.error]
+    return Report(
+        conversations=conversations,
+        turns=len(turns),
+        errors=sum(1 for t in turns if t.error),
+        broken=[c for c in convos if not c.ok],
+        seconds=seconds,
+        latencies=[t.latency for t in turns if not t.error],
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    from ops.cluster import start_cluster
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--max-in-flight", type=int, default=64)
+    parser.add_argument("--keep", action="store_true", help="leave the cluster running until Ctrl-C")
+    args = parser.parse_args(argv)
+    if not 1 <= args.conversations <= 2000 or not 1 <= args.max_in_flight <= 256:
+        parser.error("conversations must be 1..2000 and --max-in-flight 1..256 (loopback load test)")
+    print("starting PostgreSQL, Redis, an action server and", args.replicas, "Rasa replicas ...", flush=True)
+    cluster = start_cluster(replicas=args.replicas, extra_env=LOAD_TEST_ENV)
+    try:
+        print("replicas:", ", ".join(cluster.rasa_urls), "logs:", cluster.workdir, flush=True)
+        report = asyncio.run(
+            run_conversations(cluster.rasa_urls, cluster.token, args.conversations, args.max_in_flight)
+        )
+        print(json.dumps(report.summary(), indent=2))
+        if args.keep:
+            print("Ctrl-C to stop", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+        return 0 if report.ok else 1
+    finally:
+        cluster.stop()
+
+
+#: Every simulated shopper comes from 127.0.0.1, so the per-source lookup limit (meant for
+#: one client hammering many conversations) is lifted for loopback load tests.
+LOAD_TEST_ENV = {"SHOP_LOOKUP_RATE_PER_SOURCE": "0"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
