@@ -52,6 +52,11 @@ class ScriptedAgent:
                     ],
                 },
             )
+        elif text == "show long payload":
+            payload = '/inform{"return_reason":"' + "the zip broke on the second day of wearing it" + '"}'
+            await out.send_response(
+                message.sender_id, {"text": "Why?", "buttons": [{"title": "Zip broke", "payload": payload}]}
+            )
         elif text == "show long":
             await out.send_response(message.sender_id, {"text": LONG_TEXT})
         elif text == "show carousel":

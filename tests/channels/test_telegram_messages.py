@@ -109,13 +109,22 @@ async def test_carousel_sends_photos_with_captions_and_more_like_this(serve_chan
     assert fallback.params["text"] == "<b>City Walker</b>\n$59.00"
     assert keyboard(fallback)[0][0]["text"] == "More like this"
 
-    # the payload is longer than callback_data's 64 bytes, so it travels as a short id
+    await server.post_update(callback_update(button["callback_data"]))
+    assert server.agent.messages[-1].text == '/recommend_product{"product":"SKU-1"}'
+
+
+async def test_payload_over_64_bytes_travels_as_a_short_id_and_comes_back_whole(serve_channel):
+    server = await serve_channel()
+    await server.post_update(text_update("show long payload"))
+    [[button]] = keyboard(server.fake.of("sendMessage")[0])
     data = button["callback_data"]
-    assert len(data.encode()) <= 64
+    assert data.startswith("~") and len(data.encode()) <= 64
     await server.post_update(callback_update(data))
-    expected = '/recommend_product{"product":"SKU-1"}'
-    assert server.agent.messages[-1].text == expected
-    assert json.loads(expected.split("product", 1)[1]) == {"product": "SKU-1"}
+    forwarded = server.agent.messages[-1].text
+    assert forwarded.startswith("/inform") and len(forwarded.encode()) > 64
+    assert json.loads(forwarded[len("/inform") :]) == {
+        "return_reason": "the zip broke on the second day of wearing it"
+    }
 
 
 async def test_press_on_a_forgotten_long_payload_says_expired(serve_channel):

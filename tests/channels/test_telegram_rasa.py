@@ -1,0 +1,129 @@
+"""The Telegram channel in the real assistant: `rasa run` with credentials.yml, the action
+server, the trained model, and python-telegram-bot pointed at the loopback Bot API stand-in.
+
+Only TELEGRAM_* variables differ from `make run`; the channel block is credentials.yml's own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Iterator, Tuple
+
+import pytest
+import requests
+
+from channels.telegram import SECRET_HEADER
+from tests.channels.conftest import SECRET
+from tests.channels.fake_telegram import TOKEN, FakeTelegram, callback_update, sticker_update, text_update
+from tests.e2e.stack import MODEL, Stack, start_stack
+
+pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="needs models/current.tar.gz (make model)")
+
+WEBHOOK_URL = "https://shop.example/webhooks/telegram/webhook"
+
+
+def _start(workdir: Path, fake: FakeTelegram, **env: str) -> Stack:
+    return start_stack(
+        workdir,
+        extra_env={"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, **env},
+    )
+
+
+@pytest.fixture(scope="module")
+def webhook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Stack, FakeTelegram]]:
+    fake = FakeTelegram().start()
+    stack = _start(
+        tmp_path_factory.mktemp("tg-webhook"),
+        fake,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_SECRET_TOKEN=SECRET,
+        TELEGRAM_WEBHOOK_URL=WEBHOOK_URL,
+    )
+    try:
+        yield stack, fake
+    finally:
+        stack.stop()
+        fake.stop()
+
+
+@pytest.fixture(scope="module")
+def polling_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Stack, FakeTelegram]]:
+    fake = FakeTelegram().start()
+    stack = _start(
+        tmp_path_factory.mktemp("tg-polling"), fake, TELEGRAM_MODE="polling", TELEGRAM_POLL_TIMEOUT="5"
+    )
+    try:
+        yield stack, fake
+    finally:
+        stack.stop()
+        fake.stop()
+
+
+def post(stack: Stack, update: Dict[str, Any], fake: FakeTelegram, secret: str = SECRET) -> int:
+    body = dict(update, update_id=fake.new_update_id())
+    url = f"{stack.rasa_url}/webhooks/telegram/webhook"
+    return requests.post(url, json=body, headers={SECRET_HEADER: secret}, timeout=60).status_code
+
+
+def sent_to(fake: FakeTelegram, chat_id: int, method: str = "sendMessage") -> list:
+    return [c for c in fake.of(method) if c.params.get("chat_id") == chat_id]
+
+
+def user_texts(stack: Stack, chat_id: int) -> list:
+    events = stack.tracker(str(chat_id)).get("events", [])
+    return [e.get("text") for e in events if e.get("event") == "user"]
+
+
+def test_webhook_registered_at_startup_with_the_secret(webhook_stack):
+    _, fake = webhook_stack
+    [call] = fake.wait_for_count("setWebhook", 1)
+    assert call.params["url"] == WEBHOOK_URL and call.params["secret_token"] == SECRET
+
+
+def test_start_gets_the_greeting_with_an_inline_keyboard_and_a_press_continues(webhook_stack):
+    stack, fake = webhook_stack
+    chat = 5001
+    assert post(stack, text_update("/start", chat_id=chat), fake) == 200
+    [greeting] = sent_to(fake, chat)
+    assert greeting.params["text"].startswith("Hi! I'm the shop assistant.")
+    rows = greeting.params["reply_markup"]["inline_keyboard"]
+    assert [[b["text"] for b in row] for row in rows] == [
+        ["Where is my order?", "Start a return"],
+        ["Talk to a person"],
+    ]
+    assert rows[0][0]["callback_data"] == "/order_status"
+
+    assert post(stack, callback_update("/order_status", chat_id=chat, query_id="q-rasa"), fake) == 200
+    assert [c.params["callback_query_id"] for c in fake.of("answerCallbackQuery")] == ["q-rasa"]
+    assert len(sent_to(fake, chat)) >= 2  # the bot's next question
+    assert user_texts(stack, chat) == ["/greet", "/order_status"]
+    assert stack.tracker(str(chat))["latest_input_channel"] == "telegram"
+
+
+def test_wrong_secret_is_refused_and_rasa_never_sees_the_message(webhook_stack):
+    stack, fake = webhook_stack
+    chat = 5002
+    assert post(stack, text_update("where is my order?", chat_id=chat), fake, secret="guess") == 403
+    assert user_texts(stack, chat) == []
+    assert sent_to(fake, chat) == []
+
+
+def test_a_sticker_gets_a_polite_text_and_no_conversation(webhook_stack):
+    stack, fake = webhook_stack
+    chat = 5003
+    assert post(stack, sticker_update(chat_id=chat), fake) == 200
+    [reply] = sent_to(fake, chat)
+    assert "only read text" in reply.params["text"]
+    assert user_texts(stack, chat) == []
+
+
+def test_polling_mode_answers_queued_updates(polling_stack):
+    stack, fake = polling_stack
+    chat = 6001
+    fake.wait_for_count("deleteWebhook", 1, timeout=60)
+    fake.queue_update(text_update("/start", chat_id=chat))
+    fake.wait_for(
+        lambda calls: any(c.method == "sendMessage" and c.params.get("chat_id") == chat for c in calls)
+    )
+    assert sent_to(fake, chat)[0].params["text"].startswith("Hi! I'm the shop assistant.")
+    assert user_texts(stack, chat) == ["/greet"]
