@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.identity import is_verified_for, lookup_locked, verified_customer
+from shop.orders import OrderNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ class VerifiedOrderAction(Action, ABC):
                 return await self.on_unverified(tracker)
             assert order_number is not None
             return await self.act(dispatcher, tracker, customer_id, order_number)
+        except OrderNotFound:
+            dispatcher.utter_message(
+                text="I couldn't find an order with that number and email. Please check both and try again."
+            )
+            return await self.on_unverified(tracker)
         except SQLAlchemyError:
             logger.exception("order database unavailable in %s", self.name())
             dispatcher.utter_message(response="utter_service_unavailable")

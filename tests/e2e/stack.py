@@ -180,6 +180,7 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
     env.update(
         {
             "SHOP_DB_URL": f"sqlite:///{workdir / 'shop.db'}",
+            "TRACKER_DIALECT": "sqlite",
             "TRACKER_DB": str(workdir / "tracker.db"),
             # Every test shopper comes from 127.0.0.1: no per-source lookup limit here.
             "SHOP_LOOKUP_RATE_PER_SOURCE": "0",

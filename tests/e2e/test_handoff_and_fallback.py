@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import requests
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from shop.db.models import HandoffRequest
 from tests.e2e.helpers import payloads, text_of
 from tests.e2e.stack import Stack
+
+GIBBERISH = ["blorp the flanges zibble", "qwxz vrump plonk", "flimflam gorp snizzle wub", "zork quux"]
 
 
 def test_handoff_is_recorded_and_pauses_the_bot(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
@@ -21,8 +24,18 @@ def test_handoff_is_recorded_and_pauses_the_bot(stack: Stack, sender: str, shop_
 
 
 def test_unclear_message_offers_likely_intents_as_buttons(stack: Stack, sender: str) -> None:
-    replies = stack.say(sender, "blorp the flanges zibble")
+    unclear = [
+        text
+        for text in GIBBERISH
+        if requests.post(
+            f"{stack.rasa_url}/model/parse", params={"token": stack.token}, json={"text": text}
+        ).json()["intent"]["name"]
+        == "nlu_fallback"
+    ]
+    assert unclear, "the model is confident about every gibberish message: fallback never triggers"
+    replies = stack.say(sender, unclear[0])
     options = payloads(replies)
+    assert "Did you mean" in text_of(replies)
     assert "/out_of_scope" in options
     assert len(options) >= 2
     # Picking a suggestion continues as if the shopper had said it.

@@ -1,0 +1,65 @@
+"""Latency of an order-status turn through the REST webhook, next to a turn with no custom action.
+
+Starts the real assistant (action server + Rasa server, seeded SQLite) on loopback, then times
+sequential turns:
+  - baseline: "hello" -> utter_greet (NLU + policies only, no action server call);
+  - order status: the email answer that runs the form validator (identity check in the DB)
+    and action_order_status (order, items, shipment and scans from the DB).
+Prints p50/p95 of each and their ratio. Usage: python benchmarks/bench_turn_latency.py [--turns 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shop.seed.demo import DEMO_ORDERS  # noqa: E402
+from tests.e2e.stack import start_stack  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=200)
+    args = parser.parse_args()
+    number, email = DEMO_ORDERS["shipped"]
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = start_stack(Path(tmp))
+        try:
+            for i in range(10):  # warm-up: model graphs, DB connections
+                stack.say(f"warm-{i}", "hello")
+                stack.say(f"warm-{i}", f"where is order {number}")
+                stack.say(f"warm-{i}", email)
+            baseline, status = [], []
+            for i in range(args.turns):
+                sender = f"bench-{i}"
+                t0 = time.perf_counter()
+                stack.say(sender, "hello")
+                baseline.append((time.perf_counter() - t0) * 1000)
+                stack.say(sender, f"where is order {number}")
+                t0 = time.perf_counter()
+                reply = stack.say(sender, email)
+                status.append((time.perf_counter() - t0) * 1000)
+                assert any(f"Order #{number}" in (m.get("text") or "") for m in reply), reply
+        finally:
+            stack.stop()
+    b50, b95 = statistics.median(baseline), percentile(baseline, 0.95)
+    s50, s95 = statistics.median(status), percentile(status, 0.95)
+    print(f"turns per kind: {args.turns}")
+    print(f"baseline turn (hello -> utter_greet):      p50 {b50:6.1f} ms  p95 {b95:6.1f} ms")
+    print(f"order-status turn (email -> DB + action):   p50 {s50:6.1f} ms  p95 {s95:6.1f} ms")
+    print(f"ratio order-status / baseline:              p50 {s50 / b50:5.2f}x  p95 {s95 / b95:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
