@@ -32,7 +32,7 @@ class Settings:
     recent_orders_limit: int = 5
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             return_window_days=_int("SHOP_RETURN_WINDOW_DAYS", cls.return_window_days),
             lookup_max_failures=_int("SHOP_LOOKUP_MAX_FAILURES", cls.lookup_max_failures),

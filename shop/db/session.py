@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -15,9 +15,7 @@ def make_engine(url: str | None = None) -> Engine:
     """Create an engine for ``url`` (default: ``SHOP_DB_URL`` or SQLite under ``var/``)."""
     url = url or default_db_url()
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
-        )
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -35,7 +33,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False, class_=Session)
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_sessionmaker() -> sessionmaker:
     """The process-wide session factory for the configured database."""
     return make_sessionmaker(make_engine())
