@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
 from actions.formatting import STATUS_TEXT, line_text, money, order_list_text, order_status_text
 from actions.identity import OrderIdentityFormValidator, is_verified_for, verified_customer
+
+logger = logging.getLogger(__name__)
 
 CANCELLABLE = ("pending", "processing")
 
@@ -25,8 +29,21 @@ class ValidateOrderStatusForm(OrderIdentityFormValidator):
 
 
 class ValidateListOrdersForm(OrderIdentityFormValidator):
+    """A shopper already known (proven order, or signed in on the storefront) is not asked."""
+
     def name(self) -> str:
         return "validate_list_orders_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if verified_customer(tracker) is not None:
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
 
 class ValidateCancelOrderForm(OrderIdentityFormValidator):
@@ -74,6 +91,17 @@ class ActionOrderStatus(VerifiedOrderAction):
 class ActionListOrders(VerifiedOrderAction):
     def name(self) -> str:
         return "action_list_orders"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> EventList:
+        customer_id = verified_customer(tracker)
+        if customer_id is None:
+            return await super().run(dispatcher, tracker, domain)
+        try:
+            return await self.act(dispatcher, tracker, customer_id, tracker.get_slot("order_id") or "")
+        except SQLAlchemyError:
+            logger.exception("order database unavailable in %s", self.name())
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str

@@ -52,3 +52,10 @@ def test_small_talk(stack: Stack, sender: str) -> None:
     assert "assistant" in text_of(stack.say(sender, "hello"))
     assert "bot" in text_of(stack.say(sender, "are you a human?"))
     assert "welcome" in text_of(stack.say(sender, "thanks!"))
+
+
+def test_thanks_offers_a_rating_that_is_kept_in_the_tracker(stack: Stack, sender: str) -> None:
+    replies = stack.say(sender, "thanks a lot")
+    assert '/rate{"csat_score":"5"}' in payloads(replies)
+    assert "feedback" in text_of(stack.say(sender, '/rate{"csat_score":"4"}'))
+    assert stack.tracker(sender)["slots"]["csat_score"] == "4"
