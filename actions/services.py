@@ -11,6 +11,9 @@ from shop.db.session import default_sessionmaker
 from shop.handoff import HandoffService
 from shop.identity import IdentityService
 from shop.orders import OrderService
+from shop.pricing.chat import PricingChat
+from shop.pricing.service import PricingService
+from shop.pricing.throttle import CodeAttemptThrottle
 from shop.ratelimit import LookupRateLimiter
 from shop.returns import ReturnService
 
@@ -45,6 +48,22 @@ def lookup_limiter() -> LookupRateLimiter:
 @cache
 def handoff() -> HandoffService:
     return HandoffService(default_sessionmaker())
+
+
+@cache
+def pricing() -> PricingService:
+    return PricingService(default_sessionmaker())
+
+
+@cache
+def pricing_chat() -> PricingChat:
+    """Carts, codes and deals for the chat. Its ``promotion_price`` is the hook to pass as
+    ``CatalogService(..., promotion_price=services.pricing_chat().promotion_price)``; its
+    own catalog only resolves product names (no hook, so no cycle)."""
+    from shop.catalog import CatalogService
+
+    sessions = default_sessionmaker()
+    return PricingChat(sessions, pricing(), CodeAttemptThrottle(sessions), CatalogService(sessions))
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
