@@ -15,6 +15,7 @@ Usage (from the project root):
 
 It is slow (several minutes on 2 cores), so it is not part of ``make test``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,9 +60,7 @@ def _avg(report: Dict[str, Any], key: str) -> Optional[float]:
 
 def _labels(report: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     return {
-        k: v
-        for k, v in report.items()
-        if k not in AGGREGATES and isinstance(v, dict) and "f1-score" in v
+        k: v for k, v in report.items() if k not in AGGREGATES and isinstance(v, dict) and "f1-score" in v
     }
 
 
@@ -84,9 +83,7 @@ def summarise(out_dir: Path, worst: int = 5) -> Dict[str, Any]:
                 "support": v.get("support"),
                 "confused_with": v.get("confused_with", {}),
             }
-            for name, v in sorted(labels.items(), key=lambda kv: kv[1]["f1-score"])[
-                :worst
-            ]
+            for name, v in sorted(labels.items(), key=lambda kv: kv[1]["f1-score"])[:worst]
         ],
         "entities": {},
     }
@@ -121,25 +118,33 @@ def _fmt(x: Optional[float]) -> str:
 
 def print_summary(summary: Dict[str, Any], folds: int, seconds: float) -> None:
     print()
-    print(f"NLU {folds}-fold cross-validation ({summary['examples']} examples, "
-          f"{summary['intents']} intents, {seconds:.0f}s)")
+    print(
+        f"NLU {folds}-fold cross-validation ({summary['examples']} examples, "
+        f"{summary['intents']} intents, {seconds:.0f}s)"
+    )
     print(f"  intent macro F1    : {_fmt(summary['intent_macro_f1'])}")
     print(f"  intent weighted F1 : {_fmt(summary['intent_weighted_f1'])}")
     print(f"  intent accuracy    : {_fmt(summary['intent_accuracy'])}")
     for extractor, ent in summary["entities"].items():
-        print(f"  entity F1 [{extractor}] : weighted {_fmt(ent['weighted_f1'])}"
-              f"  macro {_fmt(ent['macro_f1'])}  micro {_fmt(ent['micro_f1'])}")
+        print(
+            f"  entity F1 [{extractor}] : weighted {_fmt(ent['weighted_f1'])}"
+            f"  macro {_fmt(ent['macro_f1'])}  micro {_fmt(ent['micro_f1'])}"
+        )
         per = ", ".join(f"{k} {v:.2f}" for k, v in sorted(ent["per_entity"].items()))
         print(f"      {per}")
     if "response_selection" in summary:
         rs = summary["response_selection"]
-        print(f"  faq response selection F1: macro {_fmt(rs['macro_f1'])} "
-              f"weighted {_fmt(rs['weighted_f1'])}")
+        print(
+            f"  faq response selection F1: macro {_fmt(rs['macro_f1'])} "
+            f"weighted {_fmt(rs['weighted_f1'])}"
+        )
     print("  lowest intents:")
     for row in summary["lowest_intents"]:
         conf = ", ".join(f"{k}:{v}" for k, v in row["confused_with"].items())
-        print(f"    {row['intent']:<18} F1 {row['f1']:.4f}  (n={row['support']})"
-              + (f"  confused with {conf}" if conf else ""))
+        print(
+            f"    {row['intent']:<18} F1 {row['f1']:.4f}  (n={row['support']})"
+            + (f"  confused with {conf}" if conf else "")
+        )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -151,8 +156,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--json", default=None, help="also write the summary as JSON here")
     p.add_argument("--check", action="store_true", help="exit 1 if macro F1 < --threshold")
     p.add_argument("--threshold", type=float, default=0.95)
-    p.add_argument("--summarise-only", metavar="DIR",
-                   help="do not run rasa; summarise reports already in DIR")
+    p.add_argument(
+        "--summarise-only", metavar="DIR", help="do not run rasa; summarise reports already in DIR"
+    )
     args = p.parse_args(argv)
 
     os.chdir(ROOT)
@@ -162,12 +168,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="nlu-cv-"))
         out_dir.mkdir(parents=True, exist_ok=True)
         cmd = _rasa_executable() + [
-            "test", "nlu", "--cross-validation",
-            "--folds", str(args.folds),
-            "--config", args.config,
-            "--nlu", args.nlu,
-            "--out", str(out_dir),
-            "--no-plot", "--no-warnings",
+            "test",
+            "nlu",
+            "--cross-validation",
+            "--folds",
+            str(args.folds),
+            "--config",
+            args.config,
+            "--nlu",
+            args.nlu,
+            "--out",
+            str(out_dir),
+            "--no-plot",
+            "--no-warnings",
         ]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
         env.setdefault("LOG_LEVEL", "WARNING")
