@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_FILES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.yml
 ACTION_FILES := $(shell find actions shop -name '*.py' 2>/dev/null)
 
-.PHONY: help run test install db model lint typecheck validate pytest rasa-test system-deps clean web-assets
+.PHONY: help run test install db catalog-index model lint typecheck validate pytest rasa-test system-deps clean web-assets
 
 help:
 	@echo "make run   - install, seed, train if needed, start the bot and web apps"
@@ -41,6 +41,10 @@ db: install
 	$(PY) -m shop.db.migrate
 	$(PY) -m shop.seed.demo --if-empty
 
+## Catalog index (FAISS) and spaCy catalog pipeline: rebuilt only when the catalog changed.
+catalog-index: db
+	$(PY) -m catalog_index.build
+
 ## Rasa model: retrained only when training data, domain or config changed.
 models/current.tar.gz: $(TRAINING_FILES) | install
 	$(RASA) train --fixed-model-name current --out models
@@ -61,7 +65,7 @@ $(WEB_VENDOR)/socket.io.min.js: $(STAMP)/npm
 
 web-assets: $(WEB_VENDOR)/socket.io.min.js
 
-run: db model web-assets
+run: db catalog-index model web-assets
 	@scripts/run.sh
 
 ## Debian packages the tests use: PostgreSQL, Redis and Chromium.
@@ -78,7 +82,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy shop actions
 
-pytest: install system-deps model web-assets
+pytest: install system-deps catalog-index model web-assets
 	$(PY) -m pytest -q tests
 
 rasa-test: model

@@ -1,0 +1,40 @@
+"""Product carousels: the custom payload the web widget and Telegram render, plus the text
+REST clients and other channels read instead.
+
+Payload (docs/channels-web.md): ``{"type": "carousel", "products": [{"sku", "title",
+"price", "image", "url"}]}``; the widget's "More like this" sends
+``/recommend_product{"product": "<sku>"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Sequence
+
+from actions.formatting import money
+from shop.recommend import Recommendation
+
+MAX_CARDS = 5
+
+
+def carousel_payload(recs: Sequence[Recommendation]) -> Dict[str, Any]:
+    return {
+        "type": "carousel",
+        "products": [
+            {
+                "sku": r.sku,
+                "title": r.name,
+                "price": f"{r.price:.2f}",
+                "image": r.image_url or "",
+                "url": r.url,
+            }
+            for r in recs[:MAX_CARDS]
+        ],
+    }
+
+
+def carousel_text(intro: str, recs: Sequence[Recommendation]) -> str:
+    """The same products as numbered lines: the fallback for channels without carousels."""
+    lines = [intro]
+    for i, r in enumerate(recs[:MAX_CARDS], 1):
+        lines.append(f"{i}. {r.name} ({r.brand}) - {money(r.price)} [{r.sku}]")
+    return "\n".join(lines)
