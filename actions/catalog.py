@@ -252,12 +252,15 @@ class ActionAnswerProductQuestion(Action):
         if not text:  # a "which one?" button: answer the question asked before it
             text = tracker.get_slot("product_query") or ""
         refs = entity_values(tracker, "product")
-        if not refs and tracker.get_slot("product"):
-            refs = [str(tracker.get_slot("product"))]
         catalog = services.catalog()
         try:
             if not refs:
+                # A name the NLU missed ("is the nimbus runing shoe waterproof") beats the
+                # product talked about before ("how much is it?").
                 res = await services.run_blocking(catalog.resolve, text)
+                if res.status == "not_found" and tracker.get_slot("product"):
+                    refs = [str(tracker.get_slot("product"))]
+                    res = await services.run_blocking(catalog.resolve, refs[0])
                 if res.status == "not_found":
                     dispatcher.utter_message(
                         text="Which product do you mean? Tell me its name, e.g. "
