@@ -234,7 +234,7 @@ def rasa_service(workdir: Path, env: Dict[str, str], port: int, token: str, inde
         port=port,
         health_url=f"http://127.0.0.1:{port}/status?token={token}",
         log_path=workdir / f"rasa-{index}.log",
-        start_timeout=300,
+        start_timeout=float(os.environ.get("SHOP_RASA_START_TIMEOUT", "600")),
     )
 
 
