@@ -128,7 +128,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
             ),
         )
-        _wait_http(f"{self.rasa_url}/status?token={self.token}", 240)
+        _wait_http(f"{self.rasa_url}/status?token={self.token}", 600)
 
     def _track(self, role: str, proc: subprocess.Popen) -> None:
         self.procs.append(proc)
