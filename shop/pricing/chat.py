@@ -166,8 +166,11 @@ class PricingChat:
             return CartChange("not_found")
         sku, label = facts.sku, ""
         variants = [v for v in facts.variants if v.size or v.color]
-        size = size or _option_in_text(text, facts.sizes, after=True)
-        color = color or _option_in_text(text, facts.colors)
+        text_size = _option_in_text(text, facts.sizes, after=True)
+        text_color = _option_in_text(text, facts.colors)
+        if not any(_fits(v, size, color) for v in variants):
+            size, color = None, None  # the NLU's pick fits no variant: trust the words instead
+        size, color = size or text_size, color or text_color
         if variants:
             chosen = _pick_variant(variants, size, color)
             if chosen is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Tuple
+from typing import Any, Optional, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
@@ -18,7 +18,7 @@ UNKNOWN = "That code isn't one we recognise. Please check the spelling."
 
 
 def _product(
-    shop_db: sessionmaker, *, max_price: float, min_price: float = 0, category: str = "Jackets"
+    shop_db: sessionmaker, *, max_price: float, min_price: float = 0, category: Optional[str] = "Jackets"
 ) -> Tuple[str, str, str]:
     """(name, size, colour) of an in-stock variant of a product in ``category`` in the price band."""
     with shop_db() as s:
@@ -26,7 +26,7 @@ def _product(
             select(Product.name, ProductVariant.size, ProductVariant.color)
             .join(ProductVariant, ProductVariant.product_id == Product.id)
             .where(
-                Product.category == category,
+                Product.category == category if category else Product.id > 0,
                 Product.price < max_price,
                 Product.price >= min_price,
                 ProductVariant.stock > 0,
@@ -40,7 +40,7 @@ def _product(
     return name, size, color
 
 
-def _add(stack: Stack, sender: str, shop_db: sessionmaker, **band: float) -> str:
+def _add(stack: Stack, sender: str, shop_db: sessionmaker, **band: Any) -> str:
     name, size, color = _product(shop_db, **band)
     reply = text_of(stack.say(sender, f"add the {name} in {size} {color} to my cart"))
     assert f"Added 1 × {name} ({size}, {color})" in reply, reply
@@ -70,13 +70,9 @@ def test_code_on_the_cart_gives_discount_lines_and_new_total(
 
 
 def test_min_spend_rejection_says_how_much_more(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
+    name = _add(stack, sender, shop_db, min_price=20, max_price=45, category=None)
     with shop_db() as s:
-        price = s.scalar(
-            select(Product.price)
-            .where(Product.category == "Jackets", Product.price < 50)
-            .order_by(Product.id)
-        )
-    _add(stack, sender, shop_db, max_price=50)
+        price = s.scalar(select(Product.price).where(Product.name == name))
     missing = (Decimal("50.00") - Decimal(str(price))).quantize(Decimal("0.01"))
     reply = text_of(stack.say(sender, "apply SAVE10"))
     assert f"SAVE10 needs a subtotal of $50.00: spend ${missing} more." in reply
@@ -111,10 +107,19 @@ def test_bad_codes_are_unknown_and_reveal_nothing(stack: Stack, sender: str) -> 
     answers = [
         text_of(stack.say(f"{sender}-{i}", text))
         for i, text in enumerate(
-            ["apply NOSUCHCODE1", "apply SАVE10", "apply ＳＡＶＥ1０x", "apply code " + "A" * 10_000]
+            [
+                "apply NOSUCHCODE1",
+                "apply SАVE10",  # Cyrillic А
+                "apply ＳＡＶＥ1０x",  # full width: a well-formed SAVE10X, which does not exist
+                '/apply_coupon{"coupon_code": "%s"}' % ("A" * 10_000),
+            ]
         )
     ]
     assert all(UNKNOWN in a for a in answers), answers
+    # Typed, a 10 KB paste is not understood at all (two-stage fallback): still no code named.
+    pasted = text_of(stack.say(f"{sender}-paste", "apply code " + "A" * 10_000))
+    assert UNKNOWN in pasted or "Did you mean" in pasted
+    assert "off" not in pasted
     # A real code with a Cyrillic look-alike letter is not the real code.
     assert not any("10% off" in a for a in answers)
 
@@ -151,8 +156,11 @@ def test_personal_offers_only_for_a_verified_customer(
     with shop_db() as s:
         personal = s.scalars(select(CouponRow.code).where(CouponRow.customer_id == cid)).all()
     assert personal and all(code not in anonymous for code in personal)
-    # Someone else's personal code does not exist for this shopper.
-    assert UNKNOWN in text_of(stack.say(f"{sender}-x", f"apply {personal[0]}"))
+    # Someone else's personal code does not exist for another verified shopper.
+    with shop_db() as s:
+        other = s.scalar(select(Customer.id).where(Customer.id != cid).order_by(Customer.id))
+    other_token = {"identity_token": sign(int(other), stack.env["SHOP_IDENTITY_SECRET"])}
+    assert UNKNOWN in text_of(stack.say(f"{sender}-x", f"apply {personal[0]}", metadata=other_token))
 
 
 def test_price_of_a_product_with_a_code(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
