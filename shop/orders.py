@@ -26,6 +26,7 @@ from shop.db.models import (
     Shipment,
     ShipmentEvent,
 )
+from shop.pricing.service import release_uses
 from shop.text import normalize_order_number
 
 CENT = Decimal("0.01")
@@ -284,4 +285,6 @@ class OrderService:
                     .values(stock=Product.stock + item.quantity)
                     .execution_options(synchronize_session=False)
                 )
+            # Give the order's coupon uses back in the same transaction as the status flip.
+            release_uses(s, order.id, now)
             return CancelResult("cancelled", "cancelled", money(order.total))

@@ -9,10 +9,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from shop.checkout import CheckoutService
 from shop.db.session import make_engine, make_sessionmaker
+from shop.orders import OrderService
 from shop.pricing.service import PricingService
 from web.config import StoreConfig
-from web.keys import CONFIG, PRICING, STORE
+from web.keys import CHECKOUT, CONFIG, ORDERS, PRICING, STORE
 from web.routes import setup_routes
 from web.session import session_middleware
 from web.store import Store
@@ -40,5 +42,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     sessions = make_sessionmaker(engine)
     app[STORE] = Store(sessions)
     app[PRICING] = PricingService(sessions)
+    app[CHECKOUT] = CheckoutService(sessions, app[PRICING])
+    app[ORDERS] = OrderService(sessions)
     yield
     engine.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shop.checkout import CheckoutService
+from shop.orders import OrderService
 from shop.pricing.service import PricingService
 from web.config import StoreConfig
 from web.store import Store
@@ -11,3 +13,5 @@ from web.store import Store
 CONFIG = web.AppKey("config", StoreConfig)
 STORE = web.AppKey("store", Store)
 PRICING = web.AppKey("pricing", PricingService)
+CHECKOUT = web.AppKey("checkout", CheckoutService)
+ORDERS = web.AppKey("orders", OrderService)

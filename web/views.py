@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from shop.checkout import CheckoutError, ShippingAddress
+from shop.orders import OrderNotFound
 from shop.pricing.model import CartView
 from shop.pricing.service import InvalidQuantity, UnknownProduct
 from shop.signed_identity import sign
 from web.images import product_svg
-from web.keys import CONFIG, PRICING, STORE
+from web.keys import CHECKOUT, CONFIG, ORDERS, PRICING, STORE
 from web.session import set_signed_in, signed_in_customer
 
 log = logging.getLogger(__name__)
@@ -146,6 +150,97 @@ async def cart_remove(request: web.Request) -> web.Response:
             request.app[PRICING].remove_item, cart_id, product_id, variant_id=_int(form.get("variant_id"))
         )
     return _see_other("/cart")
+
+
+def _codes(raw: object) -> list[str]:
+    """The coupon field: one code, or several separated by commas (at most 200 characters)."""
+    text = str(raw or "")[:200]
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ADDRESS_FIELDS = ("name", "street", "city", "postcode", "country")
+
+
+async def _checkout_page(
+    request: web.Request,
+    code_text: str,
+    *,
+    address: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The summary with the quote lines for ``code_text``, a fresh idempotency key per render."""
+    customer_id = signed_in_customer(request)
+    checkout_service = request.app[CHECKOUT]
+    context: dict[str, Any] = {
+        "code_text": code_text,
+        "quote": None,
+        "error": error,
+        "address": address or {},
+        "idempotency_key": checkout_service.new_key(),
+    }
+    if customer_id is not None:
+        cart_id = await _cart_id(request)
+        context["quote"] = await asyncio.to_thread(
+            request.app[PRICING].quote_cart, cart_id, _codes(code_text), customer_id, _now()
+        )
+        if not address:
+            last = await asyncio.to_thread(checkout_service.last_address, customer_id)
+            if last is not None:
+                context["address"] = {f: getattr(last, f) for f in ADDRESS_FIELDS}
+    response = aiohttp_jinja2.render_template(
+        "checkout.html", request, await _context(request, **context), status=status
+    )
+    response.headers["Cache-Control"] = "no-store"  # a new idempotency key on every view
+    return response
+
+
+async def checkout(request: web.Request) -> web.Response:
+    """GET: the checkout summary; ``?code=SAVE10`` re-quotes with that code."""
+    return await _checkout_page(request, request.query.get("code", "")[:200])
+
+
+async def place_order(request: web.Request) -> web.Response:
+    """POST: place the order; success redirects to the confirmation, a refusal re-renders."""
+    form = await request.post()
+    code_text = str(form.get("code", ""))[:200]
+    address = {f: str(form.get(f, ""))[:300] for f in ADDRESS_FIELDS}
+    customer_id = signed_in_customer(request)
+    if customer_id is None:
+        return await _checkout_page(request, code_text, error="Please sign in to place an order.", status=403)
+    cart_id = await _cart_id(request)
+    try:
+        placed = await asyncio.to_thread(
+            lambda: request.app[CHECKOUT].place_order(
+                customer_id=customer_id,
+                cart_id=cart_id,
+                codes=_codes(code_text),
+                idempotency_key=str(form.get("idempotency_key", ""))[:100],
+                address=ShippingAddress(**address),
+                now=_now(),
+            )
+        )
+    except CheckoutError as refused:
+        log.info("checkout refused", extra={"reason": type(refused).__name__})
+        return await _checkout_page(request, code_text, address=address, error=str(refused), status=409)
+    return _see_other(f"/order/{placed.order_number}")
+
+
+async def order_confirmation(request: web.Request) -> web.Response:
+    """The signed-in customer's order by number; anyone else gets a 404."""
+    number = request.match_info["number"]
+    customer_id = signed_in_customer(request)
+    if customer_id is None or not re.fullmatch(r"\d{6}", number):
+        raise web.HTTPNotFound(text="No such order")
+    try:
+        details = await asyncio.to_thread(request.app[ORDERS].details, number, customer_id)
+    except OrderNotFound:
+        raise web.HTTPNotFound(text="No such order") from None
+    return aiohttp_jinja2.render_template("order.html", request, await _context(request, order=details))
 
 
 async def sign_in(request: web.Request) -> web.Response:

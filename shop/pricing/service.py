@@ -405,29 +405,33 @@ class PricingService:
     def cart_view(self, cart_id: int) -> CartView:
         """The cart at today's catalog prices."""
         with self._sessions() as s:
-            cart = self._cart(s, cart_id)
-            rows = s.execute(
-                select(CartLineRow, Product, ProductVariant)
-                .join(Product, Product.id == CartLineRow.product_id)
-                .outerjoin(ProductVariant, ProductVariant.id == CartLineRow.variant_id)
-                .where(CartLineRow.cart_id == cart_id)
-                .order_by(CartLineRow.id)
-            ).all()
-            parents = self._category_parents(s)
-            lines = tuple(
-                CartLine(
-                    product_id=product.id,
-                    sku=variant.sku if variant is not None else product.sku,
-                    name=product.name,
-                    category=product.category,
-                    unit_price=money(product.price, cart.currency),
-                    quantity=line.quantity,
-                    variant_id=line.variant_id,
-                    ancestors=_ancestors(product.category, parents),
-                )
-                for line, product, variant in rows
+            return self.cart_view_in(s, cart_id)
+
+    def cart_view_in(self, s: Session, cart_id: int) -> CartView:
+        """:meth:`cart_view` inside the caller's session (checkout reads it in its transaction)."""
+        cart = self._cart(s, cart_id)
+        rows = s.execute(
+            select(CartLineRow, Product, ProductVariant)
+            .join(Product, Product.id == CartLineRow.product_id)
+            .outerjoin(ProductVariant, ProductVariant.id == CartLineRow.variant_id)
+            .where(CartLineRow.cart_id == cart_id)
+            .order_by(CartLineRow.id)
+        ).all()
+        parents = self._category_parents(s)
+        lines = tuple(
+            CartLine(
+                product_id=product.id,
+                sku=variant.sku if variant is not None else product.sku,
+                name=product.name,
+                category=product.category,
+                unit_price=money(product.price, cart.currency),
+                quantity=line.quantity,
+                variant_id=line.variant_id,
+                ancestors=_ancestors(product.category, parents),
             )
-            return CartView(currency=cart.currency, lines=lines)
+            for line, product, variant in rows
+        )
+        return CartView(currency=cart.currency, lines=lines)
 
     @staticmethod
     def _category_parents(s: Session) -> dict[str, Optional[str]]:
@@ -566,7 +570,8 @@ class PricingService:
         now = naive_utc(now)
         wanted = sorted({c for c in (normalize_code(x) for x in codes) if c is not None})
         try:
-            return self._redeem(order_id, codes, wanted, customer_id, now)
+            with self._sessions.begin() as s:
+                return self._redeem(s, order_id, codes, wanted, customer_id, now)
         except _Refused as refused:
             log.info("redemption refused", extra={"order_id": order_id, "reason": refused.rejection.reason})
             return RedeemResult(ok=False, rejections=(refused.rejection,))
@@ -579,6 +584,28 @@ class PricingService:
             return RedeemResult(
                 ok=False, rejections=(reject(code, Reason.ALREADY_USED_BY_CUSTOMER, limit=1),)
             )
+
+    def redeem_in(
+        self,
+        s: Session,
+        order_id: int,
+        codes: Sequence[str],
+        customer_id: Optional[int],
+        now: datetime,
+    ) -> RedeemResult:
+        """:meth:`redeem` inside the caller's transaction, so an order and its redemption commit
+        together (``shop.checkout``).
+
+        On ``ok=False`` the session may hold a half-taken use: the caller must roll the whole
+        transaction back. An ``IntegrityError`` (a lost race) propagates for the same reason.
+        """
+        now = naive_utc(now)
+        wanted = sorted({c for c in (normalize_code(x) for x in codes) if c is not None})
+        try:
+            return self._redeem(s, order_id, codes, wanted, customer_id, now)
+        except _Refused as refused:
+            log.info("redemption refused", extra={"order_id": order_id, "reason": refused.rejection.reason})
+            return RedeemResult(ok=False, rejections=(refused.rejection,))
 
     def _replay(
         self, order_id: int, wanted: list[str], s: Optional[Session] = None
@@ -605,81 +632,79 @@ class PricingService:
 
     def _redeem(
         self,
+        s: Session,
         order_id: int,
         codes: Sequence[str],
         wanted: list[str],
         customer_id: Optional[int],
         now: datetime,
     ) -> RedeemResult:
-        with self._sessions.begin() as s:
-            order = s.get(Order, order_id)
-            if order is None:
-                raise OrderNotFound(f"no order {order_id}")
-            if order.status in CLOSED_STATUSES:
-                raise OrderNotRedeemable(f"order {order_id} is {order.status}")
-            if customer_id is not None and order.customer_id != customer_id:
-                raise OrderNotRedeemable(f"order {order_id} belongs to another customer")
-            replay = self._replay(order_id, wanted, s)
-            if replay is not None:
-                return replay
-            cart = self._order_cart(s, order)
-            customer = (
-                self.customer_view(s, customer_id, exclude_order_id=order_id)
-                if customer_id is not None
-                else None
-            )
-            offers = self.load_offers(s, codes)
-            q = quote(cart, codes, customer, now, offers=offers, settings=self.settings)
-            if q.rejections:
-                return RedeemResult(ok=False, rejections=q.rejections, quote=q)
-            written: list[CouponRedemption] = []
-            for applied in q.applied:
-                c = applied.coupon
-                self._take_use(s, c, cart.currency)
-                if c.per_customer_limit is not None and customer_id is not None:
-                    used = s.scalar(
-                        select(func.count(CouponRedemption.id)).where(
-                            CouponRedemption.coupon_id == c.id,
-                            CouponRedemption.customer_id == customer_id,
-                            CouponRedemption.released_at.is_(None),
+        order = s.get(Order, order_id)
+        if order is None:
+            raise OrderNotFound(f"no order {order_id}")
+        if order.status in CLOSED_STATUSES:
+            raise OrderNotRedeemable(f"order {order_id} is {order.status}")
+        if customer_id is not None and order.customer_id != customer_id:
+            raise OrderNotRedeemable(f"order {order_id} belongs to another customer")
+        replay = self._replay(order_id, wanted, s)
+        if replay is not None:
+            return replay
+        cart = self._order_cart(s, order)
+        customer = (
+            self.customer_view(s, customer_id, exclude_order_id=order_id) if customer_id is not None else None
+        )
+        offers = self.load_offers(s, codes)
+        q = quote(cart, codes, customer, now, offers=offers, settings=self.settings)
+        if q.rejections:
+            return RedeemResult(ok=False, rejections=q.rejections, quote=q)
+        written: list[CouponRedemption] = []
+        for applied in q.applied:
+            c = applied.coupon
+            self._take_use(s, c, cart.currency)
+            if c.per_customer_limit is not None and customer_id is not None:
+                used = s.scalar(
+                    select(func.count(CouponRedemption.id)).where(
+                        CouponRedemption.coupon_id == c.id,
+                        CouponRedemption.customer_id == customer_id,
+                        CouponRedemption.released_at.is_(None),
+                    )
+                )
+                if (used or 0) >= c.per_customer_limit:
+                    raise _Refused(
+                        reject(
+                            c.code,
+                            Reason.ALREADY_USED_BY_CUSTOMER,
+                            cart.currency,
+                            limit=c.per_customer_limit,
                         )
                     )
-                    if (used or 0) >= c.per_customer_limit:
-                        raise _Refused(
-                            reject(
-                                c.code,
-                                Reason.ALREADY_USED_BY_CUSTOMER,
-                                cart.currency,
-                                limit=c.per_customer_limit,
-                            )
-                        )
-                row = CouponRedemption(
-                    coupon_id=c.id,
-                    customer_id=customer_id,
-                    customer_slot=customer_id if c.per_customer_limit == 1 else None,
-                    order_id=order_id,
-                    code=c.code,
-                    amount=applied.amount,
-                    currency=cart.currency,
-                    redeemed_at=now,
-                    terms_json={
-                        "terms": c.terms(),
-                        "amount": str(applied.amount),
-                        "currency": cart.currency,
-                        "description": applied.description,
-                        "quote": {
-                            "subtotal": str(q.subtotal),
-                            "discount_total": str(q.discount_total),
-                            "shipping_total": str(q.shipping_total),
-                            "tax": str(q.tax),
-                            "total": str(q.total),
-                        },
+            row = CouponRedemption(
+                coupon_id=c.id,
+                customer_id=customer_id,
+                customer_slot=customer_id if c.per_customer_limit == 1 else None,
+                order_id=order_id,
+                code=c.code,
+                amount=applied.amount,
+                currency=cart.currency,
+                redeemed_at=now,
+                terms_json={
+                    "terms": c.terms(),
+                    "amount": str(applied.amount),
+                    "currency": cart.currency,
+                    "description": applied.description,
+                    "quote": {
+                        "subtotal": str(q.subtotal),
+                        "discount_total": str(q.discount_total),
+                        "shipping_total": str(q.shipping_total),
+                        "tax": str(q.tax),
+                        "total": str(q.total),
                     },
-                )
-                s.add(row)
-                written.append(row)
-            s.flush()
-            return RedeemResult(ok=True, redemptions=tuple(_record(r) for r in written), quote=q)
+                },
+            )
+            s.add(row)
+            written.append(row)
+        s.flush()
+        return RedeemResult(ok=True, redemptions=tuple(_record(r) for r in written), quote=q)
 
     @staticmethod
     def _take_use(s: Session, c: Coupon, currency: str) -> None:
@@ -703,23 +728,8 @@ class PricingService:
 
         Idempotent: released rows stay (with ``released_at``) as the order's history.
         """
-        now = naive_utc(now)
         with self._sessions.begin() as s:
-            rows = s.scalars(
-                select(CouponRedemption)
-                .where(CouponRedemption.order_id == order_id, CouponRedemption.released_at.is_(None))
-                .with_for_update()
-            ).all()
-            for row in rows:
-                row.released_at = now
-                row.customer_slot = None
-                s.execute(
-                    update(CouponRow)
-                    .where(and_(CouponRow.id == row.coupon_id, CouponRow.usage_count > 0))
-                    .values(usage_count=CouponRow.usage_count - 1)
-                    .execution_options(synchronize_session=False)
-                )
-            return len(rows)
+            return release_uses(s, order_id, now)
 
     # -- admin --------------------------------------------------------------------------
 
@@ -739,6 +749,26 @@ class PricingService:
             s.add(row)
             s.flush()
             return int(row.id)
+
+
+def release_uses(s: Session, order_id: int, now: datetime) -> int:
+    """:meth:`PricingService.release` inside the caller's transaction (``OrderService.cancel``)."""
+    now = naive_utc(now)
+    rows = s.scalars(
+        select(CouponRedemption)
+        .where(CouponRedemption.order_id == order_id, CouponRedemption.released_at.is_(None))
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.released_at = now
+        row.customer_slot = None
+        s.execute(
+            update(CouponRow)
+            .where(and_(CouponRow.id == row.coupon_id, CouponRow.usage_count > 0))
+            .values(usage_count=CouponRow.usage_count - 1)
+            .execution_options(synchronize_session=False)
+        )
+    return len(rows)
 
 
 def _ancestors(category: str, parents: dict[str, Optional[str]]) -> tuple[str, ...]:
@@ -762,4 +792,5 @@ __all__ = [
     "RedeemResult",
     "RedemptionRecord",
     "UnknownProduct",
+    "release_uses",
 ]
