@@ -7,21 +7,29 @@ for the action server (ops/resilience.py).
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import func, select
+import requests
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
 
 from ops.cluster import Postgres
-from shop.db.models import Order, OrderStatusChange
+from shop.db.models import Customer, Order, OrderStatusChange, Product, ProductVariant, Return
+from shop.db.pricing_models import CouponRedemption, CouponRow
 from shop.db.session import make_engine
-from shop.seed.demo import DEMO_ORDERS
-from tests.e2e.helpers import payloads, text_of
-from tests.e2e.stack import MODEL, Stack, start_stack
+from shop.seed.demo import DEMO_CUSTOMERS, DEMO_ORDERS
+from tests.e2e.helpers import payloads, pick_order, text_of
+from tests.e2e.stack import MODEL, ROOT, Stack, free_port, start_stack
 from tests.production.conftest import emails_in
 from tests.support.postgres import create_database, start_postgres
 
@@ -166,6 +174,154 @@ def test_cancel_retried_after_a_timeout_is_applied_once(
             .where(OrderStatusChange.order_id == order_id, OrderStatusChange.to_status == "cancelled")
         )
     assert changes == 1
+
+
+def hang_up_mid_turn(stack: Stack, sender: str, text: str, until: Callable[[], bool]) -> None:
+    """Send a turn, wait until ``until()`` (the server is mid-action), then drop the connection
+    without reading the answer: a client whose timeout fired."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    head = (
+        f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: 127.0.0.1:{stack.rasa_port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", stack.rasa_port), timeout=30) as conn:
+        conn.sendall(head + body)
+        poll(until, what="the turn to reach the database")
+
+
+def lock_waiters(engine: Engine) -> int:
+    """Sessions waiting for a row lock (the action blocked behind the test's lock)."""
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")) or 0)
+
+
+def test_return_retried_after_a_client_timeout_is_applied_once(
+    stack: Stack, sender: str, shop_engine: Engine
+) -> None:
+    shop_db = sessionmaker(bind=shop_engine, future=True)
+    number, email = pick_order(shop_db, "delivered", returnable=True)
+
+    def rmas() -> list[str]:
+        with shop_engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    select(Return.rma_number)
+                    .join(Order, Order.id == Return.order_id)
+                    .where(Order.order_number == number)
+                )
+            )
+
+    stack.say(sender, f"I'd like to return something from order {number}")
+    ask_item = stack.say(sender, email)
+    items = [p for p in payloads(ask_item) if "return_selection" in p]
+    assert items, text_of(ask_item)
+    stack.say(sender, items[0])
+    assert "estimated refund" in text_of(stack.say(sender, "the strap tore"))
+
+    # Hold the order's row lock so the return blocks in the DB; hang up while it waits.
+    with shop_engine.begin() as conn:
+        conn.execute(select(Order.id).where(Order.order_number == number).with_for_update())
+        hang_up_mid_turn(stack, sender, "yes", until=lambda: lock_waiters(shop_engine) > 0)
+        assert rmas() == []
+    # The server finishes the turn the client gave up on.
+    poll(lambda: len(rmas()) == 1, what="the return the client gave up on")
+    (rma,) = rmas()
+
+    retry = text_of(stack.say(sender, "yes"))
+    if rma not in retry:  # the form was already done: the shopper starts the return again
+        retry += text_of(stack.say(sender, f"I want to return order {number}"))
+        if "already" not in retry:
+            retry += text_of(stack.say(sender, email))
+    assert rma in retry or "already" in retry, retry
+    assert rmas() == [rma]
+
+
+@pytest.fixture(scope="module")
+def storefront(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo storefront on the stack's order DB, as ``python -m web`` runs it."""
+    port = free_port()
+    env = {
+        **stack.env,
+        "STOREFRONT_HOST": "127.0.0.1",
+        "STOREFRONT_PORT": str(port),
+        "SHOP_IDENTITY_SECRET": "faults-storefront-secret",
+    }
+    log = open(tmp_path_factory.mktemp("storefront") / "storefront.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        poll(lambda: _up(f"{url}/health"), timeout=60, what="storefront")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_checkout_retried_after_a_client_timeout_is_applied_once(
+    storefront: str, shop_engine: Engine
+) -> None:
+    with shop_engine.connect() as conn:
+        customer_id = conn.scalar(select(Customer.id).where(Customer.email == list(DEMO_CUSTOMERS)[-1]))
+        sku, variant_id = conn.execute(
+            select(Product.sku, ProductVariant.id)
+            .join(Product, Product.id == ProductVariant.product_id)
+            .where(Product.price >= 60, ProductVariant.stock > 2)
+            .order_by(ProductVariant.id)
+            .limit(1)
+        ).one()
+
+    def state() -> tuple[int, int, int]:
+        with shop_engine.connect() as conn:
+            orders = conn.scalar(
+                select(func.count()).select_from(Order).where(Order.customer_id == customer_id)
+            )
+            uses = conn.scalar(
+                select(func.count())
+                .select_from(CouponRedemption)
+                .where(CouponRedemption.customer_id == customer_id, CouponRedemption.code == "SAVE10")
+            )
+            count = conn.scalar(select(CouponRow.usage_count).where(CouponRow.code == "SAVE10"))
+            return int(orders or 0), int(uses or 0), int(count or 0)
+
+    browser = requests.Session()
+    browser.post(f"{storefront}/signin", data={"customer_id": str(customer_id), "next": "/"}, timeout=30)
+    browser.post(f"{storefront}/cart/add", data={"sku": sku, "variant_id": str(variant_id)}, timeout=30)
+    page = browser.get(f"{storefront}/checkout", params={"code": "SAVE10"}, timeout=30).text
+    assert "SAVE10: -$" in page, page
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"idempotency_key": key, "code": "SAVE10", "name": "Retry Tester", "street": "1 Test St",
+            "city": "Testville", "postcode": "12345", "country": "US"}  # fmt: skip
+    before = state()
+
+    # Hold SAVE10's row lock: the redemption's conditional UPDATE waits, the client gives up.
+    with shop_engine.begin() as conn:
+        conn.execute(select(CouponRow.id).where(CouponRow.code == "SAVE10").with_for_update())
+        with pytest.raises(requests.Timeout):
+            browser.post(f"{storefront}/checkout", data=form, timeout=1.0, allow_redirects=False)
+        assert state() == before
+    poll(lambda: state()[0] == before[0] + 1, what="the checkout the client gave up on")
+
+    retry = browser.post(f"{storefront}/checkout", data=form, timeout=30, allow_redirects=False)
+    assert retry.status_code == 303, retry.text
+    number = retry.headers["Location"].rsplit("/", 1)[1]
+    with shop_engine.connect() as conn:
+        placed = conn.scalars(
+            select(Order.order_number).where(Order.customer_id == customer_id).order_by(Order.id.desc())
+        ).first()
+    assert number == placed
+    assert state() == (before[0] + 1, before[1] + 1, before[2] + 1)
+    confirmation = browser.get(f"{storefront}{retry.headers['Location']}", timeout=30).text
+    assert f'id="order-number">{number}<' in confirmation
 
 
 def test_fault_logs_carry_no_email(stack: Stack) -> None:
