@@ -7,8 +7,16 @@ three kinds of turn in the same run:
 * ``bare``            - "hello" -> utter_greet: Rasa alone, no custom action;
 * ``order_status``    - "where is my order #N?" in a verified conversation: form
                         validation + action_order_status against the order DB;
-* ``recommendation``  - "can you recommend ..." (only if the domain has a recommendation
-                        action; until then it is reported as not measured).
+* ``recommendation``  - "can you suggest a waterproof jacket under $80" ->
+                        action_recommend_products: free-text search over the FAISS catalog
+                        index + catalog DB, answered with a numbered list and a carousel. A
+                        reply without a product list (no carousel with at least one product)
+                        counts as an error.
+
+The action server gets a catalog index built from (or checked against) the cluster's seeded
+order DB by ``tests.e2e.stack.prepare_catalog_index``, in ``var/bench_catalog_index`` and
+``var/bench_spacy_catalog`` unless ``CATALOG_INDEX_DIR`` / ``SPACY_CATALOG_DIR`` are set, so
+a rebuild never touches the test suite's index.
 
 Every level is bounded: ``--turns`` per worker and ``--max-seconds`` overall.
 
@@ -38,8 +46,14 @@ sys.path.insert(0, str(ROOT))
 from ops.cluster import start_cluster  # noqa: E402
 from ops.scaleout import LOAD_TEST_ENV  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
+from tests.e2e.stack import prepare_catalog_index  # noqa: E402
 
 ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delivered_old", "cancelled")
+RECOMMEND_TEXT = "can you suggest a waterproof jacket under $80"
+BENCH_INDEX_DIR = ROOT / "var" / "bench_catalog_index"
+BENCH_SPACY_DIR = ROOT / "var" / "bench_spacy_catalog"
+# What a turn must answer: a substring of the reply's text, or a check on the raw replies.
+Expect = Any
 
 
 @dataclass
@@ -87,6 +101,19 @@ def said(replies: List[Dict[str, Any]]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
 
+def product_list(replies: List[Dict[str, Any]]) -> bool:
+    """True if the replies hold a carousel with at least one product (action_recommend_products)."""
+    for r in replies:
+        custom = r.get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "carousel" and custom.get("products"):
+            return True
+    return False
+
+
+def answered(replies: List[Dict[str, Any]], expect: Expect) -> bool:
+    return expect(replies) if callable(expect) else expect in said(replies)
+
+
 async def measure(
     client: Client,
     kind: str,
@@ -94,7 +121,7 @@ async def measure(
     turns: int,
     deadline: float,
     prepare: Callable[[int, str], Any],
-    turn: Callable[[int], tuple[str, str]],
+    turn: Callable[[int], tuple[str, Expect]],
     run_id: str,
 ) -> Stats:
     """``concurrency`` workers, each in its own conversation, ``turns`` measured turns each."""
@@ -110,7 +137,7 @@ async def measure(
             started = time.perf_counter()
             try:
                 replies = await client.say(w, senders[w], text)
-                ok = expect in said(replies)
+                ok = answered(replies, expect)
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 ok = False
             if ok:
@@ -151,10 +178,15 @@ async def run(urls: Sequence[str], levels: Sequence[int], turns: int, max_second
             if f"Order #{number}" not in reply:
                 raise RuntimeError(f"could not verify {sender}: {reply!r}")
 
-        # Warm up both replicas and the action server outside the measurement.
+        # Warm up both replicas and the action server (order DB, catalog index and query
+        # encoder) outside the measurement.
+        recommend = has_recommendation_action()
         for w in range(len(urls)):
             await verify(w, f"bench-{run_id}-warmup-{w}")
-        recommend = has_recommendation_action()
+            if recommend:
+                replies = await client.say(w, f"bench-{run_id}-warmup-rec-{w}", RECOMMEND_TEXT)
+                if not product_list(replies):
+                    raise RuntimeError(f"recommendation warm-up got no product list: {replies!r}")
         for level in levels:
             results.append(
                 await measure(
@@ -182,7 +214,7 @@ async def run(urls: Sequence[str], levels: Sequence[int], turns: int, max_second
                         turns,
                         deadline,
                         no_prep,
-                        lambda w: ("can you recommend some running shoes under $100?", ""),
+                        lambda w: (RECOMMEND_TEXT, product_list),
                         run_id,
                     )
                 )
@@ -225,6 +257,13 @@ def ratios(rows: List[Dict[str, Any]]) -> List[str]:
     return out
 
 
+def catalog_env(env: Dict[str, str]) -> None:
+    """Give the action server a catalog index matching the cluster's seeded catalog."""
+    env.setdefault("CATALOG_INDEX_DIR", str(BENCH_INDEX_DIR))
+    env.setdefault("SPACY_CATALOG_DIR", str(BENCH_SPACY_DIR))
+    prepare_catalog_index(env)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,5,10,20", help="comma-separated concurrency levels")
@@ -237,7 +276,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not levels or max(levels) > 64 or args.turns > 100 or args.max_seconds > 1800:
         parser.error("bounded benchmark: levels <= 64, --turns <= 100, --max-seconds <= 1800")
     print(f"machine: {machine()}", flush=True)
-    cluster = start_cluster(replicas=args.replicas, extra_env=LOAD_TEST_ENV)
+    cluster = start_cluster(replicas=args.replicas, extra_env=LOAD_TEST_ENV, prepare_env=catalog_env)
     try:
         results = asyncio.run(run(cluster.rasa_urls, levels, args.turns, args.max_seconds))
     finally:

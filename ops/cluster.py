@@ -246,8 +246,14 @@ def start_cluster(
     workdir: Optional[Path] = None,
     replicas: int = 2,
     extra_env: Optional[Dict[str, str]] = None,
+    prepare_env: Optional[Callable[[Dict[str, str]], None]] = None,
 ) -> Cluster:
-    """Start everything; on failure stop what was started and re-raise."""
+    """Start everything; on failure stop what was started and re-raise.
+
+    ``prepare_env``, if given, is called with the environment once the order DB is migrated
+    and seeded and before the action server starts, and may add to it (e.g.
+    ``tests.e2e.stack.prepare_catalog_index`` for the recommendation actions).
+    """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make model` first")
     workdir = Path(workdir or tempfile.mkdtemp(prefix="shop-cluster-"))
@@ -283,6 +289,8 @@ def start_cluster(
         py = str(VENV_BIN / "python")
         _run([py, "-m", "shop.db.migrate"], env)
         _run([py, "-m", "shop.seed.demo", "--if-empty"], env)
+        if prepare_env is not None:
+            prepare_env(env)
         cluster.actions = action_service(workdir, env, action_port)
         cluster.actions.start()
         for index in range(replicas):
