@@ -158,7 +158,7 @@ class PricingChat:
         around "add ... to my cart", a size after "in"/"size", a colour the product has.
         """
         product = product or _product_in_text(text)
-        found = self._resolve(product)
+        found = self._resolve(product, text)
         if isinstance(found, CartChange):
             return found
         facts = self._facts(found.product_id)
@@ -335,12 +335,19 @@ class PricingChat:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _resolve(self, product: Optional[str]) -> Match | CartChange:
+    def _resolve(self, product: Optional[str], text: str = "") -> Match | CartChange:
         if self.catalog is None or not product:
             return CartChange("not_found")
         res = self.catalog.resolve(product)
         if res.product is not None:
             return res.product
+        # The NLU may catch only part of a long name: a candidate whose whole name the
+        # shopper wrote is the one they mean.
+        written = sorted(
+            (c for c in res.candidates if c.name.lower() in text[:500].lower()), key=lambda c: -len(c.name)
+        )
+        if written:
+            return written[0]
         if res.candidates:
             return CartChange("ambiguous", candidates=tuple(c.name for c in res.candidates))
         return CartChange("not_found")
