@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -91,6 +91,15 @@ def message_source(tracker: Tracker) -> Optional[str]:
         if event.get("event") == "user":
             source = (event.get("metadata") or {}).get("source")
             return str(source) if source else None
+    return None
+
+
+def verified_order(tracker: Tracker) -> Optional[Tuple[int, str]]:
+    """(customer id, order number) when the order in ``order_id`` was proven to be the shopper's."""
+    order_number = tracker.slots.get("order_id")
+    customer_id = verified_customer(tracker)
+    if customer_id is not None and order_number and is_verified_for(tracker, order_number):
+        return customer_id, str(order_number)
     return None
 
 

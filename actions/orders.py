@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
 from actions.formatting import STATUS_TEXT, line_text, money, order_list_text, order_status_text
-from actions.identity import OrderIdentityFormValidator, is_verified_for, verified_customer
+from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,9 @@ class ValidateCancelOrderForm(OrderIdentityFormValidator):
         domain: DomainDict,
     ) -> List[str]:
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
-        order_number = tracker.slots.get("order_id")
-        customer_id = verified_customer(tracker)
-        if "cancel_confirmed" in slots and customer_id and is_verified_for(tracker, order_number):
+        proven = verified_order(tracker)
+        if "cancel_confirmed" in slots and proven:
+            customer_id, order_number = proven
             order = await services.run_blocking(services.orders().details, order_number, customer_id)
             if order.status not in CANCELLABLE:
                 # Nothing to confirm: action_cancel_order explains why.

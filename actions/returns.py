@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
 from actions.formatting import day, line_text, money, return_info_text
-from actions.identity import OrderIdentityFormValidator, is_verified_for, verified_customer
+from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
 from shop.orders import OrderLine
 from shop.returns import Eligibility
 from shop.text import normalize_rma
@@ -75,10 +75,9 @@ class ValidateReturnForm(OrderIdentityFormValidator):
         domain: DomainDict,
     ) -> List[str]:
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
-        order_number = tracker.slots.get("order_id")
-        customer_id = verified_customer(tracker)
-        if customer_id and is_verified_for(tracker, order_number):
-            assert order_number is not None
+        proven = verified_order(tracker)
+        if proven:
+            customer_id, order_number = proven
             if not (await _eligibility(order_number, customer_id)).eligible:
                 return [s for s in slots if s not in RETURN_FLOW_SLOTS]
         return slots
