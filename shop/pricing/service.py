@@ -338,21 +338,7 @@ class PricingService:
         now: Optional[datetime] = None,
     ) -> CartView:
         """Add ``quantity`` units (added to a line already there)."""
-        quantity = _check_quantity(quantity)
-        with self._sessions.begin() as s:
-            cart = self._cart(s, cart_id)
-            self._check_product(s, product_id, variant_id)
-            line = self._line(s, cart_id, product_id, variant_id)
-            if line is None:
-                s.add(
-                    CartLineRow(
-                        cart_id=cart_id, product_id=product_id, variant_id=variant_id, quantity=quantity
-                    )
-                )
-            else:
-                line.quantity = _check_quantity(line.quantity + quantity)
-            cart.updated_at = naive_utc(now or datetime.utcnow())
-        return self.cart_view(cart_id)
+        return self._put_line(cart_id, product_id, variant_id, _check_quantity(quantity), True, now)
 
     def set_quantity(
         self,
@@ -364,7 +350,18 @@ class PricingService:
         now: Optional[datetime] = None,
     ) -> CartView:
         """Set a line's quantity (creating it); 0 or less is refused: use :meth:`remove_item`."""
-        quantity = _check_quantity(quantity)
+        return self._put_line(cart_id, product_id, variant_id, _check_quantity(quantity), False, now)
+
+    def _put_line(
+        self,
+        cart_id: int,
+        product_id: int,
+        variant_id: Optional[int],
+        quantity: int,
+        add: bool,
+        now: Optional[datetime],
+    ) -> CartView:
+        """Create the line with ``quantity``, or add to / replace an existing line's quantity."""
         with self._sessions.begin() as s:
             cart = self._cart(s, cart_id)
             self._check_product(s, product_id, variant_id)
@@ -376,7 +373,7 @@ class PricingService:
                     )
                 )
             else:
-                line.quantity = quantity
+                line.quantity = _check_quantity(line.quantity + quantity) if add else quantity
             cart.updated_at = naive_utc(now or datetime.utcnow())
         return self.cart_view(cart_id)
 
