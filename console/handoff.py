@@ -147,13 +147,19 @@ class HandoffDesk:
     async def release(
         self, request_id: int, agent: str, display_name: str, is_admin: bool = False
     ) -> HandoffInfo:
-        """Say goodbye, hand the conversation back to the bot and close the request."""
+        """Say goodbye, hand the conversation back to the bot and close the request.
+
+        ``action_listen`` after ``resume``: Rasa stops predicting as soon as an action pauses
+        the conversation, so ``action_handoff`` is never followed by one, and without it the
+        shopper's next message matches no rule (the bot fell back and queued a new handoff).
+        """
         info = await asyncio.to_thread(self._mine, request_id, agent, is_admin)
         await self.rasa.append_events(
             info.sender_id,
             [
                 {"event": "bot", "text": leave_message(display_name), "metadata": {"agent": display_name}},
                 {"event": "resume"},
+                {"event": "action", "name": "action_listen"},
             ],
         )
         return await asyncio.to_thread(self.service.close, request_id)

@@ -1,9 +1,9 @@
 """Real browser (Playwright + Debian's Chromium): log in, filter to a fallback conversation,
 correct an intent, export, take over a handoff and reply.
 
-The shopper's side here is the fake Rasa HTTP API that records what the console appended (the
-storefront widget and a trained model are needed for the full round trip; that is
-``test_console_stack.py``).
+The shopper's side here is the fake Rasa HTTP API that records what the console appended; the
+full round trip, with the storefront widget as the shopper in a second page and the real
+assistant, is ``test_console_browser_stack.py``.
 """
 
 from __future__ import annotations

@@ -51,6 +51,8 @@ async def test_agent_takes_replies_and_hands_back(console: Console) -> None:
     await console.client.post(f"/handoff/{req.id}/release", data={"csrf_token": token})
     last = console.env.rasa.calls[-1]["events"]
     assert "has left the chat" in last[0]["text"] and last[1] == {"event": "resume"}
+    # the bot listens again: without it the shopper's next message matches no rule
+    assert last[2] == {"event": "action", "name": "action_listen"}
     assert _service(console).open_requests() == []
     assert (await (await console.client.get("/api/handoff")).json())["queue"] == []
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.e2e.stack import ROOT, _wait_http, default_env, free_port
 
@@ -27,6 +28,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 VENDOR_JS = ROOT / "web" / "static" / "vendor" / "socket.io.min.js"
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 def require_assets() -> None:
@@ -78,3 +82,39 @@ def echo_rasa(workdir: Path) -> Iterator[str]:
     script = str(ROOT / "tests" / "web" / "socketio_echo.py")
     with process([sys.executable, script, str(port)], env, f"{url}/health", workdir / "echo.log"):
         yield url
+
+
+# --- the storefront widget, driven through Playwright's sync API ---------------------------------
+
+
+def shot(page: Page, name: str) -> Path:
+    """A screenshot of ``page`` in test-artifacts/ (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_chat(page: Page) -> str:
+    """Open the storefront's chat widget; returns the Rasa session id once it is confirmed."""
+    from playwright.sync_api import expect
+
+    page.click(".shopchat-launcher")
+    expect(page.locator(".shopchat[data-session]")).to_have_count(1)
+    return page.get_attribute(".shopchat", "data-session") or ""
+
+
+def type_message(page: Page, text: str) -> None:
+    """Type ``text`` into the widget and send it, without waiting for an answer."""
+    page.fill(".shopchat-input", text)
+    page.press(".shopchat-input", "Enter")
+
+
+def say(page: Page, text: str) -> None:
+    """Send ``text`` and wait until the bot answered it (the typing indicator went away)."""
+    from playwright.sync_api import expect
+
+    bots = page.locator(".shopchat-bot").count()
+    type_message(page, text)
+    expect(page.locator(".shopchat-bot")).not_to_have_count(bots)
+    expect(page.locator(".shopchat-typing")).to_be_hidden()
