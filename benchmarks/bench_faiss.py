@@ -33,6 +33,9 @@ Index kinds (``--kinds``; ``auto`` = HNSW with efConstruction 80 up to 200k, IVF
              per vector, PQ trained on 32,768 residuals), top ``--rerank`` x 10 candidates
              re-scored exactly against the float vectors (the catalog index keeps them in
              ``vectors.npy`` anyway).
+- ``builder`` what ``catalog_index`` itself builds for the size (flat / HNSW / IVFFlat with its
+             own nlist, training sample and nprobe), searched through ``CatalogIndex.search``;
+             ``--index-type`` forces a type as ``python -m catalog_index.build`` does.
 
 Searches are single-threaded (the action server searches one query at a time); index
 builds use ``--build-threads`` (2). ``--json`` writes every row to a file.
@@ -56,7 +59,15 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog_index.index import HNSW_EF_CONSTRUCTION, HNSW_M, default_index_dir  # noqa: E402
+from catalog_index.index import (  # noqa: E402
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    INDEX_TYPES,
+    CatalogIndex,
+    default_index_dir,
+    resolve_index_type,
+)
 
 K = 10
 NOISE = 0.025  # per dimension; noise norm ~0.5, cosine to the source product ~0.9
@@ -302,6 +313,23 @@ def run_size(args: argparse.Namespace, base: np.ndarray, size: str, variant: str
         args.kinds.split(",") if args.kinds != "auto" else (["hnsw"] if n <= 200_000 else ["ivf", "ivfpq"])
     )
     faiss.omp_set_num_threads(args.build_threads)
+    if "builder" in kinds:
+        t = time.perf_counter()
+        ci = CatalogIndex(np.arange(n), xb, index_type=resolve_index_type(n, args.index_type))
+        build = time.perf_counter() - t
+        faiss.omp_set_num_threads(1)
+        label = f"builder: {ci.index_type}" + {
+            "ivf": f" nlist={ci.nlist} nprobe={ci.nprobe}",
+            "hnsw": f" M={HNSW_M} efC={HNSW_EF_CONSTRUCTION} efSearch={HNSW_EF_SEARCH}",
+        }.get(ci.index_type, "")
+        print(f"  {label} build: {build:.1f}s", flush=True)
+
+        def builder_search(q: np.ndarray) -> np.ndarray:
+            return np.array([pid for pid, _ in ci.search(q, K)], dtype=np.int64)
+
+        measure(name, n, label, builder_search, queries, t_exact, truth, build)
+        del ci
+        gc.collect()
     if "flat" in kinds:
         flat = faiss.IndexFlatIP(xb.shape[1])
         flat.add(xb)
@@ -388,7 +416,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="demo,100000")
     ap.add_argument("--million", action="store_true", help="also run 1M vectors")
     ap.add_argument("--variants", default="easy", help="easy,mix")
-    ap.add_argument("--kinds", default="auto", help="auto or any of flat,hnsw,ivf,ivfpq")
+    ap.add_argument("--kinds", default="auto", help="auto or any of flat,hnsw,ivf,ivfpq,builder")
+    ap.add_argument(
+        "--index-type", default="auto", choices=("auto", *INDEX_TYPES), help="builder: force a type"
+    )
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--noise", type=float, default=NOISE, help="Gaussian sigma per dimension")
     ap.add_argument("--hnsw-efc", type=int, default=0)

@@ -19,15 +19,29 @@ Index type, chosen by size (see :func:`catalog_index.index.choose_index_type`):
   scan takes well under a millisecond, so an approximate index would only cost recall.
 - from 20,000 vectors: ``IndexHNSWFlat`` (inner product, M=32, efConstruction=80,
   efSearch=128). HNSW needs no training, adds products incrementally and keeps recall@10
-  above 0.95 at 100k while searching in about a millisecond (see ``benchmarks/bench_faiss.py``
-  for measured figures and the IVF alternative at 1M).
+  above 0.95 at 100k while searching in about a millisecond.
+- from 500,000 vectors: ``IndexIVFFlat`` (inner product, nprobe 32). At 1M, HNSW's recall@10
+  stalled at 0.898 on the hardest synthetic set whatever efSearch, while IVFFlat with 4,096
+  lists and nprobe 32 kept 1.000 at p95 1.07 ms (``docs/catalog-benchmarks.md``). nlist is
+  the power of two nearest 4*sqrt(n) (2,048 at 500k, 4,096 at 1M and the cap above), never
+  more than n/39 lists; the k-means quantizer (25 iterations, fixed seed) is trained on all
+  vectors up to 64 per list (262,144 at 1M).
+
+``CATALOG_INDEX_TYPE`` (``auto``, ``flat``, ``hnsw``, ``ivf``) or ``build --index-type``
+forces a type. The type is part of the fingerprint, so an index of another type than the
+one expected is stale. ``fingerprint.json`` also records the type's parameters (``hnsw`` or
+``ivf`` block); ``load_index`` takes IVF's nprobe from there, so it can be tuned without a
+rebuild.
 
 Filtered searches (price, size, colour, stock) pre-select eligible products in SQL, then
 score that subset exactly with numpy when it is small, or ask FAISS with an ID selector when
-it is large, so a strict filter never returns fewer results than exist.
+it is large. With IVF, nprobe grows as the allowed share of the catalog shrinks. If FAISS
+still returns fewer than k (a strict filter far from the query), the subset is scored
+exactly, so a strict filter never returns fewer results than exist.
 
 ``load_index`` refuses a missing index (:class:`MissingIndexError`) or one built from
-another catalog (:class:`StaleIndexError`); both messages carry the command to run.
+another catalog or as another type (:class:`StaleIndexError`); both messages carry the
+command to run.
 """
 
 from catalog_index.index import (
@@ -35,6 +49,7 @@ from catalog_index.index import (
     CatalogIndexError,
     MissingIndexError,
     StaleIndexError,
+    UnknownIndexTypeError,
     build_index,
     default_index_dir,
     load_index,
@@ -45,6 +60,7 @@ __all__ = [
     "CatalogIndexError",
     "MissingIndexError",
     "StaleIndexError",
+    "UnknownIndexTypeError",
     "build_index",
     "default_index_dir",
     "load_index",

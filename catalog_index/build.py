@@ -1,7 +1,12 @@
-"""``python -m catalog_index.build [--url DB] [--out DIR] [--force]``: (re)build when stale.
+"""``python -m catalog_index.build [--url DB] [--out DIR] [--force] [--index-type T]``: (re)build when stale.
 
 Exits 0 at once when the index already matches the catalog, so ``make run`` can call it
 every time. Also rebuilds the spaCy catalog pipeline unless ``--no-spacy``.
+
+``--index-type`` (``auto``, ``flat``, ``hnsw``, ``ivf``) overrides ``CATALOG_INDEX_TYPE``
+for this build; ``auto`` chooses by catalog size. The action server checks the index
+against ``CATALOG_INDEX_TYPE`` (or the size), so to keep a forced type set the variable
+for both.
 """
 
 from __future__ import annotations
@@ -10,7 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from catalog_index.index import build_index, default_index_dir
+from catalog_index.index import (
+    INDEX_TYPE_ENV,
+    INDEX_TYPES,
+    UnknownIndexTypeError,
+    build_index,
+    default_index_dir,
+)
 from shop.db.session import make_engine, make_sessionmaker
 
 
@@ -22,15 +33,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--index-type",
+        choices=("auto", *INDEX_TYPES),
+        default=None,
+        help=f"FAISS index type (default: {INDEX_TYPE_ENV} or auto: flat < 20k, hnsw < 500k, ivf)",
+    )
     parser.add_argument("--no-spacy", action="store_true", help="do not (re)build the spaCy catalog pipeline")
     parser.add_argument(
         "--spacy-out", type=Path, default=None, help="spaCy pipeline folder (default: var/spacy_catalog)"
     )
     args = parser.parse_args(argv)
     session_factory = make_sessionmaker(make_engine(args.url))
-    result = build_index(
-        session_factory, args.out, force=args.force, progress=True, batch_size=args.batch_size
-    )
+    try:
+        result = build_index(
+            session_factory,
+            args.out,
+            force=args.force,
+            progress=True,
+            batch_size=args.batch_size,
+            index_type=args.index_type,
+        )
+    except UnknownIndexTypeError as exc:  # a bad CATALOG_INDEX_TYPE
+        parser.error(str(exc))
     if result.built:
         rate = result.count / result.seconds if result.seconds else 0.0
         print(

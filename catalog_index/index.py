@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -21,11 +22,27 @@ if TYPE_CHECKING:
     from catalog_index.encoder import Encoder
 
 BUILD_COMMAND = "python -m catalog_index.build"
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+#: Environment variable that forces an index type (``auto``, the default, chooses by size).
+INDEX_TYPE_ENV = "CATALOG_INDEX_TYPE"
 #: Below this many vectors the index is exact (IndexFlatIP); from it on, HNSW.
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+#: From this many vectors, IndexIVFFlat: at 1M it kept recall@10 1.000 where HNSW got 0.898
+#: (docs/catalog-benchmarks.md). 500k is a cut between the two measured sizes, 100k and 1M.
+IVF_THRESHOLD = 500_000
+#: Lists searched per query; nprobe 16 already gave recall@10 >= 0.999 at 1M, 32 is margin.
+IVF_NPROBE = 32
+#: nlist is the power of two nearest 4*sqrt(n), at most this (the measured value at 1M).
+IVF_NLIST_MAX = 4096
+#: FAISS's k-means wants at least 39 training points per list; fewer lists when n is small.
+IVF_MIN_POINTS_PER_LIST = 39
+#: The quantizer is trained on all vectors up to this many per list (262,144 at nlist 4096).
+IVF_TRAIN_POINTS_PER_LIST = 64
+IVF_KMEANS_ITERATIONS = 25
+IVF_SEED = 1234
 #: A filtered candidate set up to this size is scored exactly with numpy.
 EXACT_SUBSET_MAX = 20_000
 FILES = ("index.faiss", "ids.npy", "vectors.npy", "fingerprint.json")
@@ -43,6 +60,10 @@ class StaleIndexError(CatalogIndexError):
     """The index was built from another catalog (or model, or index type)."""
 
 
+class UnknownIndexTypeError(CatalogIndexError, ValueError):
+    """An index type other than auto, flat, hnsw or ivf was asked for."""
+
+
 def default_index_dir() -> Path:
     """``CATALOG_INDEX_DIR`` or ``var/catalog_index`` under the project root."""
     raw = os.environ.get("CATALOG_INDEX_DIR", "").strip()
@@ -50,22 +71,74 @@ def default_index_dir() -> Path:
 
 
 def choose_index_type(n: int) -> str:
-    """``flat`` (exact) for small catalogs, ``hnsw`` from :data:`HNSW_THRESHOLD` vectors."""
+    """Index type by size: ``flat`` (exact) below 20k vectors, ``hnsw`` below 500k, then ``ivf``."""
+    if n >= IVF_THRESHOLD:
+        return "ivf"
     return "hnsw" if n >= HNSW_THRESHOLD else "flat"
 
 
-def make_faiss_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
-    """An inner-product index of ``index_type`` holding ``vectors`` (row i has id i)."""
+def resolve_index_type(n: int, requested: str | None = None) -> str:
+    """``requested``, else ``CATALOG_INDEX_TYPE``, else by size (what ``auto`` and unset mean)."""
+    if requested is None:
+        requested = os.environ.get(INDEX_TYPE_ENV, "").strip().lower() or "auto"
+    if requested == "auto":
+        return choose_index_type(n)
+    if requested not in INDEX_TYPES:
+        raise UnknownIndexTypeError(
+            f"unknown index type {requested!r} (argument or {INDEX_TYPE_ENV}); "
+            f"use auto, {', '.join(INDEX_TYPES)}"
+        )
+    return requested
+
+
+def ivf_nlist(n: int) -> int:
+    """IVF lists for ``n`` vectors: the power of two nearest 4*sqrt(n) (2,048 at 500k, 4,096
+    at 1M), at most :data:`IVF_NLIST_MAX`, halved until each list has 39 training points."""
+    if n < 2 * IVF_MIN_POINTS_PER_LIST:
+        return 1
+    nlist = min(2 ** round(math.log2(4 * math.sqrt(n))), IVF_NLIST_MAX)
+    while nlist > 1 and nlist * IVF_MIN_POINTS_PER_LIST > n:
+        nlist //= 2
+    return nlist
+
+
+def ivf_training_sample(vectors: np.ndarray, nlist: int) -> np.ndarray:
+    """All vectors, or a fixed-seed sample of :data:`IVF_TRAIN_POINTS_PER_LIST` per list."""
+    cap = IVF_TRAIN_POINTS_PER_LIST * nlist
+    if len(vectors) <= cap:
+        return vectors
+    rows = np.random.default_rng(IVF_SEED).choice(len(vectors), cap, replace=False)
+    return vectors[np.sort(rows)]
+
+
+def make_faiss_index(
+    vectors: np.ndarray, index_type: str, nlist: int | None = None, nprobe: int = IVF_NPROBE
+) -> faiss.Index:
+    """An inner-product index of ``index_type`` holding ``vectors`` (row i has id i).
+
+    ``nlist`` (IVF only) defaults to :func:`ivf_nlist` of the number of vectors.
+    """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIM)
     if index_type == "flat":
         index = faiss.IndexFlatIP(DIM)
     elif index_type == "hnsw":
         index = faiss.IndexHNSWFlat(DIM, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
+    elif index_type == "ivf":
+        nlist = nlist or ivf_nlist(len(vectors))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = IVF_KMEANS_ITERATIONS  # FAISS's IVF default is 10
+        index.cp.seed = IVF_SEED
+        if nlist == 1:
+            index.cp.min_points_per_centroid = 1  # one list is the mean; no sample-size warning
+        index.nprobe = min(nprobe, nlist)
+        if len(vectors):  # an empty catalog stays untrained; search never reaches FAISS then
+            index.train(ivf_training_sample(vectors, nlist))
     else:
         raise ValueError(f"unknown index type {index_type!r}")
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
 
 
@@ -80,13 +153,27 @@ class CatalogIndex:
         index_type: str | None = None,
         fingerprint: str = "",
         encoder: Encoder | None = None,
+        nprobe: int = IVF_NPROBE,
+        nlist: int | None = None,
     ) -> None:
+        """``index`` is built from ``vectors`` when not given; ``nlist`` is used only then.
+
+        ``nprobe`` (IVF only) is the number of lists an unfiltered search visits.
+        """
         self.ids = np.asarray(ids, dtype=np.int64)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIM)
         if len(self.ids) != len(self.vectors):
             raise ValueError("ids and vectors differ in length")
         self.index_type = index_type or choose_index_type(len(self.ids))
-        self.index = index if index is not None else make_faiss_index(self.vectors, self.index_type)
+        if index is None:
+            index = make_faiss_index(self.vectors, self.index_type, nlist=nlist, nprobe=nprobe)
+        self.index = index
+        self.nlist = 0
+        self.nprobe = 0
+        if self.index_type == "ivf":
+            ivf = faiss.extract_index_ivf(index)
+            self.nlist = int(ivf.nlist)
+            self.nprobe = ivf.nprobe = max(1, min(int(nprobe), self.nlist))
         self.fingerprint = fingerprint
         self._encoder = encoder
         self._row = {int(pid): i for i, pid in enumerate(self.ids)}
@@ -124,21 +211,53 @@ class CatalogIndex:
         excluded = {int(x) for x in exclude}
         if allowed is None:
             kk = min(len(self.ids), k + len(excluded))
-            scores, rows = self.index.search(q, kk)
+            ivf = faiss.SearchParametersIVF(nprobe=self.nprobe) if self.index_type == "ivf" else None
+            scores, rows = self.index.search(q, kk, params=ivf)
             pairs = [(int(self.ids[r]), float(s)) for s, r in zip(scores[0], rows[0], strict=False) if r >= 0]
-            return [p for p in pairs if p[0] not in excluded][:k]
+            pairs = [p for p in pairs if p[0] not in excluded][:k]
+            skipped = [self._row[p] for p in excluded if p in self._row]
+            if len(pairs) < min(k, len(self.ids) - len(skipped)):
+                # The visited IVF lists held fewer vectors than asked for (only with a tiny
+                # forced nlist): score everything exactly instead.
+                scores1 = self.vectors @ q[0]
+                scores1[skipped] = -np.inf
+                top = _top_k(scores1, min(k, len(self.ids) - len(skipped)))
+                return [(int(self.ids[i]), float(scores1[i])) for i in top]
+            return pairs
         rows_l = [self._row[int(p)] for p in allowed if int(p) in self._row and int(p) not in excluded]
         if not rows_l:
             return []
         rows_a = np.fromiter(rows_l, dtype=np.int64, count=len(rows_l))
         if len(rows_a) <= EXACT_SUBSET_MAX or self.index_type == "flat":
-            scores = self.vectors[rows_a] @ q[0]
-            top = np.argsort(-scores)[:k] if len(scores) <= 4 * k else _top_k(scores, k)
-            return [(int(self.ids[rows_a[i]]), float(scores[i])) for i in top]
+            return self._exact(q[0], rows_a, k)
         selector = faiss.IDSelectorBatch(rows_a)
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, 2 * k))
-        scores2, found = self.index.search(q, min(k, len(rows_a)), params=params)
-        return [(int(self.ids[r]), float(s)) for s, r in zip(scores2[0], found[0], strict=False) if r >= 0]
+        params: faiss.SearchParameters
+        if self.index_type == "ivf":
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.filtered_nprobe(len(rows_a)))
+        else:
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, 2 * k))
+        want = min(k, len(rows_a))
+        scores2, found = self.index.search(q, want, params=params)
+        hits = [(int(self.ids[r]), float(s)) for s, r in zip(scores2[0], found[0], strict=False) if r >= 0]
+        if len(hits) < want:
+            # The visited lists (or graph) held fewer allowed products than asked for, e.g. a
+            # category far from the query: score the whole subset so none is left out.
+            return self._exact(q[0], rows_a, k)
+        return hits
+
+    def filtered_nprobe(self, n_allowed: int) -> int:
+        """IVF lists to visit when only ``n_allowed`` products qualify.
+
+        nprobe grows as the allowed share shrinks, so a filtered search scores about as many
+        allowed vectors as an unfiltered one (the others cost only a membership test).
+        """
+        share = max(n_allowed, 1) / max(len(self.ids), 1)
+        return min(self.nlist, max(self.nprobe, math.ceil(self.nprobe / share)))
+
+    def _exact(self, q: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
+        scores = self.vectors[rows] @ q
+        top = np.argsort(-scores)[:k] if len(scores) <= 4 * k else _top_k(scores, k)
+        return [(int(self.ids[rows[i]]), float(scores[i])) for i in top]
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -156,10 +275,15 @@ class BuildResult:
     seconds: float
 
 
-def current_fingerprint(session_factory: sessionmaker) -> tuple[list[CatalogRow], str, str]:
-    """Rows, index type and fingerprint of the catalog now in the DB (no encoding)."""
+def current_fingerprint(
+    session_factory: sessionmaker, index_type: str | None = None
+) -> tuple[list[CatalogRow], str, str]:
+    """Rows, index type and fingerprint of the catalog now in the DB (no encoding).
+
+    ``index_type`` is resolved by :func:`resolve_index_type` (argument, environment, size).
+    """
     rows = read_catalog(session_factory)
-    index_type = choose_index_type(len(rows))
+    index_type = resolve_index_type(len(rows), index_type)
     return rows, index_type, fingerprint(rows, MODEL_NAME, index_type)
 
 
@@ -171,6 +295,40 @@ def read_meta(folder: Path) -> dict | None:
         return None
 
 
+def index_params(index: CatalogIndex) -> dict:
+    """The ``hnsw`` and ``ivf`` blocks of ``fingerprint.json`` (None for the other types)."""
+    return {
+        "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
+        if index.index_type == "hnsw"
+        else None,
+        "ivf": {
+            "nlist": index.nlist,
+            "nprobe": index.nprobe,
+            "kmeans_iterations": IVF_KMEANS_ITERATIONS,
+            "train_points": min(len(index), IVF_TRAIN_POINTS_PER_LIST * index.nlist),
+        }
+        if index.index_type == "ivf"
+        else None,
+    }
+
+
+def write_index(folder: Path, index: CatalogIndex, meta: dict) -> None:
+    """Write ``index`` into ``folder`` with ``meta`` (plus type and parameters) as fingerprint.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # Write beside the final names, then rename; the fingerprint goes last, so an
+    # interrupted build leaves an index that load_index reports as stale, never half-read.
+    (folder / "fingerprint.json").unlink(missing_ok=True)
+    faiss.write_index(index.index, str(folder / "index.faiss.tmp"))
+    os.replace(folder / "index.faiss.tmp", folder / "index.faiss")
+    for name, arr in (("ids.npy", index.ids), ("vectors.npy", index.vectors)):
+        with open(folder / (name + ".tmp"), "wb") as fh:
+            np.save(fh, arr)
+        os.replace(folder / (name + ".tmp"), folder / name)
+    meta = {**meta, "index_type": index.index_type, "count": len(index), "dim": DIM, **index_params(index)}
+    (folder / "fingerprint.json.tmp").write_text(json.dumps(meta, indent=2))
+    os.replace(folder / "fingerprint.json.tmp", folder / "fingerprint.json")
+
+
 def build_index(
     session_factory: sessionmaker,
     out: Path | None = None,
@@ -178,11 +336,16 @@ def build_index(
     encoder: Encoder | None = None,
     progress: bool = False,
     batch_size: int = 64,
+    index_type: str | None = None,
 ) -> BuildResult:
-    """Encode the catalog and write the index into ``out``, unless it is already current."""
+    """Encode the catalog and write the index into ``out``, unless it is already current.
+
+    ``index_type`` (``auto``, ``flat``, ``hnsw``, ``ivf``) overrides ``CATALOG_INDEX_TYPE``;
+    an index of another type is out of date and rebuilt.
+    """
     t0 = time.perf_counter()
     out = Path(out) if out is not None else default_index_dir()
-    rows, index_type, fp = current_fingerprint(session_factory)
+    rows, index_type, fp = current_fingerprint(session_factory, index_type)
     meta = read_meta(out)
     if not force and meta and meta.get("fingerprint") == fp and all((out / f).exists() for f in FILES):
         return BuildResult(out, False, len(rows), index_type, fp, time.perf_counter() - t0)
@@ -192,39 +355,55 @@ def build_index(
         encoder = get_encoder()
     vectors = encoder.encode([r.text() for r in rows], batch_size=batch_size, progress=progress)
     ids = np.array([r.id for r in rows], dtype=np.int64)
-    index = make_faiss_index(vectors, index_type)
-    out.mkdir(parents=True, exist_ok=True)
-    # Write beside the final names, then rename; the fingerprint goes last, so an
-    # interrupted build leaves an index that load_index reports as stale, never half-read.
-    (out / "fingerprint.json").unlink(missing_ok=True)
-    faiss.write_index(index, str(out / "index.faiss.tmp"))
-    os.replace(out / "index.faiss.tmp", out / "index.faiss")
-    for name, arr in (("ids.npy", ids), ("vectors.npy", vectors)):
-        with open(out / (name + ".tmp"), "wb") as fh:
-            np.save(fh, arr)
-        os.replace(out / (name + ".tmp"), out / name)
+    index = CatalogIndex(ids, vectors, index_type=index_type, fingerprint=fp)
     seconds = time.perf_counter() - t0
     meta = {
         "fingerprint": fp,
         "model": MODEL_NAME,
-        "index_type": index_type,
-        "count": len(rows),
-        "dim": DIM,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(seconds, 2),
-        "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
-        if index_type == "hnsw"
-        else None,
     }
-    (out / "fingerprint.json.tmp").write_text(json.dumps(meta, indent=2))
-    os.replace(out / "fingerprint.json.tmp", out / "fingerprint.json")
-    return BuildResult(out, True, len(rows), index_type, fp, seconds)
+    write_index(out, index, meta)
+    return BuildResult(out, True, len(rows), index_type, fp, time.perf_counter() - t0)
+
+
+def _stale_reason(
+    meta: dict, rows: list[CatalogRow], index_type: str, fp: str, requested: str | None
+) -> tuple[str, str]:
+    """Why the index in ``meta`` does not fit the catalog, and the build flag that fixes it."""
+    built_type = meta.get("index_type")
+    if (
+        built_type in INDEX_TYPES
+        and built_type != index_type
+        and meta.get("fingerprint") == fingerprint(rows, MODEL_NAME, built_type)
+    ):
+        if requested is not None:
+            why = f"index_type={requested!r}"
+        elif os.environ.get(INDEX_TYPE_ENV, "").strip():
+            why = f"{INDEX_TYPE_ENV}={os.environ[INDEX_TYPE_ENV].strip()}"
+        else:
+            why = f"chosen by size for {len(rows)} products; {INDEX_TYPE_ENV} forces a type"
+        return (
+            f"was built as {built_type}, but {index_type} is expected ({why})",
+            f" --index-type {index_type}",
+        )
+    return (
+        f"was built from another catalog (index {str(meta.get('fingerprint'))[:12]}, catalog {fp[:12]})",
+        "",
+    )
 
 
 def load_index(
-    folder: Path | str | None = None, session_factory: sessionmaker | None = None, check: bool = True
+    folder: Path | str | None = None,
+    session_factory: sessionmaker | None = None,
+    check: bool = True,
+    index_type: str | None = None,
 ) -> CatalogIndex:
-    """Load the index in ``folder``; with ``check`` refuse one built from another catalog."""
+    """Load the index in ``folder``; with ``check`` refuse one built from another catalog.
+
+    With ``check``, an index of another type than :func:`resolve_index_type` gives for the
+    catalog (``index_type``, ``CATALOG_INDEX_TYPE``, size) is stale too.
+    """
     folder = Path(folder) if folder is not None else default_index_dir()
     missing = [f for f in FILES if not (folder / f).exists()]
     if missing:
@@ -238,12 +417,12 @@ def load_index(
             from shop.db.session import default_sessionmaker
 
             session_factory = default_sessionmaker()
-        _rows, _type, fp = current_fingerprint(session_factory)
+        rows, wanted, fp = current_fingerprint(session_factory, index_type)
         if meta.get("fingerprint") != fp:
+            reason, flag = _stale_reason(meta, rows, wanted, fp, index_type)
             raise StaleIndexError(
-                f"The catalog index in {folder} was built from another catalog "
-                f"(index {str(meta.get('fingerprint'))[:12]}, catalog {fp[:12]}). "
-                f"Rebuild it with: {BUILD_COMMAND} --out {folder}"
+                f"The catalog index in {folder} {reason}. "
+                f"Rebuild it with: {BUILD_COMMAND}{flag} --out {folder}"
             )
     index = faiss.read_index(str(folder / "index.faiss"))
     ids = np.load(folder / "ids.npy")
@@ -253,9 +432,16 @@ def load_index(
             f"The catalog index in {folder} is inconsistent ({index.ntotal} vectors in FAISS, "
             f"{len(ids)} ids). Rebuild it with: {BUILD_COMMAND} --force --out {folder}"
         )
-    index_type = str(meta.get("index_type") or choose_index_type(len(ids)))
-    if index_type == "hnsw":
+    built_type = str(meta.get("index_type") or choose_index_type(len(ids)))
+    if built_type == "hnsw":
         faiss.downcast_index(index).hnsw.efSearch = HNSW_EF_SEARCH
+    # nprobe is a search setting: fingerprint.json's value wins, so it can be tuned there.
+    nprobe = int((meta.get("ivf") or {}).get("nprobe") or IVF_NPROBE)
     return CatalogIndex(
-        ids, vectors, index=index, index_type=index_type, fingerprint=str(meta.get("fingerprint", ""))
+        ids,
+        vectors,
+        index=index,
+        index_type=built_type,
+        fingerprint=str(meta.get("fingerprint", "")),
+        nprobe=nprobe,
     )
