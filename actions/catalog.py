@@ -26,7 +26,7 @@ from actions.formatting import money
 from actions.identity import verified_customer
 from catalog_index import CatalogIndexError
 from shop.catalog import Comparison, Match, ProductFacts, Resolution, StockAnswer
-from shop.catalog_query import Filters, parse_query, with_filters
+from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
 from shop.recommend import Recommendation
 
 logger = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ class ActionAnswerProductQuestion(Action):
             return compare_text(c) if c else None
         if kind == "stock":
             parsed = parse_query(text).filters
-            sizes = entity_values(tracker, "size")
+            sizes = [s for s in map(canonical_size, entity_values(tracker, "size")) if s]
             colors = entity_values(tracker, "color")
             size = sizes[0] if sizes else parsed.size
             color = colors[0] if colors else parsed.color

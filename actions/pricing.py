@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.identity import verified_customer
+from shop.catalog_query import canonical_size
 from shop.pricing.chat import CartChange, CodeResult, code_in_text
 from shop.pricing.codes import normalize_code
 from shop.pricing.model import Quote
@@ -265,7 +266,7 @@ class ActionAddToCart(PricingAction):
             customer_id,
             _latest(tracker, "product"),
             _now(),
-            size=_latest(tracker, "size"),
+            size=canonical_size(_latest(tracker, "size")),
             color=_latest(tracker, "color"),
             quantity=_quantity(_text(tracker)),
             text=_text(tracker),

@@ -5,9 +5,12 @@ product names (label ``product``, id = sku), brands (``brand``), categories (``c
 singular and plural), colours (``color``) and sizes (``size``, id = canonical size). Patterns
 are lower-case token patterns on ``LOWER`` so "nimbus running shoe" matches; one-letter
 sizes (S, M, L) are the exception: they match the upper-case ``ORTH`` only, or after the word
-"size", because a lower-case "m" or "s" is too often not a size. Typos are left to the fuzzy
-matcher in ``shop.catalog``. Rasa's ``SpacyNLP`` loads the saved folder. The pipeline is
-rebuilt only when the catalog vocabulary changed (fingerprint in ``catalog_fingerprint.json``).
+"size", because a lower-case "m" or "s" is too often not a size; numeric sizes and the words
+small/medium/large match only after "size" or "in" ("use code save 10", "they're too small"
+are not sizes). Actions read such spans through ``shop.catalog_query.canonical_size``.
+Typos are left to the fuzzy matcher in ``shop.catalog``. Rasa's ``SpacyNLP`` loads the saved
+folder. The pipeline is rebuilt only when the catalog vocabulary changed (fingerprint in
+``catalog_fingerprint.json``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,15 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
+def _add_raw(
+    patterns: list[dict[str, Any]], seen: set[tuple[str, str]], pattern: list[dict[str, str]], size: str
+) -> None:
+    key = ("size", repr(pattern))
+    if key not in seen:
+        seen.add(key)
+        patterns.append({"label": "size", "pattern": pattern, "id": size})
+
+
 def catalog_patterns(rows: list[CatalogRow], tokenizer: Any) -> list[dict[str, Any]]:
     """Entity-ruler patterns for the catalog, deduplicated."""
     seen: set[tuple[str, str]] = set()
@@ -90,18 +102,23 @@ def catalog_patterns(rows: list[CatalogRow], tokenizer: Any) -> list[dict[str, A
     sizes = sorted({s for r in rows for s in r.sizes})
     for size in sizes:
         if len(size) == 1 and size.isalpha():
-            key = ("size", size)
-            if key not in seen:
-                seen.add(key)
-                patterns.append({"label": "size", "pattern": [{"ORTH": size.upper()}], "id": size})
-                patterns.append(
-                    {"label": "size", "pattern": [{"LOWER": "size"}, {"LOWER": size.lower()}], "id": size}
-                )
+            _add_raw(patterns, seen, [{"ORTH": size.upper()}], size)
+            _add_raw(patterns, seen, [{"LOWER": "size"}, {"LOWER": size.lower()}], size)
+        elif size.replace(".", "", 1).isdigit():
+            # "10" alone is a quantity or part of a code ("save 10") far more often than a size
+            for lead in ("size", "in"):
+                _add_raw(patterns, seen, [{"LOWER": lead}, {"LOWER": size.lower()}], size)
         else:
             add("size", size, size)
     for word, size in SIZE_WORDS.items():
-        if size in sizes:
+        if size not in sizes:
+            continue
+        if " " in word or "-" in word:
             add("size", word, size)
+        else:
+            # "too small" is a complaint, "in small" / "size small" a size
+            for lead in ("size", "in"):
+                _add_raw(patterns, seen, [{"LOWER": lead}, {"LOWER": word}], size)
     return patterns
 
 

@@ -61,6 +61,20 @@ SIZE_WORDS: dict[str, str] = {
 }
 
 
+def canonical_size(value: str | None) -> str | None:
+    """A size as the catalog writes it: "size m" / "in medium" / "xl" -> "M" / "M" / "XL"."""
+    if not value:
+        return None
+    words = " ".join(value.split()).lower()
+    for prefix in ("in ", "size ", "a ", "an "):
+        if words.startswith(prefix):
+            words = words[len(prefix) :]
+    words = words.removeprefix("size ").strip()
+    if not words or words == "size":
+        return None
+    return SIZE_WORDS.get(words, words.upper())
+
+
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -46,3 +46,20 @@ def test_pipeline_is_rebuilt_only_when_the_catalog_vocabulary_changes(built):
         s.add(ProductVariant(product_id=ids["YG-MAT-PRO"], sku="YG-MAT-PRO-teal", color="teal", stock=1))
     assert build_pipeline(sf, folder).built
     assert ("teal", "color", "teal") in ents(spacy.load(folder), "a teal yoga mat")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("do you have it in size 42", {("size 42", "42")}),
+        ("the running shoe in 43 please", {("in 43", "43")}),
+        ("add 42 pairs to my cart", set()),
+        ("use code save 43", set()),
+        ("they're too small", set()),
+        ("the jacket in small", {("in small", "S")}),
+        ("size medium please", {("size medium", "M")}),
+    ],
+)
+def test_numbers_and_size_words_are_sizes_only_after_size_or_in(built, text, expected):
+    nlp = spacy.load(built[2])
+    assert {(e.text.lower(), e.ent_id_) for e in nlp(text).ents if e.label_ == "size"} == expected
