@@ -23,9 +23,27 @@
     return li;
   }
 
+  // The titles of the buttons a bot message offered, one chip each (as in _items.html).
+  function chips(titles) {
+    var ul = document.createElement("ul");
+    ul.className = "buttons";
+    ul.setAttribute("aria-label", "Buttons offered");
+    titles.forEach(function (title) {
+      var li = document.createElement("li");
+      li.className = "chip";
+      li.textContent = title;
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function render(ev) {
     if (ev.type === "user") { return line("user", ev.at + " · " + (ev.intent || "?"), ev.text); }
-    if (ev.type === "bot") { return line("bot", ev.at + (ev.agent ? " · agent " + ev.agent : ""), ev.text); }
+    if (ev.type === "bot") {
+      var li = line("bot", ev.at + (ev.agent ? " · agent " + ev.agent : ""), ev.text);
+      if (ev.buttons && ev.buttons.length) { li.appendChild(chips(ev.buttons)); }
+      return li;
+    }
     if (ev.type === "action") { return line("action", ev.name + " " + (ev.policy || ""), null); }
     if (ev.type === "slot") { return line("slot", "slot " + ev.name + " = " + ev.value, null); }
     return line("other", ev.type + " " + (ev.name || ""), null);

@@ -208,9 +208,13 @@ def test_shopper_on_the_widget_and_agent_in_the_console(
     agent.locator("#handoff-queue tr", has_text=session).locator("button", has_text="Take").click()
     expect(agent).to_have_url(re.compile(r"/handoff/\d+$"))
     expect(log).to_contain_text(join_message("Ada"))
+    expect(widget.locator(".shopchat")).to_have_attribute("data-agent", "Ada")
 
-    # The shopper writes while the bot is paused: the bot stays quiet, the agent sees it live.
+    # The shopper writes while the bot is paused: the bot stays quiet, the agent sees it live,
+    # and the widget shows no typing indicator (set in the same task that draws the message).
     type_message(widget, "Is anyone there?")
+    expect(widget.locator(".shopchat-user .shopchat-bubble").last).to_have_text("Is anyone there?")
+    assert widget.locator(".shopchat-typing").is_hidden()
     expect(agent.locator("#transcript .ev.user .text", has_text="Is anyone there?")).to_have_count(1)
 
     # The agent's reply reaches the widget word for word.
@@ -227,6 +231,7 @@ def test_shopper_on_the_widget_and_agent_in_the_console(
     agent.click("text=Hand back to the bot")
     expect(agent).to_have_url(re.compile(r"/handoff$"))
     expect(widget.locator(".shopchat-bot .shopchat-bubble").last).to_have_text(leave_message("Ada"))
+    expect(widget.locator(".shopchat[data-agent]")).to_have_count(0)
     assert stack.tracker(session)["paused"] is False
     say(widget, "where is my order")
     expect(widget.locator(".shopchat-bot .shopchat-bubble").last).to_contain_text("What's your order number?")

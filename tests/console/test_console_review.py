@@ -3,10 +3,13 @@ NLU inbox with export to loadable Rasa YAML, test stories, analytics."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from html.parser import HTMLParser
 
 import pytest
-from conftest import Console
+from conftest import BASE_TS, XSS, Console, action, user
+from rasa.shared.core.events import BotUttered
 
 from console.auth import Accounts
 
@@ -109,6 +112,55 @@ async def test_transcript_shows_intents_actions_slots_and_flags(console: Console
     page = await (await console.client.get("/conversations/conv-order")).text()
     assert "⚑ wrong entity" in page
     assert (await console.client.get("/conversations/nobody")).status == 404
+
+
+class _Chips(HTMLParser):
+    """The text of each ``li.chip`` inside ``ul.buttons``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chips: list[str] = []
+        self._in_list = self._in_chip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        cls = dict(attrs).get("class")
+        if tag == "ul" and cls == "buttons":
+            self._in_list = True
+        elif self._in_list and tag == "li" and cls == "chip":
+            self._in_chip = True
+            self.chips.append("")
+        elif self._in_chip:
+            raise AssertionError(f"markup inside a button title: <{tag}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li":
+            self._in_chip = False
+        elif tag == "ul":
+            self._in_list = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_chip:
+            self.chips[-1] += data
+
+
+async def test_transcript_shows_each_button_title_as_its_own_escaped_chip(console: Console) -> None:
+    titles = ["Ask about a product", "Use a coupon code", XSS]
+    buttons = [{"title": t, "payload": f"/pick{n}"} for n, t in enumerate(titles)]
+    events = [
+        user("hi", "greet", 0.99, BASE_TS + 7200),
+        action("utter_greet", BASE_TS + 7201),
+        BotUttered("How can I help?", data={"buttons": buttons}, timestamp=BASE_TS + 7201),
+    ]
+    # The writer runs its own event loop (asyncio.run), so off this one.
+    await asyncio.to_thread(console.env.tracker.add, "conv-buttons", events)
+    await _ready(console, "annie")
+    page = await (await console.client.get("/conversations/conv-buttons")).text()
+    chips = _Chips()
+    chips.feed(page)
+    assert chips.chips == titles  # one element per title, the injection as text
+    assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    api = await (await console.client.get("/api/conversations/conv-buttons/events")).json()
+    assert [e["buttons"] for e in api["events"] if e["type"] == "bot"] == [titles]
 
 
 async def _inbox_id(console: Console, text: str) -> str:

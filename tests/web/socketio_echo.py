@@ -3,6 +3,8 @@
 It mounts ``channels.socketio_web.WebSocketIOInput`` (configured from credentials.yml)
 on a Sanic app with CORS, as ``rasa run --cors "*"`` does, and answers every user message from a
 script: the text back with the metadata it received, buttons, or a custom payload.
+``/agent_join NAME`` and ``/agent_leave NAME`` play the console's handoff notices (the
+console's own wording); in between the "bot" is paused and answers nothing, as Rasa does.
 Run: ``python tests/web/socketio_echo.py PORT``.
 """
 
@@ -20,6 +22,7 @@ from rasa.server import configure_cors
 from sanic import Sanic, response
 
 from channels.socketio_web import WebSocketIOInput
+from console.handoff import join_message, leave_message
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL_KEY = "channels.socketio_web.WebSocketIOInput"
@@ -30,12 +33,21 @@ def build_app() -> Sanic:
     channel = WebSocketIOInput.from_credentials(credentials)
     app = Sanic("socketio_echo")
     configure_cors(app, "*")  # as `rasa run --cors "*"` does
+    paused: set[str] = set()  # senders a (pretend) agent has taken over
 
     async def on_message(message: UserMessage) -> None:
         out = message.output_channel
         text = message.text or ""
         sender = message.sender_id
-        if text == "/buttons":
+        if text.startswith("/agent_join "):
+            paused.add(sender)
+            await out.send_response(sender, {"text": join_message(text.split(" ", 1)[1])})
+        elif text.startswith("/agent_leave "):
+            paused.discard(sender)
+            await out.send_response(sender, {"text": leave_message(text.split(" ", 1)[1])})
+        elif sender in paused:
+            return  # the bot is paused: only the agent writes
+        elif text == "/buttons":
             await out.send_response(
                 sender,
                 {

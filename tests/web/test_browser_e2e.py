@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -21,7 +20,7 @@ from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
 from tests.e2e.stack import Stack, start_stack
-from tests.web.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_assets, storefront
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, open_chat, require_assets, say, shot, storefront
 
 SECRET = "e2e-identity-secret"
 REPLY_TIMEOUT_MS = 90_000
@@ -71,27 +70,6 @@ def customer_id(stack: Stack, email: str) -> int:
         engine.dispose()
 
 
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def open_chat(page: Page) -> None:
-    page.click(".shopchat-launcher")
-    expect(page.locator(".shopchat[data-session]")).to_have_count(1)
-
-
-def say(page: Page, text: str) -> None:
-    """Send ``text`` and wait until the bot answered it (the typing indicator went away)."""
-    bots = page.locator(".shopchat-bot").count()
-    page.fill(".shopchat-input", text)
-    page.press(".shopchat-input", "Enter")
-    expect(page.locator(".shopchat-bot")).not_to_have_count(bots)
-    expect(page.locator(".shopchat-typing")).to_be_hidden()
-
-
 def last_bot_text(page: Page) -> str:
     return "\n".join(page.locator(".shopchat-bot .shopchat-bubble").all_inner_texts())
 
@@ -99,8 +77,7 @@ def last_bot_text(page: Page) -> str:
 def test_order_status_identity_check_button_and_reload(page: Page, stack: Stack) -> None:
     number, email = DEMO_ORDERS["shipped"]
     log = page.locator(".shopchat-log")
-    open_chat(page)
-    session = page.get_attribute(".shopchat", "data-session") or ""
+    session = open_chat(page)
     say(page, f"where is my order {number}")
     expect(log).to_contain_text("email")
     say(page, email)

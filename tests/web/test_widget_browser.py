@@ -15,11 +15,21 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from console.handoff import join_message, leave_message
 from shop.db.migrate import upgrade
 from shop.db.session import make_engine
 from shop.seed.demo import SeedSize, seed_database
 from shop.signed_identity import verify
-from tests.web.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, echo_rasa, require_assets, storefront
+from tests.web.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    echo_rasa,
+    open_chat,
+    require_assets,
+    storefront,
+    type_message,
+)
 
 SECRET = "widget-test-secret"
 
@@ -54,16 +64,6 @@ def page(browser: Browser, site: str) -> Iterator[Page]:
     context.close()
 
 
-def open_chat(page: Page) -> None:
-    page.click(".shopchat-launcher")
-    expect(page.locator(".shopchat[data-session]")).to_have_count(1)
-
-
-def say(page: Page, text: str) -> None:
-    page.fill(".shopchat-input", text)
-    page.press(".shopchat-input", "Enter")
-
-
 def bot_bubbles(page: Page):  # type: ignore[no-untyped-def]
     return page.locator(".shopchat-bot .shopchat-bubble")
 
@@ -71,12 +71,12 @@ def bot_bubbles(page: Page):  # type: ignore[no-untyped-def]
 def test_reload_continues_the_same_conversation(page: Page) -> None:
     open_chat(page)
     session = page.get_attribute(".shopchat", "data-session")
-    say(page, "hello there")
+    type_message(page, "hello there")
     expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] hello there meta={{}}")
     page.reload()
     expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there"])
     expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-session", session or "")
-    say(page, "still me")
+    type_message(page, "still me")
     expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] still me meta={{}}")
     expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there", "still me"])
 
@@ -90,7 +90,7 @@ def test_signed_in_shopper_sends_a_verifiable_identity_token(page: Page) -> None
     expect(page.locator(".shopchat[data-session]")).not_to_have_attribute(
         "data-session", anonymous_session or ""
     )
-    say(page, "my orders")
+    type_message(page, "my orders")
     expect(bot_bubbles(page).last).to_contain_text("identity_token")
     meta = json.loads(re.sub(r"^.*meta=", "", bot_bubbles(page).last.inner_text()))
     config = json.loads(page.locator("#shopchat-config").text_content() or "{}")
@@ -100,7 +100,7 @@ def test_signed_in_shopper_sends_a_verifiable_identity_token(page: Page) -> None
 
 def test_buttons_send_their_payload_and_show_their_title(page: Page) -> None:
     open_chat(page)
-    say(page, "/buttons")
+    type_message(page, "/buttons")
     buttons = page.locator(".shopchat-button")
     expect(buttons).to_have_text(["Red <b>", "Blue"])  # titles are text, never markup
     buttons.nth(1).click()
@@ -111,7 +111,7 @@ def test_buttons_send_their_payload_and_show_their_title(page: Page) -> None:
 
 def test_carousel_renders_products_and_more_like_this(page: Page) -> None:
     open_chat(page)
-    say(page, "/carousel")
+    type_message(page, "/carousel")
     cards = page.locator(".shopchat-card")
     expect(cards).to_have_count(2)
     expect(cards.first.locator(".shopchat-card-title")).to_have_text("Trail <Runner>")
@@ -126,19 +126,46 @@ def test_carousel_renders_products_and_more_like_this(page: Page) -> None:
 
 def test_bot_text_is_inert_and_urls_become_links(page: Page) -> None:
     open_chat(page)
-    say(page, "/link")
+    type_message(page, "/link")
     bubble = bot_bubbles(page).last
     expect(bubble).to_contain_text("<script>x()</script>")
     expect(bubble.locator("a")).to_have_attribute("href", "https://example.com/help")
     assert page.locator(".shopchat-log script").count() == 0
-    say(page, "<img src=x onerror=alert(1)>")
+    type_message(page, "<img src=x onerror=alert(1)>")
     expect(page.locator(".shopchat-user .shopchat-bubble").last).to_have_text("<img src=x onerror=alert(1)>")
     assert page.locator(".shopchat-log img").count() == 0
 
 
 def test_typing_indicator_shows_while_waiting(page: Page) -> None:
     open_chat(page)
-    say(page, "/slow")
+    type_message(page, "/slow")
     expect(page.locator(".shopchat-typing")).to_be_visible()
     expect(bot_bubbles(page).last).to_have_text("done thinking")
     expect(page.locator(".shopchat-typing")).to_be_hidden()
+
+
+def test_no_typing_indicator_while_a_person_has_the_chat(page: Page) -> None:
+    shopchat, typing = page.locator(".shopchat"), page.locator(".shopchat-typing")
+    last_user = page.locator(".shopchat-user .shopchat-bubble").last
+    open_chat(page)
+    type_message(page, "/agent_join Ada")
+    expect(bot_bubbles(page).last).to_have_text(join_message("Ada"))
+    expect(shopchat).to_have_attribute("data-agent", "Ada")
+    # send() shows (or not) the indicator in the same task that draws the message: no waiting.
+    type_message(page, "Is anyone there?")
+    expect(last_user).to_have_text("Is anyone there?")
+    assert typing.is_hidden()
+    # The agent still has the chat after a reload.
+    page.reload()
+    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-agent", "Ada")
+    type_message(page, "Hello?")
+    expect(last_user).to_have_text("Hello?")
+    assert typing.is_hidden()
+    # Handed back: the bot answers again, with the indicator while it thinks.
+    type_message(page, "/agent_leave Ada")
+    expect(bot_bubbles(page).last).to_have_text(leave_message("Ada"))
+    expect(page.locator(".shopchat[data-agent]")).to_have_count(0)
+    type_message(page, "/slow")
+    expect(typing).to_be_visible()
+    expect(bot_bubbles(page).last).to_have_text("done thinking")
+    expect(typing).to_be_hidden()

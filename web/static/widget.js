@@ -8,6 +8,9 @@
  * the same Rasa conversation. Everything the user or the bot says is rendered as text
  * (textContent), never as HTML; only http(s) URLs become links.
  * With no explicit init it reads JSON config from <script id="shopchat-config">.
+ *
+ * While a person from the support team has the conversation (the console's join notice until
+ * its leave notice) the bot is paused, so no typing indicator is shown after the shopper writes.
  */
 (function (global) {
   "use strict";
@@ -16,6 +19,10 @@
   var MAX_HISTORY = 100;
   var TYPING_TIMEOUT_MS = 30000;
   var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  // The console's notices (console/handoff.py join_message / leave_message). The socket.io
+  // channel forwards only a message's text, not its `agent` metadata, so the wording is the signal.
+  var AGENT_JOINED = /^(.+?) from our support team has joined the chat\.?$/;
+  var AGENT_LEFT = /^.+? has left the chat\. You're back with the shop's assistant/;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -78,6 +85,7 @@
     this.socket = null;
     this.typingTimer = null;
     this.build();
+    this.setAgent(this.state.agent || null);
     for (var i = 0; i < this.state.history.length; i++) this.render(this.state.history[i], false);
     if (this.config.open || this.state.open) this.toggle(true);
     if (this.config.socketUrl !== false) this.connect();
@@ -194,13 +202,15 @@
       session_id: this.state.sessionId,
       metadata: this.metadata,
     });
-    this.setTyping(true);
+    // A paused bot does not answer; the agent replies whenever they send something.
+    this.setTyping(!this.state.agent);
     return true;
   };
 
   ShopChat.prototype.receive = function (message) {
     this.setTyping(false);
     if (!message || typeof message !== "object") return;
+    if (typeof message.text === "string") this.noticeAgent(message.text.trim());
     var custom = message.custom || (message.type ? message : null) || message.data;
     if (custom && typeof custom === "object" && custom.type === "carousel") {
       this.add({ from: "bot", carousel: custom.products || [] });
@@ -222,6 +232,20 @@
 
   ShopChat.prototype.status = function (text) {
     this.render({ from: "status", text: text }, true);
+  };
+
+  /* Follows the console's join / leave notices: who from the support team has the chat, if anyone. */
+  ShopChat.prototype.noticeAgent = function (text) {
+    var joined = AGENT_JOINED.exec(text);
+    if (joined) this.setAgent(joined[1]);
+    else if (AGENT_LEFT.test(text)) this.setAgent(null);
+  };
+
+  ShopChat.prototype.setAgent = function (name) {
+    this.state.agent = name || null;
+    this.save();
+    if (name) this.root.setAttribute("data-agent", name);
+    else this.root.removeAttribute("data-agent");
   };
 
   ShopChat.prototype.setTyping = function (on) {
@@ -307,7 +331,7 @@
 
   ShopChat.prototype.reset = function () {
     this.state = { sessionId: null, identityKey: this.state.identityKey, history: [] };
-    this.save();
+    this.setAgent(null);
     this.log.textContent = "";
   };
 
