@@ -11,6 +11,10 @@ python-socketio 5.18 make the website widget silent or crash:
   ``{"type": "carousel", "products": [...]}`` raises ``TypeError`` inside ``emit``.
   Here it is sent as ``{"custom": payload}``, the shape the REST channel uses too.
 
+One addition: a text message written by a person from the review console carries
+``agent`` (their display name) and, on the join / leave notices, ``handoff``
+(``joined`` / ``left``); they are passed on to the widget next to ``text``.
+
 Everything else (event names, ``metadata_key``, JWT auth, path ``/socket.io``) is Rasa's.
 Configured in credentials.yml as ``channels.socketio_web.WebSocketIOInput``.
 """
@@ -34,8 +38,17 @@ from socketio import AsyncServer
 logger = logging.getLogger(__name__)
 
 
+#: Message metadata the console sets on an agent's messages, forwarded to the widget.
+AGENT_FIELDS = ("agent", "handoff")
+
+
 class WebSocketIOOutput(SocketIOOutput):
-    """Sends custom payloads as ``{"custom": {...}}`` instead of as ``emit`` keywords."""
+    """Sends custom payloads as ``{"custom": {...}}`` and keeps an agent's name on texts."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        extra = {k: kwargs[k] for k in AGENT_FIELDS if isinstance(kwargs.get(k), str)}
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **extra})
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})

@@ -121,7 +121,11 @@ class HandoffDesk:
             info.sender_id,
             [
                 {"event": "pause"},
-                {"event": "bot", "text": join_message(display_name), "metadata": {"agent": display_name}},
+                {
+                    "event": "bot",
+                    "text": join_message(display_name),
+                    "metadata": {"agent": display_name, "handoff": "joined"},
+                },
             ],
         )
         return info
@@ -157,7 +161,11 @@ class HandoffDesk:
         await self.rasa.append_events(
             info.sender_id,
             [
-                {"event": "bot", "text": leave_message(display_name), "metadata": {"agent": display_name}},
+                {
+                    "event": "bot",
+                    "text": leave_message(display_name),
+                    "metadata": {"agent": display_name, "handoff": "left"},
+                },
                 {"event": "resume"},
                 {"event": "action", "name": "action_listen"},
             ],

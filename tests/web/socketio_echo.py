@@ -41,10 +41,12 @@ def build_app() -> Sanic:
         sender = message.sender_id
         if text.startswith("/agent_join "):
             paused.add(sender)
-            await out.send_response(sender, {"text": join_message(text.split(" ", 1)[1])})
+            name = text.split(" ", 1)[1]
+            await out.send_response(sender, {"text": join_message(name), "agent": name, "handoff": "joined"})
         elif text.startswith("/agent_leave "):
             paused.discard(sender)
-            await out.send_response(sender, {"text": leave_message(text.split(" ", 1)[1])})
+            name = text.split(" ", 1)[1]
+            await out.send_response(sender, {"text": leave_message(name), "agent": name, "handoff": "left"})
         elif sender in paused:
             return  # the bot is paused: only the agent writes
         elif text == "/buttons":

@@ -19,10 +19,6 @@
   var MAX_HISTORY = 100;
   var TYPING_TIMEOUT_MS = 30000;
   var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
-  // The console's notices (console/handoff.py join_message / leave_message). The socket.io
-  // channel forwards only a message's text, not its `agent` metadata, so the wording is the signal.
-  var AGENT_JOINED = /^(.+?) from our support team has joined the chat\.?$/;
-  var AGENT_LEFT = /^.+? has left the chat\. You're back with the shop's assistant/;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -210,7 +206,7 @@
   ShopChat.prototype.receive = function (message) {
     this.setTyping(false);
     if (!message || typeof message !== "object") return;
-    if (typeof message.text === "string") this.noticeAgent(message.text.trim());
+    this.noticeAgent(message);
     var custom = message.custom || (message.type ? message : null) || message.data;
     if (custom && typeof custom === "object" && custom.type === "carousel") {
       this.add({ from: "bot", carousel: custom.products || [] });
@@ -234,11 +230,11 @@
     this.render({ from: "status", text: text }, true);
   };
 
-  /* Follows the console's join / leave notices: who from the support team has the chat, if anyone. */
-  ShopChat.prototype.noticeAgent = function (text) {
-    var joined = AGENT_JOINED.exec(text);
-    if (joined) this.setAgent(joined[1]);
-    else if (AGENT_LEFT.test(text)) this.setAgent(null);
+  /* Follows the console's join / leave notices (`handoff` and `agent` on the message, set by
+     console/handoff.py and forwarded by channels/socketio_web.py): who has the chat, if anyone. */
+  ShopChat.prototype.noticeAgent = function (message) {
+    if (message.handoff === "joined" && typeof message.agent === "string") this.setAgent(message.agent);
+    else if (message.handoff === "left") this.setAgent(null);
   };
 
   ShopChat.prototype.setAgent = function (name) {
