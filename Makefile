@@ -46,7 +46,7 @@ catalog-index: db
 	$(PY) -m catalog_index.build
 
 ## Rasa model: retrained only when training data, domain or config changed.
-models/current.tar.gz: $(TRAINING_FILES) | install
+models/current.tar.gz: $(TRAINING_FILES) | install catalog-index
 	$(RASA) train --fixed-model-name current --out models
 
 model: models/current.tar.gz

@@ -38,6 +38,8 @@ SIZE_WORDS = {
     "xx-large": "XXL",
 }
 FINGERPRINT_FILE = "catalog_fingerprint.json"
+#: Bumped when the pattern rules change, so saved pipelines are rebuilt.
+PATTERN_RULES_VERSION = 2
 
 
 def default_spacy_dir() -> Path:
@@ -138,7 +140,7 @@ def build_pipeline(
     """Save the pipeline to ``out`` unless it was built from the same catalog vocabulary."""
     out = Path(out) if out is not None else default_spacy_dir()
     rows = read_catalog(session_factory)
-    fp = vocabulary_fingerprint(rows)
+    fp = f"rules-{PATTERN_RULES_VERSION}:{vocabulary_fingerprint(rows)}"
     meta_path = out / FINGERPRINT_FILE
     if not force and meta_path.exists() and (out / "config.cfg").exists():
         try:

@@ -2,9 +2,13 @@
 # Rasa container entrypoint.
 #   train  - train models/current.tar.gz unless the volume already holds it, then exit
 #   run    - serve models/current.tar.gz (trained first if missing)
+# Both first build the spaCy catalog pipeline (var/spacy_catalog, named in config.yml) from the
+# shop DB at SHOP_DB_URL; it is rebuilt only when the catalog's vocabulary changed.
 # Settings come only from the environment (docker/.env.example); the API token is required.
 set -eu
 MODEL=/app/models/current.tar.gz
+
+python -m catalog_index.spacy_pipeline
 
 train_if_missing() {
   if [ -s "$MODEL" ] && [ "${RASA_FORCE_TRAIN:-0}" != "1" ]; then

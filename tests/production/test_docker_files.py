@@ -170,3 +170,21 @@ def test_nginx_config_is_valid_if_nginx_is_installed(tmp_path: Path) -> None:
 def test_entrypoint_requires_the_api_token() -> None:
     script = (DOCKER / "rasa-entrypoint.sh").read_text()
     assert "RASA_API_TOKEN:?" in script and "--auth-token" in script and "--enable-api" in script
+
+
+def test_rasa_image_has_every_custom_component_and_the_spacy_folder_is_built() -> None:
+    """config.yml's custom components are importable in the Rasa image; the spaCy folder exists there."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    dockerfile = (DOCKER / "Dockerfile.rasa").read_text()
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    custom = [c["name"] for c in config["pipeline"] if "." in c["name"]]
+    assert custom, "expected the project's own NLU components in config.yml"
+    for name in custom:
+        assert name.split(".")[0] in copied, f"{name}: its package is not copied into the Rasa image"
+    spacy = [c for c in config["pipeline"] if c["name"] == "SpacyNLP"]
+    if spacy:
+        entrypoint = (DOCKER / "rasa-entrypoint.sh").read_text()
+        assert "python -m catalog_index.spacy_pipeline" in entrypoint
+        assert spacy[0]["model"] == "var/spacy_catalog"  # the module's default folder under /app
+        for service in ("rasa-1", "rasa-train"):
+            assert "SHOP_DB_URL" in compose()["services"][service]["environment"], service

@@ -1,0 +1,173 @@
+"""Intent classifier: logistic regression over tf-idf n-grams and the MiniLM sentence vector.
+
+DIET (kept for entities) classified intents at 0.85-0.87 cross-validated macro F1 on this
+data, with or without dense features; a linear model over the same signals - word 1-2 and
+character 1-4 tf-idf of the text plus the dense sentence vector that a featurizer put on the
+message (``MiniLMSentenceFeaturizer``) - generalises better from a few thousand short
+examples. Figures in README, "NLU". Probabilities are the model's own (softmax over intents),
+so ``FallbackClassifier``'s threshold is set for them in config.yml.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent_classifier.skops"
+#: Only these packages' types may be rebuilt when a saved model is loaded (skops, no pickle).
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def _dense(message: Message) -> Optional[np.ndarray]:
+    sentence = message.get_dense_features(TEXT)[1]
+    return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).reshape(-1)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Predicts the intent and a ranking with probabilities."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """C: inverse regularisation; dense_weight scales the dense vector against tf-idf."""
+        return {
+            "C": 30.0,
+            "dense_weight": 1.0,
+            "max_iter": 2000,
+            "ranking_length": 10,
+            "random_state": 42,
+        }
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        """Python packages the component needs."""
+        return ["sklearn", "skops"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        """An untrained classifier."""
+        return cls(config, model_storage, resource)
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        parts: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._parts = parts
+
+    # -- features --------------------------------------------------------------------------
+
+    def _matrix(self, messages: List[Message]) -> csr_matrix:
+        assert self._parts is not None
+        texts = [str(m.get(TEXT) or "") for m in messages]
+        blocks = [self._parts["word"].transform(texts), self._parts["char"].transform(texts)]
+        dim = int(self._parts["dense_dim"])
+        if dim:
+            dense = np.zeros((len(messages), dim), dtype=np.float32)
+            for row, message in enumerate(messages):
+                vector = _dense(message)
+                if vector is not None and vector.shape[0] == dim:
+                    dense[row] = vector
+            blocks.append(csr_matrix(dense * float(self.config["dense_weight"])))
+        return hstack(blocks).tocsr()
+
+    # -- training ----------------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits the vectorizers and the model on examples that have a text and an intent."""
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
+        if len({e.get(INTENT) for e in examples}) < 2:
+            logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
+            return self._resource
+        texts = [str(e.get(TEXT)) for e in examples]
+        vectors = [_dense(e) for e in examples]
+        self._parts = {
+            "word": TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True).fit(texts),
+            "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True).fit(texts),
+            "dense_dim": vectors[0].shape[0] if vectors and vectors[0] is not None else 0,
+        }
+        model = LogisticRegression(
+            C=float(self.config["C"]),
+            max_iter=int(self.config["max_iter"]),
+            class_weight="balanced",
+            random_state=int(self.config["random_state"]),
+        )
+        model.fit(self._matrix(examples), [str(e.get(INTENT)) for e in examples])
+        self._parts["model"] = model
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        """Saves vectorizers and model with skops (no pickle)."""
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as folder:
+            sio.dump(self._parts, Path(folder) / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        """Loads a trained classifier; an untrained one if there is nothing saved."""
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as folder:
+                path = Path(folder) / MODEL_FILE
+                untrusted = sio.get_untrusted_types(file=path)
+                refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+                if refused:
+                    raise ValueError(f"refusing to load types {refused} from {path}")
+                parts = sio.load(path, trusted=untrusted)
+        except (ValueError, FileNotFoundError) as exc:
+            logger.warning("LinearIntentClassifier: no trained model loaded (%s)", exc)
+            parts = None
+        return cls(config, model_storage, resource, parts)
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets ``intent`` and ``intent_ranking`` on each message."""
+        if self._parts is None or "model" not in self._parts or not messages:
+            return messages
+        model: LogisticRegression = self._parts["model"]
+        probabilities = model.predict_proba(self._matrix(messages))
+        for message, row in zip(messages, probabilities, strict=True):
+            order = np.argsort(-row)
+            ranking = [{"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            limit = int(self.config["ranking_length"])
+            message.set("intent_ranking", ranking[:limit] if limit > 0 else ranking, add_to_output=True)
+        return messages
