@@ -70,6 +70,37 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text[:MAX_TEXT]
 
 
+#: Entities whose words are never part of a product's name.
+_NOT_NAME_ENTITIES = frozenset({"size", "color", "amount", "coupon_code", "order_id", "email"})
+
+
+def name_words(tracker: Tracker) -> str:
+    """The shopper's words without sizes, colours, prices and codes: what may name a product.
+
+    "is the nimbus in stock in size 9?" -> "is the nimbus in stock in ?", so a name the NLU
+    did not tag is still looked up by its own words.
+    """
+    raw = tracker.latest_message.get("text") or ""
+    if raw.strip().startswith("/"):
+        return ""
+    spans = sorted(
+        (int(e["start"]), int(e["end"]))
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") in _NOT_NAME_ENTITIES
+        and isinstance(e.get("start"), int)
+        and isinstance(e.get("end"), int)
+    )
+    merged: List[List[int]] = []
+    for start, end in spans:  # two extractors may tag overlapping spans
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        raw = raw[:start] + " " + raw[end:]
+    return " ".join(raw.split())[:MAX_TEXT]
+
+
 def entity_values(tracker: Tracker, name: str) -> List[str]:
     seen: Dict[str, None] = {}
     for e in tracker.latest_message.get("entities") or []:
@@ -257,7 +288,7 @@ class ActionAnswerProductQuestion(Action):
             if not refs:
                 # A name the NLU missed ("is the nimbus runing shoe waterproof") beats the
                 # product talked about before ("how much is it?").
-                res = await services.run_blocking(catalog.resolve, text)
+                res = await services.run_blocking(catalog.resolve, name_words(tracker) or text)
                 if res.status == "not_found" and tracker.get_slot("product"):
                     refs = [str(tracker.get_slot("product"))]
                     res = await services.run_blocking(catalog.resolve, refs[0])
