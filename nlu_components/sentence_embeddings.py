@@ -23,6 +23,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from catalog_index.encoder import Encoder, get_encoder
 
+WARM_UP = ("hello", " ".join(["where is my order"] * 6))
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
@@ -58,7 +60,13 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[str, Any], name: str, encoder: Optional[Encoder] = None) -> None:
         super().__init__(name, config)
-        self._encoder = encoder or get_encoder()
+        if encoder is None:
+            encoder = get_encoder()
+            # Trace the graph for the two shortest length buckets now, at startup, so the
+            # first shopper's message does not wait seconds for it.
+            for text in WARM_UP:
+                encoder.encode([text])
+        self._encoder = encoder
 
     def _featurize(self, messages: List[Message], attribute: str) -> None:
         with_text = [m for m in messages if m.get(attribute)]
