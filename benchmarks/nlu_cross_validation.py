@@ -13,6 +13,7 @@ Usage (from the project root):
     .venv/bin/python benchmarks/nlu_cross_validation.py --config config.yml --folds 3 \
         --out results/cv --json results/cv/summary.json
     .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only   # minutes, not tens
+    .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only --seed 1   # same folds each run
 
 ``--intents-only`` cross-validates the intent classifier alone: it drops the ResponseSelector
 and, when DIET does not classify intents (``intent_classification: false``), DIET too; the
@@ -36,6 +37,17 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 AGGREGATES = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+
+
+def _seeded_rasa(seed: int) -> List[str]:
+    """``rasa`` with numpy's and random's global seeds set: Rasa's StratifiedKFold shuffles
+    with the global numpy state, so the folds (and the figure) are reproducible per seed."""
+    code = (
+        "import random, sys, numpy; "
+        f"random.seed({seed}); numpy.random.seed({seed}); "
+        "from rasa.__main__ import main; sys.argv[0] = 'rasa'; main()"
+    )
+    return [sys.executable, "-c", code]
 
 
 def _rasa_executable() -> List[str]:
@@ -144,7 +156,7 @@ def _fmt(x: Optional[float]) -> str:
 def print_summary(summary: Dict[str, Any], folds: int, seconds: float) -> None:
     print()
     print(
-        f"NLU {folds}-fold cross-validation ({summary['examples']} examples, "
+        f"NLU {folds}-fold cross-validation (seed {summary.get('seed')}, {summary['examples']} examples, "
         f"{summary['intents']} intents, {seconds:.0f}s)"
     )
     print(f"  intent macro F1    : {_fmt(summary['intent_macro_f1'])}")
@@ -181,6 +193,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--json", default=None, help="also write the summary as JSON here")
     p.add_argument("--check", action="store_true", help="exit 1 if macro F1 < --threshold")
     p.add_argument("--intents-only", action="store_true", help="drop components that do not classify intents")
+    p.add_argument("--seed", type=int, default=None, help="seed the fold split (reproducible folds)")
     p.add_argument("--threshold", type=float, default=0.95)
     p.add_argument(
         "--summarise-only", metavar="DIR", help="do not run rasa; summarise reports already in DIR"
@@ -195,7 +208,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         if args.intents_only:
             args.config = str(intents_only_config(Path(args.config), out_dir))
-        cmd = _rasa_executable() + [
+        rasa = _seeded_rasa(args.seed) if args.seed is not None else _rasa_executable()
+        cmd = rasa + [
             "test",
             "nlu",
             "--cross-validation",
@@ -221,7 +235,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return proc.returncode
 
     summary = summarise(out_dir)
-    summary.update(folds=args.folds, config=args.config, seconds=round(seconds, 1))
+    summary.update(folds=args.folds, config=args.config, seconds=round(seconds, 1), seed=args.seed)
     print_summary(summary, args.folds, seconds)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
