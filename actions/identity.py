@@ -115,7 +115,8 @@ def lookup_locked(tracker: Tracker) -> bool:
 class OrderIdentityFormValidator(FormValidationAction):
     """Validates ``order_id`` and ``email`` and checks they belong together.
 
-    Subclasses name the form and add validators for their own slots.
+    Subclasses name the form, add validators for their own slots and may narrow the slots
+    still to ask through :meth:`adjust_required_slots`.
     """
 
     @abstractmethod  # abstract, so rasa_sdk's executor does not register the base itself
@@ -129,12 +130,11 @@ class OrderIdentityFormValidator(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
-        if lookup_locked(tracker) and not is_verified_for(tracker, tracker.slots.get("order_id")):
-            return []
-        order_number = tracker.slots.get("order_id")
-        if is_verified_for(tracker, order_number):
-            return [s for s in domain_slots if s not in IDENTITY_SLOTS]
-        return list(domain_slots)
+        return await self.adjust_required_slots(_identity_required_slots(domain_slots, tracker), tracker)
+
+    async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
+        """The form's slots still to ask, given those the identity check leaves (default: as is)."""
+        return slots
 
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -202,6 +202,16 @@ class OrderIdentityFormValidator(FormValidationAction):
             text += " You have one more try before lookups pause for a while."
         dispatcher.utter_message(text=text)
         return {"email": None, "order_id": None}
+
+
+def _identity_required_slots(domain_slots: List[str], tracker: Tracker) -> List[str]:
+    """None while locked out; all but the identity slots once the order is proven; else all."""
+    if lookup_locked(tracker) and not is_verified_for(tracker, tracker.slots.get("order_id")):
+        return []
+    order_number = tracker.slots.get("order_id")
+    if is_verified_for(tracker, order_number):
+        return [s for s in domain_slots if s not in IDENTITY_SLOTS]
+    return list(domain_slots)
 
 
 def _as_text(value: Any) -> Optional[str]:

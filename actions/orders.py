@@ -34,30 +34,15 @@ class ValidateListOrdersForm(OrderIdentityFormValidator):
     def name(self) -> str:
         return "validate_list_orders_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if verified_customer(tracker) is not None:
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+    async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
+        return [] if verified_customer(tracker) is not None else slots
 
 
 class ValidateCancelOrderForm(OrderIdentityFormValidator):
     def name(self) -> str:
         return "validate_cancel_order_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+    async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
         proven = verified_order(tracker)
         if "cancel_confirmed" in slots and proven:
             customer_id, order_number = proven

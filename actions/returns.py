@@ -67,14 +67,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
     def name(self) -> str:
         return "validate_return_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+    async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
         proven = verified_order(tracker)
         if proven:
             customer_id, order_number = proven

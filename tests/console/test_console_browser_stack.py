@@ -22,21 +22,21 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import PASSWORD
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
-from tests.e2e.stack import MODEL, Stack, default_env, free_port, start_stack
+from tests.e2e.stack import MODEL, Stack, default_env, free_port
 from tests.web.browser import (
     CHROMIUM,
-    CHROMIUM_ARGS,
+    StorefrontStack,
+    chromium,
     open_chat,
     process,
-    require_assets,
     say,
     shot,
-    storefront,
+    storefront_stack,
     type_message,
 )
 
@@ -102,33 +102,21 @@ def console_server(workdir: Path, stack: Stack) -> Iterator[ConsoleServer]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    require_assets()
-    running = start_stack(tmp_path_factory.mktemp("console-browser-stack"), {"SHOP_IDENTITY_SECRET": SECRET})
-    try:
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorefrontStack]:
+    with storefront_stack(tmp_path_factory.mktemp("console-browser-stack"), SECRET) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
-def shop_url(stack: Stack) -> Iterator[str]:
-    with storefront(stack.workdir, stack.db_url, stack.rasa_url, SECRET) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def console(stack: Stack) -> Iterator[ConsoleServer]:
-    with console_server(stack.workdir, stack) as server:
+def console(shop: StorefrontStack) -> Iterator[ConsoleServer]:
+    with console_server(shop.stack.workdir, shop.stack) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def new_page(browser: Browser) -> Page:
@@ -149,15 +137,16 @@ def unclear_message(stack: Stack) -> str:
 
 
 def test_shopper_on_the_widget_and_agent_in_the_console(
-    browser: Browser, stack: Stack, shop_url: str, console: ConsoleServer
+    browser: Browser, shop: StorefrontStack, console: ConsoleServer
 ) -> None:
+    stack = shop.stack
     unclear = unclear_message(stack)
     widget = new_page(browser)
     agent = new_page(browser)
     log = widget.locator(".shopchat-log")
 
     # Page A, the shopper: not understood (two-stage fallback), then asks for a person.
-    widget.goto(shop_url)
+    widget.goto(shop.url)
     session = open_chat(widget)
     say(widget, unclear)
     expect(log).to_contain_text("Did you mean")

@@ -11,10 +11,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.e2e.stack import ROOT, _wait_http, default_env, free_port
+from tests.e2e.stack import ROOT, Stack, _wait_http, default_env, free_port, start_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,7 +31,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 VENDOR_JS = ROOT / "web" / "static" / "vendor" / "socket.io.min.js"
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 
 def require_assets() -> None:
@@ -82,6 +83,40 @@ def echo_rasa(workdir: Path) -> Iterator[str]:
     script = str(ROOT / "tests" / "web" / "socketio_echo.py")
     with process([sys.executable, script, str(port)], env, f"{url}/health", workdir / "echo.log"):
         yield url
+
+
+@dataclass(frozen=True)
+class StorefrontStack:
+    """The real assistant (tests/e2e/stack.py) with the storefront in front of it."""
+
+    stack: Stack
+    url: str  # the storefront's base URL
+
+
+@contextmanager
+def storefront_stack(workdir: Path, secret: str) -> Iterator[StorefrontStack]:
+    """The trained assistant and ``python -m web``, both trusting ``secret`` for signed
+    identities; stops both on exit."""
+    require_assets()
+    stack = start_stack(workdir, {"SHOP_IDENTITY_SECRET": secret})
+    try:
+        with storefront(stack.workdir, stack.db_url, stack.rasa_url, secret) as url:
+            yield StorefrontStack(stack, url)
+    finally:
+        stack.stop()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, launched through Playwright; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # --- the storefront widget, driven through Playwright's sync API ---------------------------------

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from shop.db.models import Customer
@@ -19,8 +19,8 @@ from shop.db.session import make_engine, make_sessionmaker
 from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack, start_stack
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, open_chat, require_assets, say, shot, storefront
+from tests.e2e.stack import Stack
+from tests.web.browser import StorefrontStack, chromium, open_chat, say, shot, storefront_stack
 
 SECRET = "e2e-identity-secret"
 REPLY_TIMEOUT_MS = 90_000
@@ -28,35 +28,23 @@ ORDER_DETAILS = ("on its way", "tracking number", "Items:", "Total:", "delivered
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    require_assets()
-    running = start_stack(tmp_path_factory.mktemp("web-stack"), {"SHOP_IDENTITY_SECRET": SECRET})
-    try:
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorefrontStack]:
+    with storefront_stack(tmp_path_factory.mktemp("web-stack"), SECRET) as running:
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def shop_url(stack: Stack) -> Iterator[str]:
-    with storefront(stack.workdir, stack.db_url, stack.rasa_url, SECRET) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
-def page(browser: Browser, shop_url: str) -> Iterator[Page]:
+def page(browser: Browser, shop: StorefrontStack) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     pg = context.new_page()
     pg.set_default_timeout(REPLY_TIMEOUT_MS)
-    pg.goto(shop_url)
+    pg.goto(shop.url)
     yield pg
     context.close()
 
@@ -74,7 +62,7 @@ def last_bot_text(page: Page) -> str:
     return "\n".join(page.locator(".shopchat-bot .shopchat-bubble").all_inner_texts())
 
 
-def test_order_status_identity_check_button_and_reload(page: Page, stack: Stack) -> None:
+def test_order_status_identity_check_button_and_reload(page: Page, shop: StorefrontStack) -> None:
     number, email = DEMO_ORDERS["shipped"]
     log = page.locator(".shopchat-log")
     session = open_chat(page)
@@ -101,7 +89,7 @@ def test_order_status_identity_check_button_and_reload(page: Page, stack: Stack)
     expect(page.locator(".shopchat-bot .shopchat-bubble").last).not_to_contain_text("email")
     expect(log).to_contain_text("on its way")
     shot(page, "e2e-after-reload")
-    texts = [e.get("text") for e in stack.tracker(session)["events"] if e.get("event") == "user"]
+    texts = [e.get("text") for e in shop.stack.tracker(session)["events"] if e.get("event") == "user"]
     assert f"where is my order {number}" in texts and f"and where is order {number} now?" in texts
 
 
@@ -134,15 +122,15 @@ def _asks_email(stack: Stack, metadata: dict[str, object] | None) -> str:
     )
 
 
-def test_valid_identity_metadata_skips_the_email(stack: Stack) -> None:
-    cid = customer_id(stack, DEMO_ORDERS["shipped"][1])
-    reply = _asks_email(stack, {"identity_token": sign(cid, SECRET)})
+def test_valid_identity_metadata_skips_the_email(shop: StorefrontStack) -> None:
+    cid = customer_id(shop.stack, DEMO_ORDERS["shipped"][1])
+    reply = _asks_email(shop.stack, {"identity_token": sign(cid, SECRET)})
     assert f"Order #{DEMO_ORDERS['shipped'][0]}" in reply and "on its way" in reply
 
 
 @pytest.mark.parametrize("kind", ["forged", "expired", "missing", "tampered", "garbage"])
-def test_bad_identity_metadata_is_ignored(stack: Stack, kind: str) -> None:
-    cid = customer_id(stack, DEMO_ORDERS["shipped"][1])
+def test_bad_identity_metadata_is_ignored(shop: StorefrontStack, kind: str) -> None:
+    cid = customer_id(shop.stack, DEMO_ORDERS["shipped"][1])
     metadata: dict[str, object] | None
     if kind == "forged":
         metadata = {"identity_token": sign(cid, "not-the-secret")}
@@ -151,11 +139,11 @@ def test_bad_identity_metadata_is_ignored(stack: Stack, kind: str) -> None:
     elif kind == "missing":
         metadata = None
     elif kind == "tampered":
-        other = customer_id(stack, DEMO_ORDERS["processing"][1])
+        other = customer_id(shop.stack, DEMO_ORDERS["processing"][1])
         payload, mac = sign(other, SECRET).split(".")
         metadata = {"identity_token": f"{sign(cid, SECRET).split('.')[0]}.{mac}"}
     else:
         metadata = {"identity_token": {"customer_id": cid}}
-    reply = _asks_email(stack, metadata)
+    reply = _asks_email(shop.stack, metadata)
     assert "email" in reply.lower()
     assert not any(word in reply for word in ORDER_DETAILS)
