@@ -26,17 +26,9 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from catalog_index.catalog_rows import CatalogRow, read_catalog, vocabulary_fingerprint
+from shop.catalog_query import SIZE_WORDS
 from shop.config import PROJECT_ROOT
 
-SIZE_WORDS = {
-    "extra small": "XS",
-    "small": "S",
-    "medium": "M",
-    "large": "L",
-    "extra large": "XL",
-    "x-large": "XL",
-    "xx-large": "XXL",
-}
 FINGERPRINT_FILE = "catalog_fingerprint.json"
 #: Bumped when the pattern rules change, so saved pipelines are rebuilt.
 PATTERN_RULES_VERSION = 2

@@ -243,8 +243,9 @@ def parse_query(
     sizes: list[str] = []
 
     def size(m: re.Match[str]) -> str:
-        raw = " ".join(m.group("s").split())
-        sizes.append(SIZE_WORDS.get(raw.lower(), raw.upper()))
+        found = canonical_size(m.group("s"))
+        if found:
+            sizes.append(found)
         return " "
 
     text = _SIZE_EXPLICIT.sub(size, text)
