@@ -129,12 +129,8 @@ def summarise(out_dir: Path, worst: int = 5) -> Dict[str, Any]:
     return summary
 
 
-def intents_only_config(config: Path, out_dir: Path) -> Path:
-    """A copy of ``config`` without the components that do not decide the intent."""
-    import yaml
-
-    cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
-    cfg.pop("policies", None)
+def intent_pipeline(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The components that decide the intent: no ResponseSelector, no entity-only DIET."""
 
     def decides_intent(component: Dict[str, Any]) -> bool:
         if component["name"] == "ResponseSelector":
@@ -143,7 +139,16 @@ def intents_only_config(config: Path, out_dir: Path) -> Path:
             return bool(component.get("intent_classification", True))
         return True
 
-    cfg["pipeline"] = [c for c in cfg["pipeline"] if decides_intent(c)]
+    return [c for c in pipeline if decides_intent(c)]
+
+
+def intents_only_config(config: Path, out_dir: Path) -> Path:
+    """A copy of ``config`` without the components that do not decide the intent."""
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
+    cfg.pop("policies", None)
+    cfg["pipeline"] = intent_pipeline(cfg["pipeline"])
     path = out_dir / "config_intents_only.yml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     return path

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from nlu_cross_validation import _rasa_executable, summarise  # noqa: E402
+from nlu_cross_validation import _rasa_executable, intent_pipeline, summarise  # noqa: E402
 
 DENSE = {
     "nlu_components.sentence_embeddings.MiniLMSentenceFeaturizer",
@@ -121,9 +121,8 @@ def run_variant(variant: str, base: Dict[str, Any], folds: int, work: Path, n_ms
     cfg_path = work / f"config_{variant}.yml"
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     # Cross-validation of intents only: without DIET (entities) unless DIET is the intent model.
-    cv_cfg = dict(cfg, pipeline=[c for c in cfg["pipeline"] if c["name"] != "DIETClassifier"])
     cv_path = work / f"config_{variant}_cv.yml"
-    cv_path.write_text(yaml.safe_dump(cfg if variant == "diet" else cv_cfg, sort_keys=False))
+    cv_path.write_text(yaml.safe_dump(dict(cfg, pipeline=intent_pipeline(cfg["pipeline"])), sort_keys=False))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", LOG_LEVEL="WARNING")
     rasa = _rasa_executable()
     result: Dict[str, Any] = {"variant": variant}
