@@ -107,11 +107,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         texts = [str(e.get(TEXT)) for e in examples]
-        vectors = [_dense(e) for e in examples]
+        first = _dense(examples[0])  # the featurizer gives every message the same size
         self._parts = {
             "word": TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True).fit(texts),
             "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True).fit(texts),
-            "dense_dim": vectors[0].shape[0] if vectors and vectors[0] is not None else 0,
+            "dense_dim": 0 if first is None else first.shape[0],
         }
         model = LogisticRegression(
             C=float(self.config["C"]),
