@@ -416,16 +416,7 @@ class PricingService:
         ).all()
         parents = self._category_parents(s)
         lines = tuple(
-            CartLine(
-                product_id=product.id,
-                sku=variant.sku if variant is not None else product.sku,
-                name=product.name,
-                category=product.category,
-                unit_price=money(product.price, cart.currency),
-                quantity=line.quantity,
-                variant_id=line.variant_id,
-                ancestors=_ancestors(product.category, parents),
-            )
+            _cart_line(product, variant, line.quantity, cart.currency, parents, line.variant_id)
             for line, product, variant in rows
         )
         return CartView(currency=cart.currency, lines=lines)
@@ -478,15 +469,8 @@ class PricingService:
                 raise UnknownProduct(f"no product with SKU {', '.join(missing)}")
             parents = self._category_parents(s)
             lines = tuple(
-                CartLine(
-                    product_id=product.id,
-                    sku=variant.sku if variant is not None else product.sku,
-                    name=product.name,
-                    category=product.category,
-                    unit_price=money(product.price, currency),
-                    quantity=qty,
-                    variant_id=variant.id if variant is not None else None,
-                    ancestors=_ancestors(product.category, parents),
+                _cart_line(
+                    product, variant, qty, currency, parents, variant.id if variant is not None else None
                 )
                 for key, qty in wanted.items()
                 for product, variant in [by_sku[key]]
@@ -766,6 +750,27 @@ def release_uses(s: Session, order_id: int, now: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
     return len(rows)
+
+
+def _cart_line(
+    product: Product,
+    variant: Optional[ProductVariant],
+    quantity: int,
+    currency: str,
+    parents: dict[str, Optional[str]],
+    variant_id: Optional[int],
+) -> CartLine:
+    """A priced cart line for a product (and the variant the shopper picked, if any)."""
+    return CartLine(
+        product_id=product.id,
+        sku=variant.sku if variant is not None else product.sku,
+        name=product.name,
+        category=product.category,
+        unit_price=money(product.price, currency),
+        quantity=quantity,
+        variant_id=variant_id,
+        ancestors=_ancestors(product.category, parents),
+    )
 
 
 def _ancestors(category: str, parents: dict[str, Optional[str]]) -> tuple[str, ...]:
