@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -31,6 +32,9 @@ from shop.db.migrate import upgrade  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS, SeedSize, seed_database  # noqa: E402
 from tests.support.postgres import create_database, start_postgres  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.e2e.stack import Stack
 
 #: Reference time for seeded data in tests (naive UTC).
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0)
@@ -201,3 +205,28 @@ def demo(seeded_db: Db, settings: Settings) -> dict[str, DemoOrder]:
         assert result.ok and result.customer_id is not None, name
         found[name] = DemoOrder(number, email, result.customer_id)
     return found
+
+
+# The real assistant (action server + Rasa server + seeded SQLite), started once per test
+# session and shared by tests/e2e and tests/security (a module may define its own).
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Stack"]:
+    from tests.e2e.stack import start_stack
+
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def shop_db(stack: "Stack") -> sessionmaker:
+    """The stack's order DB, to check what the conversations wrote."""
+    return make_sessionmaker(make_engine(stack.db_url))
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id per test."""
+    return f"test-{uuid.uuid4().hex[:12]}"
