@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from shop.signed_identity import MAX_TOKEN_CHARS, MissingSecret, sign, verify
+from shop.signed_identity import CHAT, COOKIE, MAX_TOKEN_CHARS, MissingSecret, sign, verify
 
 SECRET = "test-secret"
 NOW = 1_700_000_000.0
@@ -46,14 +46,14 @@ def test_wrong_secret_rejected() -> None:
 def test_tampered_customer_id_rejected() -> None:
     token = sign(42, SECRET, ttl_s=60, now=NOW)
     _, signature = token.split(".")
-    tampered = f"{_b64(f'v1:43:{int(NOW) + 60}'.encode())}.{signature}"
+    tampered = f"{_b64(f'v2:chat:43:{int(NOW) + 60}'.encode())}.{signature}"
     assert verify(tampered, SECRET, now=NOW) is None
 
 
 def test_tampered_expiry_rejected() -> None:
     token = sign(42, SECRET, ttl_s=60, now=NOW)
     _, signature = token.split(".")
-    extended = f"{_b64(f'v1:42:{int(NOW) + 10**9}'.encode())}.{signature}"
+    extended = f"{_b64(f'v2:chat:42:{int(NOW) + 10**9}'.encode())}.{signature}"
     assert verify(extended, SECRET, now=NOW + 120) is None
 
 
@@ -77,7 +77,14 @@ def test_signed_but_malformed_payload_rejected() -> None:
     import hashlib
     import hmac
 
-    for payload in (b"v1:abc:123", b"v2:42:9999999999", b"v1:-5:9999999999", b"v1:42"):
+    for payload in (
+        b"v2:chat:abc:123",
+        b"v2:42:9999999999",
+        b"v2:chat:-5:9999999999",
+        b"v2:chat:42",
+        b"v3:chat:42:9999999999",
+        b"v2:chat:42:9999999999:extra",
+    ):
         mac = hmac.new(SECRET.encode(), payload, hashlib.sha256).digest()
         assert verify(f"{_b64(payload)}.{_b64(mac)}", SECRET, now=NOW) is None
 
@@ -90,3 +97,38 @@ def test_sign_refuses_empty_secret_and_bad_ids() -> None:
             sign(bad, SECRET)
     with pytest.raises(ValueError):
         sign(1, SECRET, ttl_s=0)
+
+
+def test_token_for_one_audience_never_verifies_for_another() -> None:
+    cookie = sign(42, SECRET, ttl_s=60, now=NOW, audience=COOKIE)
+    chat = sign(42, SECRET, ttl_s=60, now=NOW, audience=CHAT)
+    assert verify(cookie, SECRET, now=NOW, audience=COOKIE) == 42
+    assert verify(chat, SECRET, now=NOW, audience=CHAT) == 42
+    assert verify(cookie, SECRET, now=NOW, audience=CHAT) is None
+    assert verify(cookie, SECRET, now=NOW) is None  # the default audience is the chat's
+    assert verify(chat, SECRET, now=NOW, audience=COOKIE) is None
+
+
+def test_tampered_audience_rejected() -> None:
+    token = sign(42, SECRET, ttl_s=60, now=NOW, audience=COOKIE)
+    _, signature = token.split(".")
+    relabelled = f"{_b64(f'v2:chat:42:{int(NOW) + 60}'.encode())}.{signature}"
+    assert verify(relabelled, SECRET, now=NOW, audience=CHAT) is None
+
+
+def test_token_without_audience_rejected() -> None:
+    import hashlib
+    import hmac
+
+    # the v1 format (no audience) the storefront used for both cookies and the chat
+    payload = f"v1:42:{int(NOW) + 60}".encode()
+    mac = hmac.new(SECRET.encode(), payload, hashlib.sha256).digest()
+    assert verify(f"{_b64(payload)}.{_b64(mac)}", SECRET, now=NOW) is None
+
+
+@pytest.mark.parametrize("audience", ["", "Chat", "a:b", "x" * 40, None])
+def test_malformed_audience_refused(audience: object) -> None:
+    with pytest.raises(ValueError):
+        sign(1, SECRET, audience=audience)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        verify(sign(1, SECRET), SECRET, audience=audience)  # type: ignore[arg-type]
