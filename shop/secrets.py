@@ -11,6 +11,8 @@ the operator. :func:`require` is what a process calls at start:
   otherwise).
 
 Pure functions over the environment; the error names the variable, never its value.
+:func:`ensure_file` (``python -m shop.secrets ensure var/secrets.env``) is the one place that
+writes secrets: what ``make run`` calls.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets as _random
+import shlex
+import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 __all__ = [
     "SECRETS",
@@ -33,6 +38,9 @@ __all__ = [
     "require_all",
     "check",
     "generate",
+    "refuse_to_start",
+    "ensure_file",
+    "main",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,3 +137,92 @@ def require_all(names: Iterable[str], env: Mapping[str, str] | None = None) -> d
 def generate() -> str:
     """A fresh random secret (43 URL-safe characters, 256 bits)."""
     return _random.token_urlsafe(32)
+
+
+def refuse_to_start(
+    names: Iterable[str], process: str, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """:func:`require_all` for a process entry point: on failure print why and exit (status 78)."""
+    try:
+        return require_all(names, env)
+    except InsecureSecret as exc:
+        print(f"{process} refuses to start: {exc}", file=sys.stderr)
+        raise SystemExit(78) from None
+
+
+#: Secrets an old install kept in a file of their own, read once into the secrets file.
+LEGACY_FILES = {"RASA_API_TOKEN": "rasa_api_token"}
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _usable(name: str, value: str | None) -> bool:
+    try:
+        check(name, value, {"SHOP_ENV": PRODUCTION})
+    except InsecureSecret:
+        return False
+    return True
+
+
+def ensure_file(path: str | Path, names: Iterable[str] = SECRETS) -> dict[str, str]:
+    """Every secret in ``names`` from ``path``, generating (once) the missing or unusable ones.
+
+    The file is ``NAME=value`` lines, mode 0600, rewritten only when something was added; a
+    value from an old install's own file (:data:`LEGACY_FILES`, next to ``path``) is kept.
+    """
+    path = Path(path)
+    values = _read_env_file(path)
+    changed = False
+    for name in names:
+        if _usable(name, values.get(name)):
+            continue
+        legacy = LEGACY_FILES.get(name)
+        old = (path.parent / legacy) if legacy else None
+        old_value = old.read_text(encoding="utf-8").strip() if old is not None and old.is_file() else None
+        values[name] = old_value if _usable(name, old_value) else generate()
+        changed = True
+    if changed or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("# Per-install secrets from `make run` (shop/secrets.py). Never commit or share.\n")
+            out.write("# Variables set in the environment win over these.\n")
+            for name, value in values.items():
+                out.write(f"{name}={value}\n")
+        os.replace(tmp, path)
+    os.chmod(path, 0o600)
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m shop.secrets ensure FILE``: print ``export`` lines for the unset secrets."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m shop.secrets", description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ensure = sub.add_parser("ensure", help="generate missing secrets into FILE once, print exports")
+    ensure.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    values = ensure_file(args.file)
+    for name, value in values.items():
+        if name in SECRETS and read(name) is None:
+            print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
