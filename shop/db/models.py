@@ -206,6 +206,7 @@ class HandoffRequest(Base):
     """A shopper asked for a person; the console's agents work this queue."""
 
     __tablename__ = "handoff_requests"
+    __table_args__ = (Index("ix_handoff_requests_source_time", "source_key", "created_at"),)
 
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False, index=True)
@@ -215,15 +216,30 @@ class HandoffRequest(Base):
     created_at = Column(DateTime, nullable=False)
     taken_by = Column(String(100))
     closed_at = Column(DateTime)
+    # Keyed hash of the client address the request came from (rate limit), never the address.
+    source_key = Column(String(64))
 
 
 class LookupAttempt(Base):
-    """One identity check in a conversation; failures drive the lockout."""
+    """One identity check; failures drive the lockouts (``shop.identity``).
+
+    A failure counts against its conversation (``sender_id``) and against three keys that
+    hold across senders and channels: the order number, the email and the client address,
+    each stored only as a keyed hash (``shop.identity.lookup_key``), never in clear.
+    """
 
     __tablename__ = "lookup_attempts"
-    __table_args__ = (Index("ix_lookup_attempts_sender_time", "sender_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_lookup_attempts_sender_time", "sender_id", "created_at"),
+        Index("ix_lookup_attempts_order_time", "order_key", "created_at"),
+        Index("ix_lookup_attempts_email_time", "email_key", "created_at"),
+        Index("ix_lookup_attempts_source_time", "source_key", "created_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False)
     created_at = Column(DateTime, nullable=False)
     succeeded = Column(Boolean, nullable=False)
+    order_key = Column(String(64))
+    email_key = Column(String(64))
+    source_key = Column(String(64))
