@@ -1,18 +1,27 @@
-"""``python -m web``: serve the storefront on ``STOREFRONT_PORT`` (default 8080)."""
+"""``python -m web``: serve the storefront on ``STOREFRONT_PORT`` (default 8080).
+
+Refuses to start (exit status 2, a message naming the variable) without its secrets.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from aiohttp import web
 
+from shop.secrets import InsecureSecret
 from web.app import create_app
 from web.config import StoreConfig
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    config = StoreConfig.from_env()
+    try:
+        config = StoreConfig.from_env()
+    except (InsecureSecret, ValueError) as refused:
+        print(f"storefront: refusing to start: {refused}", file=sys.stderr)
+        raise SystemExit(2) from None
     web.run_app(create_app(config), host=config.host, port=config.port, access_log=None)
 
 

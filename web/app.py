@@ -14,17 +14,21 @@ from shop.db.session import make_engine, make_sessionmaker
 from shop.orders import OrderService
 from shop.pricing.service import PricingService
 from web.config import StoreConfig
+from web.forms import BadInput
 from web.keys import CHECKOUT, CONFIG, ORDERS, PRICING, STORE
 from web.routes import setup_routes
-from web.session import session_middleware
+from web.session import Handler, csrf_middleware, session_middleware
 from web.store import Store
+from web.views import bad_request
 
 HERE = Path(__file__).resolve().parent
 
 
 def create_app(config: StoreConfig | None = None) -> web.Application:
     config = config or StoreConfig.from_env()
-    app = web.Application(middlewares=[session_middleware], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[session_middleware, csrf_middleware, bad_input_middleware], client_max_size=64 * 1024
+    )
     app[CONFIG] = config
     aiohttp_jinja2.setup(
         app,
@@ -33,8 +37,30 @@ def create_app(config: StoreConfig | None = None) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     app.cleanup_ctx.append(_database)
-    setup_routes(app, HERE / "static")
+    app.on_response_prepare.append(_security_headers)
+    setup_routes(app, HERE / "static", demo_mode=config.demo_mode)
     return app
+
+
+@web.middleware
+async def bad_input_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A field the storefront will not use (:class:`web.forms.BadInput`) is a 400 page, not a 500."""
+    try:
+        return await handler(request)
+    except BadInput as bad:
+        return bad_request(request, str(bad))
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """No framing (the forms act on a click), no type sniffing, no cached pages.
+
+    Pages hold the shopper's chat identity token and CSRF token: never stored by a cache.
+    """
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.content_type == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

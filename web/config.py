@@ -1,17 +1,25 @@
-"""Storefront settings from the environment, each with a documented default."""
+"""Storefront settings from the environment, each with a documented default.
+
+The two signing keys have no default: :meth:`StoreConfig.from_env` takes them through
+:func:`shop.secrets.require`, so a storefront without them (or with a value the project
+ever shipped) refuses to start, naming the variable.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shop import secrets
 from shop.config import default_db_url
-from shop.signed_identity import secret_from_env
 
-log = logging.getLogger(__name__)
+__all__ = ["IDENTITY_SECRET", "COOKIE_SECRET", "StoreConfig"]
 
-DEV_SECRET = "dev-only-change-me"
+#: Signs the chat identity tokens the page gives a signed-in shopper's widget (action server checks).
+IDENTITY_SECRET = "SHOP_IDENTITY_SECRET"
+#: Signs the storefront's own cookie tokens and its CSRF tokens; never leaves the storefront.
+COOKIE_SECRET = "SHOP_COOKIE_SECRET"
 
 
 @dataclass(frozen=True)
@@ -20,8 +28,12 @@ class StoreConfig:
     db_url: str
     #: ``RASA_PUBLIC_URL``: where browsers reach Rasa's socket.io (default http://localhost:5005).
     rasa_url: str
-    #: ``SHOP_IDENTITY_SECRET``: HMAC key shared with the action server.
+    #: ``SHOP_IDENTITY_SECRET``: HMAC key shared with the action server (chat identity tokens).
     identity_secret: str
+    #: ``SHOP_COOKIE_SECRET``: HMAC key of the ``shop_customer`` cookie and of CSRF tokens.
+    cookie_secret: str
+    #: ``SHOP_ENV`` / ``SHOP_DEMO_MODE``: the "signed in as" switch (off in production).
+    demo_mode: bool = True
     #: ``STOREFRONT_HOST`` / ``STOREFRONT_PORT``: where the storefront listens.
     host: str = "0.0.0.0"
     port: int = 8080
@@ -30,18 +42,47 @@ class StoreConfig:
     #: Serve cookies with ``Secure`` (set ``STOREFRONT_SECURE_COOKIES=1`` behind HTTPS).
     secure_cookies: bool = False
 
+    def __post_init__(self) -> None:
+        if not self.identity_secret or not self.cookie_secret:
+            raise ValueError("the storefront needs both an identity secret and a cookie secret")
+        if self.identity_secret == self.cookie_secret:
+            raise ValueError(f"{IDENTITY_SECRET} and {COOKIE_SECRET} must be different values")
+
     @classmethod
-    def from_env(cls) -> StoreConfig:
-        secret = secret_from_env()
-        if secret is None:
-            log.warning("SHOP_IDENTITY_SECRET is not set; using the development secret")
-            secret = DEV_SECRET
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StoreConfig:
+        """Settings from ``env`` (default ``os.environ``).
+
+        Raises :class:`shop.secrets.InsecureSecret` naming the variable when a secret is
+        missing, known or (``SHOP_ENV=production``) short, or when both are the same value.
+        """
+        env = os.environ if env is None else env
+        keys = secrets.require_all((IDENTITY_SECRET, COOKIE_SECRET), env)
+        if keys[IDENTITY_SECRET] == keys[COOKIE_SECRET]:
+            raise secrets.InsecureSecret(
+                f"{COOKIE_SECRET} must differ from {IDENTITY_SECRET}: one signs the storefront's "
+                "cookies, the other the chat's identity tokens."
+            )
         return cls(
-            db_url=default_db_url(),
-            rasa_url=os.environ.get("RASA_PUBLIC_URL", "").strip() or "http://localhost:5005",
-            identity_secret=secret,
-            host=os.environ.get("STOREFRONT_HOST", "").strip() or "0.0.0.0",
-            port=int(os.environ.get("STOREFRONT_PORT", "").strip() or 8080),
-            identity_ttl_s=int(os.environ.get("STOREFRONT_IDENTITY_TTL_S", "").strip() or 3600),
-            secure_cookies=os.environ.get("STOREFRONT_SECURE_COOKIES", "").strip() in ("1", "true", "yes"),
+            db_url=env.get("SHOP_DB_URL", "").strip() or default_db_url(),
+            rasa_url=env.get("RASA_PUBLIC_URL", "").strip() or "http://localhost:5005",
+            identity_secret=keys[IDENTITY_SECRET],
+            cookie_secret=keys[COOKIE_SECRET],
+            demo_mode=secrets.demo_mode(env),
+            host=env.get("STOREFRONT_HOST", "").strip() or "0.0.0.0",
+            port=_int_setting(env, "STOREFRONT_PORT", 8080),
+            identity_ttl_s=_int_setting(env, "STOREFRONT_IDENTITY_TTL_S", 3600),
+            secure_cookies=env.get("STOREFRONT_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
         )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive whole number, got {raw!r}")
+    return value

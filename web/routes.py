@@ -9,7 +9,8 @@ from aiohttp import web
 from web import views
 
 
-def setup_routes(app: web.Application, static_dir: Path) -> None:
+def setup_routes(app: web.Application, static_dir: Path, *, demo_mode: bool = False) -> None:
+    """Every route; the "signed in as" switch only in demo mode (elsewhere ``/signin`` is a 404)."""
     app.router.add_get("/", views.index, name="index")
     app.router.add_get("/product/{sku}", views.product, name="product")
     app.router.add_get("/img/{sku}.svg", views.product_image, name="product_image")
@@ -19,6 +20,7 @@ def setup_routes(app: web.Application, static_dir: Path) -> None:
     app.router.add_get("/checkout", views.checkout, name="checkout")
     app.router.add_post("/checkout", views.place_order, name="place_order")
     app.router.add_get("/order/{number}", views.order_confirmation, name="order_confirmation")
-    app.router.add_post("/signin", views.sign_in, name="sign_in")
+    if demo_mode:
+        app.router.add_post("/signin", views.sign_in, name="sign_in")
     app.router.add_get("/health", views.health, name="health")
     app.router.add_static("/static/", static_dir, name="static", append_version=False)

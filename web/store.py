@@ -16,6 +16,8 @@ from shop.seed.demo import DEMO_CUSTOMERS
 
 PER_PAGE = 24
 MAX_QUERY_CHARS = 100
+#: Largest id the databases store (64-bit signed); larger numbers are refused before SQL.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,15 @@ class Page:
 
 
 @dataclass(frozen=True)
-class DemoCustomer:
+class Shopper:
+    """A customer as the storefront shows them (the email is never put into a page)."""
+
     id: int
     name: str
     email: str
+
+
+DemoCustomer = Shopper
 
 
 def _card(p: Product) -> ProductCard:
@@ -134,6 +141,16 @@ class Store:
     def product_name(self, sku: str) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(Product.name).where(Product.sku == sku))
+
+    def customer(self, customer_id: int) -> Shopper | None:
+        """The customer with this id, if one exists (a signed cookie may outlive its customer)."""
+        if not 0 < customer_id <= MAX_ID:
+            return None
+        with self._sessions() as s:
+            row = s.execute(
+                select(Customer.id, Customer.name, Customer.email).where(Customer.id == customer_id)
+            ).first()
+        return None if row is None else Shopper(row[0], row[1], row[2])
 
     def demo_customers(self) -> list[DemoCustomer]:
         """The seeded demo shoppers, in the seed's order, that exist in this database."""

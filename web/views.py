@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,12 @@ from shop.checkout import CheckoutError, ShippingAddress
 from shop.orders import OrderNotFound
 from shop.pricing.model import CartView
 from shop.pricing.service import InvalidQuantity, UnknownProduct
-from shop.signed_identity import sign
+from web import forms
+from web.forms import BadInput
 from web.images import product_svg
 from web.keys import CHECKOUT, CONFIG, ORDERS, PRICING, STORE
-from web.session import set_signed_in, signed_in_customer
+from web.session import csrf_token, set_signed_in, sign_chat, signed_in_customer
+from web.store import Shopper
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +31,39 @@ def _see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-def _safe_next(raw: object, default: str = "/") -> str:
-    """Only same-site paths: ``/x`` yes, ``//evil`` and ``https://evil`` no."""
-    if isinstance(raw, str) and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw[:500]
-    return default
+#: Longest product SKU the storefront looks up (longer ones are simply not found).
+MAX_SKU_CHARS = 64
+MAX_CODE_TEXT_CHARS = 200
+ADDRESS_LIMITS = {"name": 200, "street": 200, "city": 100, "postcode": 20, "country": 2}
+ADDRESS_FIELDS = tuple(ADDRESS_LIMITS)
 
 
-def _int(raw: object, default: int | None = None) -> int | None:
-    try:
-        return int(str(raw)) if raw not in (None, "") else default
-    except ValueError:
-        return default
+def _sku(raw: object) -> str | None:
+    """A SKU from a path or form, or None when it cannot be one (too long, control characters)."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= MAX_SKU_CHARS or forms.has_control_chars(raw):
+        return None
+    return raw
+
+
+async def current_customer(request: web.Request) -> Shopper | None:
+    """The signed-in customer: a valid ``shop_customer`` cookie naming a customer that exists.
+
+    Anything else (no cookie, forged, expired, a chat token, a deleted customer) is signed out.
+    """
+    if "customer" not in request:
+        customer_id = signed_in_customer(request)
+        found = None
+        if customer_id is not None:
+            found = await asyncio.to_thread(request.app[STORE].customer, customer_id)
+        request["customer"] = found
+    customer: Shopper | None = request["customer"]
+    return customer
 
 
 async def _cart_id(request: web.Request) -> int:
-    customer_id = signed_in_customer(request)
+    """The signed-in customer's cart, else this browser session's anonymous one."""
+    customer = await current_customer(request)
+    customer_id = customer.id if customer is not None else None
     pricing = request.app[PRICING]
     return await asyncio.to_thread(
         pricing.get_or_create_cart, customer_id=customer_id, sender_id=f"web:{request['sid']}"
@@ -51,39 +71,48 @@ async def _cart_id(request: web.Request) -> int:
 
 
 async def _context(request: web.Request, **extra: Any) -> dict[str, Any]:
-    """What every page needs: who is signed in, the cart badge and the chat config."""
+    """What every page needs: who is signed in, the cart badge, the chat config, the CSRF token."""
     config = request.app[CONFIG]
-    store = request.app[STORE]
-    customer_id = signed_in_customer(request)
-    customers = await asyncio.to_thread(store.demo_customers)
-    customer = next((c for c in customers if c.id == customer_id), None)
+    customer = await current_customer(request)
+    customers = await asyncio.to_thread(request.app[STORE].demo_customers) if config.demo_mode else []
     cart_id = await _cart_id(request)
     cart_view = await asyncio.to_thread(request.app[PRICING].cart_view, cart_id)
     chat: dict[str, Any] = {"socketUrl": config.rasa_url, "socketPath": "/socket.io/"}
     if customer is not None:
         chat["identityKey"] = f"customer:{customer.id}"
-        chat["metadata"] = {
-            "identity_token": sign(customer.id, config.identity_secret, config.identity_ttl_s)
-        }
+        token = sign_chat(customer.id, config.identity_secret, config.identity_ttl_s)
+        chat["metadata"] = {"identity_token": token}
     else:
         chat["identityKey"] = "anonymous"
         chat["metadata"] = {}
     return {
         "customer": customer,
+        "demo_mode": config.demo_mode,
         "demo_customers": customers,
         "cart_count": cart_view.quantity,
         "chat_config": chat,
-        "current_path": request.path_qs,
+        "current_path": forms.safe_next(request.path_qs),
+        "csrf_token": csrf_token(request),
+        "query": "",
         **extra,
     }
+
+
+def bad_request(request: web.Request, message: str) -> web.Response:
+    """The 400 page: what was wrong, and that nothing was changed."""
+    response = aiohttp_jinja2.render_template(
+        "refused.html", request, {"title": "That request could not be used", "message": message}, status=400
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, Any]:
     store = request.app[STORE]
-    category = request.query.get("category", "").strip() or None
-    query = request.query.get("q", "").strip()
-    page = _int(request.query.get("page"), 1) or 1
+    category = forms.text(request.query.get("category"), field="category", limit=100).strip() or None
+    query = forms.text(request.query.get("q"), field="search", limit=200).strip()
+    page = forms.page_number(request.query.get("page"))
     categories = await asyncio.to_thread(store.categories)
     if category not in categories:
         category = None
@@ -93,16 +122,17 @@ async def index(request: web.Request) -> dict[str, Any]:
 
 @aiohttp_jinja2.template("product.html")
 async def product(request: web.Request) -> dict[str, Any]:
-    page = await asyncio.to_thread(request.app[STORE].product, request.match_info["sku"])
+    sku = _sku(request.match_info["sku"])
+    page = None if sku is None else await asyncio.to_thread(request.app[STORE].product, sku)
     if page is None:
         raise web.HTTPNotFound(text="No such product")
     return await _context(request, product=page)
 
 
 async def product_image(request: web.Request) -> web.Response:
-    sku = request.match_info["sku"]
-    name = await asyncio.to_thread(request.app[STORE].product_name, sku)
-    if name is None:
+    sku = _sku(request.match_info["sku"])
+    name = None if sku is None else await asyncio.to_thread(request.app[STORE].product_name, sku)
+    if sku is None or name is None:
         raise web.HTTPNotFound()
     return web.Response(
         text=product_svg(sku, name),
@@ -111,58 +141,67 @@ async def product_image(request: web.Request) -> web.Response:
     )
 
 
-@aiohttp_jinja2.template("cart.html")
-async def cart(request: web.Request) -> dict[str, Any]:
+async def _cart_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
     cart_id = await _cart_id(request)
     view: CartView = await asyncio.to_thread(request.app[PRICING].cart_view, cart_id)
     subtotal = sum((line.unit_price * line.quantity for line in view.lines), Decimal("0.00"))
-    return await _context(request, cart=view, subtotal=subtotal, error=request.query.get("error"))
+    context = await _context(request, cart=view, subtotal=subtotal, error=error)
+    return aiohttp_jinja2.render_template("cart.html", request, context, status=status)
+
+
+async def cart(request: web.Request) -> web.Response:
+    return await _cart_page(request)
 
 
 async def cart_add(request: web.Request) -> web.Response:
+    """POST: add a product (a variant of it) to the cart; a refusal shows the cart with why, 4xx."""
     form = await request.post()
-    store = request.app[STORE]
-    page = await asyncio.to_thread(store.product, str(form.get("sku", ""))[:60])
+    sku = _sku(forms.text(form.get("sku"), field="product", limit=200))
+    page = None if sku is None else await asyncio.to_thread(request.app[STORE].product, sku)
     if page is None:
-        return _see_other("/cart?error=unknown")
-    variant_id = _int(form.get("variant_id"))
+        missing = "That product couldn't be found, so nothing was added."
+        return await _cart_page(request, error=missing, status=404)
+    try:
+        variant_id = forms.optional_id(form.get("variant_id"), field="option")
+        quantity = forms.quantity(form.get("quantity"))
+    except BadInput as bad:
+        return await _cart_page(request, error=f"That item couldn't be added: {bad}", status=400)
     if variant_id is not None and variant_id not in {v.id for v in page.variants}:
-        return _see_other("/cart?error=unknown")
+        return await _cart_page(request, error="That option of the product doesn't exist.", status=400)
     if variant_id is None and page.variants:
         variant_id = page.variants[0].id
-    quantity = _int(form.get("quantity"), 1) or 1
     cart_id = await _cart_id(request)
     try:
         await asyncio.to_thread(
             request.app[PRICING].add_item, cart_id, page.card.id, quantity, variant_id=variant_id
         )
-    except (InvalidQuantity, UnknownProduct):
-        return _see_other("/cart?error=quantity")
+    except (InvalidQuantity, UnknownProduct) as refused:
+        return await _cart_page(request, error=f"That item couldn't be added: {refused}", status=400)
     return _see_other("/cart")
 
 
 async def cart_remove(request: web.Request) -> web.Response:
     form = await request.post()
-    product_id = _int(form.get("product_id"))
-    if product_id is not None:
-        cart_id = await _cart_id(request)
-        await asyncio.to_thread(
-            request.app[PRICING].remove_item, cart_id, product_id, variant_id=_int(form.get("variant_id"))
-        )
+    product_id = forms.optional_id(form.get("product_id"), field="product")
+    variant_id = forms.optional_id(form.get("variant_id"), field="option")
+    if product_id is None:
+        raise BadInput("Which item to remove is missing.")
+    cart_id = await _cart_id(request)
+    await asyncio.to_thread(request.app[PRICING].remove_item, cart_id, product_id, variant_id=variant_id)
     return _see_other("/cart")
 
 
-def _codes(raw: object) -> list[str]:
-    """The coupon field: one code, or several separated by commas (at most 200 characters)."""
-    text = str(raw or "")[:200]
+def _codes(text: str) -> list[str]:
+    """The coupon field: one code, or several separated by commas."""
     return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _code_text(source: Mapping[str, Any]) -> str:
+    return forms.text(source.get("code"), field="coupon code", limit=MAX_CODE_TEXT_CHARS)
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-ADDRESS_FIELDS = ("name", "street", "city", "postcode", "country")
 
 
 async def _checkout_page(
@@ -174,7 +213,7 @@ async def _checkout_page(
     status: int = 200,
 ) -> web.Response:
     """The summary with the quote lines for ``code_text``, a fresh idempotency key per render."""
-    customer_id = signed_in_customer(request)
+    customer = await current_customer(request)
     checkout_service = request.app[CHECKOUT]
     context: dict[str, Any] = {
         "code_text": code_text,
@@ -183,13 +222,14 @@ async def _checkout_page(
         "address": address or {},
         "idempotency_key": checkout_service.new_key(),
     }
-    if customer_id is not None:
+    if customer is not None:
+        # Only the signed-in customer's own cart and own last address, never anyone else's.
         cart_id = await _cart_id(request)
         context["quote"] = await asyncio.to_thread(
-            request.app[PRICING].quote_cart, cart_id, _codes(code_text), customer_id, _now()
+            request.app[PRICING].quote_cart, cart_id, _codes(code_text), customer.id, _now()
         )
         if not address:
-            last = await asyncio.to_thread(checkout_service.last_address, customer_id)
+            last = await asyncio.to_thread(checkout_service.last_address, customer.id)
             if last is not None:
                 context["address"] = {f: getattr(last, f) for f in ADDRESS_FIELDS}
     response = aiohttp_jinja2.render_template(
@@ -201,25 +241,36 @@ async def _checkout_page(
 
 async def checkout(request: web.Request) -> web.Response:
     """GET: the checkout summary; ``?code=SAVE10`` re-quotes with that code."""
-    return await _checkout_page(request, request.query.get("code", "")[:200])
+    try:
+        code_text = _code_text(request.query)
+    except BadInput as bad:
+        return await _checkout_page(request, "", error=str(bad), status=400)
+    return await _checkout_page(request, code_text)
 
 
 async def place_order(request: web.Request) -> web.Response:
     """POST: place the order; success redirects to the confirmation, a refusal re-renders."""
     form = await request.post()
-    code_text = str(form.get("code", ""))[:200]
-    address = {f: str(form.get(f, ""))[:300] for f in ADDRESS_FIELDS}
-    customer_id = signed_in_customer(request)
-    if customer_id is None:
+    customer = await current_customer(request)
+    try:
+        code_text = _code_text(form)
+        address = {
+            f: forms.text(form.get(f), field=f"{f} of the shipping address", limit=limit)
+            for f, limit in ADDRESS_LIMITS.items()
+        }
+        key = forms.text(form.get("idempotency_key"), field="checkout key", limit=100)
+    except BadInput as bad:
+        return await _checkout_page(request, "", error=str(bad), status=400)
+    if customer is None:
         return await _checkout_page(request, code_text, error="Please sign in to place an order.", status=403)
     cart_id = await _cart_id(request)
     try:
         placed = await asyncio.to_thread(
             lambda: request.app[CHECKOUT].place_order(
-                customer_id=customer_id,
+                customer_id=customer.id,
                 cart_id=cart_id,
                 codes=_codes(code_text),
-                idempotency_key=str(form.get("idempotency_key", ""))[:100],
+                idempotency_key=key,
                 address=ShippingAddress(**address),
                 now=_now(),
             )
@@ -233,27 +284,29 @@ async def place_order(request: web.Request) -> web.Response:
 async def order_confirmation(request: web.Request) -> web.Response:
     """The signed-in customer's order by number; anyone else gets a 404."""
     number = request.match_info["number"]
-    customer_id = signed_in_customer(request)
-    if customer_id is None or not re.fullmatch(r"\d{6}", number):
+    customer = await current_customer(request)
+    if customer is None or not re.fullmatch(r"[0-9]{6}", number):
         raise web.HTTPNotFound(text="No such order")
     try:
-        details = await asyncio.to_thread(request.app[ORDERS].details, number, customer_id)
+        details = await asyncio.to_thread(request.app[ORDERS].details, number, customer.id)
     except OrderNotFound:
         raise web.HTTPNotFound(text="No such order") from None
     return aiohttp_jinja2.render_template("order.html", request, await _context(request, order=details))
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    """The demo's "signed in as" switch: a demo customer id, or empty to sign out."""
+    """The demo's "signed in as" switch: a demo customer id, or empty to sign out (demo mode only)."""
+    if not request.app[CONFIG].demo_mode:
+        raise web.HTTPNotFound()
     form = await request.post()
-    response = _see_other(_safe_next(form.get("next")))
-    customer_id = _int(form.get("customer_id"))
+    customer_id = forms.optional_id(form.get("customer_id"), field="customer")
+    response = _see_other(forms.safe_next(form.get("next")))
     if customer_id is None:
         set_signed_in(request, response, None)
         return response
     customers = await asyncio.to_thread(request.app[STORE].demo_customers)
     if customer_id not in {c.id for c in customers}:
-        raise web.HTTPBadRequest(text="Only the demo customers can sign in here")
+        return bad_request(request, "Only the demo customers can sign in here.")
     set_signed_in(request, response, customer_id)
     return response
 

@@ -282,10 +282,21 @@ class PricingService:
                                 select(Cart).where(Cart.sender_id == sender_id, Cart.customer_id.is_(None))
                             ).first()
                             if cart is not None:
+                                # Handed over: the conversation's id no longer finds it (sign-out).
                                 cart.customer_id = customer_id
+                                cart.sender_id = None
                                 cart.updated_at = stamp
                     else:
-                        cart = s.scalars(select(Cart).where(Cart.sender_id == sender_id)).first()
+                        # Only an anonymous cart: a customer's cart never shows to a signed-out session.
+                        cart = s.scalars(
+                            select(Cart).where(Cart.sender_id == sender_id, Cart.customer_id.is_(None))
+                        ).first()
+                        if cart is None:
+                            # A customer's cart still holding this id (handed over before the id was
+                            # cleared on hand-over) lets go of it, so a fresh anonymous cart can use it.
+                            for owned in s.scalars(select(Cart).where(Cart.sender_id == sender_id)):
+                                owned.sender_id = None
+                            s.flush()
                     if cart is None:
                         cart = Cart(
                             customer_id=customer_id,

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from shop.db.models import Customer, Product, ProductVariant
 from shop.seed.demo import DEMO_CUSTOMERS
 from shop.signed_identity import verify
-from web.app import create_app
-from web.config import StoreConfig
+from tests.web.storefront import ShopClient, chat_config, config_for, shop_client
 
-SECRET = "storefront-test-secret"
 EVIL = '<script>alert("x")</script>'
 
 
@@ -38,16 +33,9 @@ def shop(make_db: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-async def client(shop: Any) -> AsyncIterator[TestClient]:
-    config = StoreConfig(db_url=shop.url, rasa_url="http://rasa.test:5005", identity_secret=SECRET)
-    async with TestClient(TestServer(create_app(config))) as c:
+async def client(shop: Any) -> AsyncIterator[ShopClient]:
+    async with shop_client(config_for(shop.url)) as c:
         yield c
-
-
-def chat_config(html: str) -> dict[str, Any]:
-    found = re.search(r'<script id="shopchat-config" type="application/json">(.*?)</script>', html, re.S)
-    assert found, "page has no chat config"
-    return dict(json.loads(found.group(1)))
 
 
 def customer_id(shop: Any, email: str) -> int:
@@ -55,7 +43,7 @@ def customer_id(shop: Any, email: str) -> int:
         return int(s.scalar(select(Customer.id).where(Customer.email == email)))
 
 
-async def test_home_lists_products_and_embeds_the_widget(client: TestClient) -> None:
+async def test_home_lists_products_and_embeds_the_widget(client: ShopClient) -> None:
     resp = await client.get("/")
     html = await resp.text()
     assert resp.status == 200
@@ -68,7 +56,7 @@ async def test_home_lists_products_and_embeds_the_widget(client: TestClient) -> 
     assert "shop_sid" in resp.cookies
 
 
-async def test_category_filter_and_search(client: TestClient) -> None:
+async def test_category_filter_and_search(client: ShopClient) -> None:
     html = await (await client.get("/", params={"category": "Boots"})).text()
     assert "EVIL-1" in html
     html = await (await client.get("/", params={"q": "acme"})).text()
@@ -77,7 +65,7 @@ async def test_category_filter_and_search(client: TestClient) -> None:
     assert "No products match." in html
 
 
-async def test_html_in_product_names_and_search_is_escaped(client: TestClient) -> None:
+async def test_html_in_product_names_and_search_is_escaped(client: ShopClient) -> None:
     html = await (await client.get("/", params={"q": EVIL})).text()
     assert EVIL not in html
     assert "&lt;script&gt;" in html
@@ -86,7 +74,7 @@ async def test_html_in_product_names_and_search_is_escaped(client: TestClient) -
     assert "Boot &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in product
 
 
-async def test_product_page_shows_price_options_and_stock(client: TestClient) -> None:
+async def test_product_page_shows_price_options_and_stock(client: ShopClient) -> None:
     resp = await client.get("/product/EVIL-1")
     html = await resp.text()
     assert resp.status == 200
@@ -96,7 +84,7 @@ async def test_product_page_shows_price_options_and_stock(client: TestClient) ->
     assert (await client.get("/product/NOPE")).status == 404
 
 
-async def test_product_image_is_a_local_svg(client: TestClient) -> None:
+async def test_product_image_is_a_local_svg(client: ShopClient) -> None:
     resp = await client.get("/img/EVIL-1.svg")
     body = await resp.text()
     assert resp.status == 200 and resp.content_type == "image/svg+xml"
@@ -104,7 +92,7 @@ async def test_product_image_is_a_local_svg(client: TestClient) -> None:
     assert (await client.get("/img/NOPE.svg")).status == 404
 
 
-async def test_cart_add_and_remove(client: TestClient, shop: Any) -> None:
+async def test_cart_add_and_remove(client: ShopClient, shop: Any) -> None:
     assert "Your cart is empty." in await (await client.get("/cart")).text()
     with shop.sessions() as s:
         variant = s.scalars(select(ProductVariant).where(ProductVariant.sku == "EVIL-1-43")).one()
@@ -121,15 +109,18 @@ async def test_cart_add_and_remove(client: TestClient, shop: Any) -> None:
     assert "Your cart is empty." in await resp.text()
 
 
-async def test_cart_refuses_unknown_products_and_bad_quantities(client: TestClient) -> None:
+async def test_cart_refuses_unknown_products_and_bad_quantities(client: ShopClient) -> None:
     resp = await client.post("/cart/add", data={"sku": "NOPE"})
-    assert "couldn" in await resp.text()
-    resp = await client.post("/cart/add", data={"sku": "EVIL-1", "quantity": "-3"})
-    assert "Your cart is empty." in await resp.text()
+    assert resp.status == 404 and "couldn" in await resp.text()
+    for bad in ("-3", "0", "101", "abc", "1e3", "9" * 40):
+        resp = await client.post("/cart/add", data={"sku": "EVIL-1", "quantity": bad})
+        html = await resp.text()
+        assert resp.status == 400, bad
+        assert 'id="cart-error"' in html and "Your cart is empty." in html
 
 
 async def test_sign_in_switch_puts_a_signed_identity_token_into_the_page(
-    client: TestClient, shop: Any
+    client: ShopClient, shop: Any
 ) -> None:
     email = next(iter(DEMO_CUSTOMERS))
     cid = customer_id(shop, email)
@@ -139,7 +130,7 @@ async def test_sign_in_switch_puts_a_signed_identity_token_into_the_page(
     assert f"Hi {DEMO_CUSTOMERS[email]}" in html
     config = chat_config(html)
     assert config["identityKey"] == f"customer:{cid}"
-    assert verify(config["metadata"]["identity_token"], SECRET) == cid
+    assert verify(config["metadata"]["identity_token"], client.config.identity_secret) == cid
     assert email not in html  # the page never needs the shopper's email
 
     resp = await client.post("/signin", data={"customer_id": "", "next": "/"})
@@ -148,7 +139,7 @@ async def test_sign_in_switch_puts_a_signed_identity_token_into_the_page(
 
 
 async def test_sign_in_only_as_demo_customers_and_redirects_stay_on_site(
-    client: TestClient, shop: Any
+    client: ShopClient, shop: Any
 ) -> None:
     with shop.sessions() as s:
         other = s.scalar(select(Customer.id).where(Customer.email.not_in(list(DEMO_CUSTOMERS))).limit(1))
@@ -159,7 +150,7 @@ async def test_sign_in_only_as_demo_customers_and_redirects_stay_on_site(
     assert resp.headers["Location"] == "/"
 
 
-async def test_forged_customer_cookie_is_ignored(client: TestClient, shop: Any) -> None:
+async def test_forged_customer_cookie_is_ignored(client: ShopClient, shop: Any) -> None:
     from shop.signed_identity import sign
 
     cid = customer_id(shop, next(iter(DEMO_CUSTOMERS)))

@@ -9,17 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, update
 
 from shop.db.checkout_models import CheckoutRequest
 from shop.db.models import Customer, Order, Product, ProductVariant
 from shop.db.pricing_models import CouponRedemption, CouponRow
 from shop.seed.demo import DEMO_CUSTOMERS
-from web.app import create_app
-from web.config import StoreConfig
+from tests.web.storefront import ShopClient, config_for, shop_client
 
-SECRET = "checkout-test-secret"
 ADDRESS = {
     "name": "Dana Demo",
     "street": "5 Elm St",
@@ -50,9 +47,8 @@ def shop(make_db: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-async def client(shop: Any) -> AsyncIterator[TestClient]:
-    config = StoreConfig(db_url=shop.url, rasa_url="http://rasa.test:5005", identity_secret=SECRET)
-    async with TestClient(TestServer(create_app(config))) as c:
+async def client(shop: Any) -> AsyncIterator[ShopClient]:
+    async with shop_client(config_for(shop.url)) as c:
         yield c
 
 
@@ -69,7 +65,7 @@ def order_count(shop: Any) -> int:
     return int(scalar(shop, select(func.count()).select_from(Order)))
 
 
-async def sign_in_and_fill(client: TestClient, shop: Any) -> int:
+async def sign_in_and_fill(client: ShopClient, shop: Any) -> int:
     email = next(iter(DEMO_CUSTOMERS))
     cid = int(scalar(shop, select(Customer.id).where(Customer.email == email)))
     await client.post("/signin", data={"customer_id": str(cid), "next": "/"})
@@ -84,7 +80,7 @@ def key_of(html: str) -> str:
     return found.group(1)
 
 
-async def test_checkout_page_quotes_and_requotes_with_a_code(client: TestClient, shop: Any) -> None:
+async def test_checkout_page_quotes_and_requotes_with_a_code(client: ShopClient, shop: Any) -> None:
     await sign_in_and_fill(client, shop)
     plain = await (await client.get("/checkout")).text()
     assert "Checkout Boot" in plain and 'id="checkout-total">$99.80<' in plain
@@ -96,7 +92,7 @@ async def test_checkout_page_quotes_and_requotes_with_a_code(client: TestClient,
 
 
 async def test_place_order_with_save10_writes_order_redemption_and_counter(
-    client: TestClient, shop: Any
+    client: ShopClient, shop: Any
 ) -> None:
     cid = await sign_in_and_fill(client, shop)
     before_orders, before_use = order_count(shop), usage(shop, "SAVE10")
@@ -119,7 +115,7 @@ async def test_place_order_with_save10_writes_order_redemption_and_counter(
     assert 'id="cart-count">0<' in html
 
 
-async def test_double_submit_with_the_same_key_places_one_order(client: TestClient, shop: Any) -> None:
+async def test_double_submit_with_the_same_key_places_one_order(client: ShopClient, shop: Any) -> None:
     await sign_in_and_fill(client, shop)
     before_orders, before_use = order_count(shop), usage(shop, "SAVE10")
     key = key_of(await (await client.get("/checkout", params={"code": "SAVE10"})).text())
@@ -136,7 +132,7 @@ async def test_double_submit_with_the_same_key_places_one_order(client: TestClie
 
 
 async def test_expired_code_is_refused_with_its_reason_and_nothing_is_written(
-    client: TestClient, shop: Any
+    client: ShopClient, shop: Any
 ) -> None:
     await sign_in_and_fill(client, shop)
     before_orders, before_use = order_count(shop), usage(shop, "SUMMER25")
@@ -153,7 +149,7 @@ async def test_expired_code_is_refused_with_its_reason_and_nothing_is_written(
     assert key_of(html) != key  # a retry gets a fresh page and key
 
 
-async def test_anonymous_checkout_is_refused(client: TestClient, shop: Any) -> None:
+async def test_anonymous_checkout_is_refused(client: ShopClient, shop: Any) -> None:
     await client.post("/cart/add", data={"sku": "CHK-1"})
     page = await (await client.get("/checkout")).text()
     assert "Please sign in to place an order" in page and 'id="place-order"' not in page
@@ -163,7 +159,7 @@ async def test_anonymous_checkout_is_refused(client: TestClient, shop: Any) -> N
     assert order_count(shop) == before
 
 
-async def test_confirmation_page_only_for_the_orders_customer(client: TestClient, shop: Any) -> None:
+async def test_confirmation_page_only_for_the_orders_customer(client: ShopClient, shop: Any) -> None:
     await sign_in_and_fill(client, shop)
     key = key_of(await (await client.get("/checkout")).text())
     resp = await client.post("/checkout", data={"idempotency_key": key, **ADDRESS})
