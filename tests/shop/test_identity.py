@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from shop.db.models import LookupAttempt
-from shop.identity import IdentityService, Verification
+from shop.db.models import LookupAttempt, Order
+from shop.db.session import make_engine, make_sessionmaker
+from shop.identity import IdentityService, Verification, lookup_key
 from tests.conftest import FIXED_NOW
 
 
@@ -88,3 +92,124 @@ def test_customer_owns_order(seeded_db, demo, settings):
     assert identity.customer_owns_order(alex.customer_id, f"#{alex.order_number}")
     assert not identity.customer_owns_order(sam.customer_id, alex.order_number)
     assert not identity.customer_owns_order(alex.customer_id, "' OR 1=1 --")
+
+
+# -- counted across senders, channels and orders ----------------------------------------------
+
+
+def unknown_number(db, start: int = 999_999) -> str:
+    """A six-digit number no seeded order has."""
+    with db.sessions.begin() as s:
+        taken = set(s.scalars(select(Order.order_number)))
+    return next(str(n) for n in range(start, 100_000, -1) if str(n) not in taken)
+
+
+def test_order_locked_across_senders_even_for_the_right_email(seeded_db, demo, settings):
+    identity = IdentityService(seeded_db.sessions, settings)
+    order = demo["shipped"]
+    for i in range(settings.lookup_max_failures_per_order):
+        identity.verify(f"rotating-{i}", order.order_number, f"guess{i}@example.com", now=FIXED_NOW)
+    before = attempts(seeded_db)
+    later = FIXED_NOW + timedelta(minutes=1)
+    result = identity.verify("eleventh", order.order_number, order.email, now=later)
+    assert result == Verification(False, None, FIXED_NOW + timedelta(minutes=settings.lookup_lock_minutes), 0)
+    assert attempts(seeded_db) == before
+    by_order = identity.locked_until("eleventh", now=later, order_number=order.order_number)
+    assert by_order == result.locked_until
+    assert identity.locked_until("eleventh", now=later) is None  # the conversation itself is not locked
+
+
+def test_unknown_order_is_locked_exactly_like_a_real_one(seeded_db, demo, settings):
+    identity = IdentityService(seeded_db.sessions, settings)
+    real, unknown = demo["processing"].order_number, unknown_number(seeded_db)
+    answers = {}
+    for number in (real, unknown):
+        seen = [
+            identity.verify(f"{number}-{i}", number, f"g{i}-{number}@example.com", now=FIXED_NOW)
+            for i in range(settings.lookup_max_failures_per_order + 1)
+        ]
+        answers[number] = seen
+    assert answers[real] == answers[unknown]
+    assert answers[real][-1].locked_until is not None
+
+
+def test_one_email_tried_against_many_orders_is_locked(seeded_db, demo, settings):
+    identity = IdentityService(seeded_db.sessions, settings)
+    victim = demo["delivered_recent"]
+    start = 999_999
+    for i in range(settings.lookup_max_failures_per_email):
+        number = unknown_number(seeded_db, start)
+        start = int(number) - 1
+        identity.verify(f"probe-{i}", number, victim.email, now=FIXED_NOW, source=f"198.51.100.{i}")
+    found = identity.verify("probe-x", victim.order_number, victim.email, now=FIXED_NOW, source="192.0.2.1")
+    assert not found.ok and found.locked_until is not None and found.customer_id is None
+
+
+def test_one_source_is_locked_across_conversations_orders_and_emails(seeded_db, settings):
+    settings = replace(settings, lookup_max_failures_per_source=5)
+    identity = IdentityService(seeded_db.sessions, settings)
+    start = 999_999
+    for i in range(5):
+        number = unknown_number(seeded_db, start)
+        start = int(number) - 1
+        result = identity.verify(f"nat-{i}", number, f"n{i}@example.com", now=FIXED_NOW, source="203.0.113.7")
+    assert result.locked_until is not None
+    number = unknown_number(seeded_db, start)
+    locked = identity.verify("nat-x", number, "x@example.com", now=FIXED_NOW, source="203.0.113.7")
+    assert locked.failures_left == 0
+    other = identity.verify("nat-y", number, "y@example.com", now=FIXED_NOW, source="203.0.113.8")
+    assert other.locked_until is None and other.failures_left > 0
+
+
+def test_exempt_source_is_not_counted_per_source(seeded_db, settings):
+    settings = replace(settings, lookup_max_failures_per_source=1, lookup_exempt_sources=("127.0.0.1",))
+    identity = IdentityService(seeded_db.sessions, settings)
+    assert not identity.source_counted("127.0.0.1") and not identity.source_counted("rest:127.0.0.1")
+    assert identity.source_counted("127.0.0.2") and not identity.source_counted(None)
+    identity.verify("e1", "999999", "e1@example.com", now=FIXED_NOW, source="127.0.0.1")
+    second = identity.verify("e2", "999998", "e2@example.com", now=FIXED_NOW, source="127.0.0.1")
+    assert second.locked_until is None
+
+
+def test_attempts_hold_no_order_number_email_or_address_in_clear(seeded_db, demo, settings):
+    identity = IdentityService(seeded_db.sessions, settings, key_secret="k" * 32)
+    order = demo["shipped"]
+    identity.verify("clear", order.order_number, "Someone.Else@Example.com", now=FIXED_NOW, source="10.1.2.3")
+    with seeded_db.sessions.begin() as s:
+        row = s.scalars(select(LookupAttempt).where(LookupAttempt.sender_id == "clear")).one()
+        stored = f"{row.order_key} {row.email_key} {row.source_key}"
+    assert row.order_key and row.email_key and row.source_key
+    assert order.order_number not in stored and "someone" not in stored.lower() and "10.1.2.3" not in stored
+    assert row.email_key == lookup_key("email", "someone.else@example.com", "k" * 32)  # normalized first
+    assert row.email_key != lookup_key("email", "someone.else@example.com", "another key" * 3)
+
+
+def test_concurrent_guesses_on_one_order_are_bounded(seeded_db, demo, settings):
+    identity = IdentityService(seeded_db.sessions, settings)
+    order = demo["pending"]
+    key = lookup_key("order", order.order_number)
+
+    def guess(i: int) -> Verification:
+        return identity.verify(f"par-{i}", order.order_number, f"par{i}@example.com", now=FIXED_NOW)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(guess, range(16)))
+    with seeded_db.sessions.begin() as s:
+        checked = s.scalar(
+            select(func.count())
+            .select_from(LookupAttempt)
+            .where(LookupAttempt.order_key == key, LookupAttempt.succeeded.is_(False))
+        )
+    assert checked <= settings.lookup_max_failures_per_order
+    assert not any(r.ok for r in results)
+    assert identity.verify("par-x", order.order_number, order.email, now=FIXED_NOW).locked_until is not None
+
+
+def test_counter_store_down_raises_so_callers_refuse(settings):
+    engine = make_engine("postgresql://shop@127.0.0.1:1/shop")
+    identity = IdentityService(make_sessionmaker(engine), settings)
+    with pytest.raises(SQLAlchemyError):
+        identity.verify("down", "104523", "alex.morgan@example.com")
+    with pytest.raises(SQLAlchemyError):
+        identity.locked_until("down", order_number="104523")
+    engine.dispose()

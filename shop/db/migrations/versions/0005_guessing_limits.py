@@ -31,7 +31,9 @@ def upgrade() -> None:
     for column in LOOKUP_KEYS:
         op.add_column("lookup_attempts", sa.Column(column, sa.String(length=64), nullable=True))
         op.create_index(
-            f"ix_lookup_attempts_{column.removesuffix('_key')}_time", "lookup_attempts", [column, "created_at"]
+            f"ix_lookup_attempts_{column.removesuffix('_key')}_time",
+            "lookup_attempts",
+            [column, "created_at"],
         )
     op.add_column("handoff_requests", sa.Column("source_key", sa.String(length=64), nullable=True))
     op.create_index("ix_handoff_requests_source_time", "handoff_requests", ["source_key", "created_at"])
