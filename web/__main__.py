@@ -1,6 +1,7 @@
 """``python -m web``: serve the storefront on ``STOREFRONT_PORT`` (default 8080).
 
-Refuses to start (exit status 2, a message naming the variable) without its secrets.
+Refuses to start (exit status 78, like every entry point, with a message naming the variable)
+without its secrets ``SHOP_IDENTITY_SECRET`` and ``SHOP_COOKIE_SECRET``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ def main() -> None:
     try:
         config = StoreConfig.from_env()
     except (InsecureSecret, ValueError) as refused:
-        print(f"storefront: refusing to start: {refused}", file=sys.stderr)
-        raise SystemExit(2) from None
+        print(f"storefront refuses to start: {refused}", file=sys.stderr)
+        raise SystemExit(78) from None
     web.run_app(create_app(config), host=config.host, port=config.port, access_log=None)
 
 

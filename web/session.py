@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import inspect
 import logging
 import re
 import secrets
@@ -55,41 +54,25 @@ CSRF_HEADER = "X-CSRF-Token"
 SIGNED_IN_TTL_S = 7 * 24 * 3600
 SID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-COOKIE_AUDIENCE = "cookie"
-CHAT_AUDIENCE = "chat"
+COOKIE_AUDIENCE = signed_identity.COOKIE
+CHAT_AUDIENCE = signed_identity.CHAT
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-# shop.signed_identity gains an ``audience`` parameter (issue 11); until it has one, the two
-# token kinds are kept apart by their different keys alone.
-_HAS_AUDIENCE = "audience" in inspect.signature(signed_identity.sign).parameters
-
-
-def _sign(customer_id: int, secret: str, ttl_s: int, audience: str) -> str:
-    if _HAS_AUDIENCE:
-        return signed_identity.sign(customer_id, secret, ttl_s=ttl_s, audience=audience)  # type: ignore[call-arg]
-    return signed_identity.sign(customer_id, secret, ttl_s=ttl_s)
-
-
-def _verify(token: object, secret: str, audience: str) -> int | None:
-    if _HAS_AUDIENCE:
-        return signed_identity.verify(token, secret, audience=audience)  # type: ignore[call-arg]
-    return signed_identity.verify(token, secret)
 
 
 def sign_cookie(customer_id: int, secret: str, ttl_s: int = SIGNED_IN_TTL_S) -> str:
     """The ``shop_customer`` cookie value: customer ``customer_id``, audience ``cookie``."""
-    return _sign(customer_id, secret, ttl_s, COOKIE_AUDIENCE)
+    return signed_identity.sign(customer_id, secret, ttl_s=ttl_s, audience=COOKIE_AUDIENCE)
 
 
 def verify_cookie(token: object, secret: str) -> int | None:
     """The customer id of a valid ``shop_customer`` cookie token, else None."""
-    return _verify(token, secret, COOKIE_AUDIENCE)
+    return signed_identity.verify(token, secret, audience=COOKIE_AUDIENCE)
 
 
 def sign_chat(customer_id: int, secret: str, ttl_s: int) -> str:
     """The chat identity token for the widget (audience ``chat``, checked by the action server)."""
-    return _sign(customer_id, secret, ttl_s, CHAT_AUDIENCE)
+    return signed_identity.sign(customer_id, secret, ttl_s=ttl_s, audience=CHAT_AUDIENCE)
 
 
 @web.middleware
