@@ -4,10 +4,13 @@ The identity service already locks a conversation after repeated *failed* checks
 limits also bound how fast anyone can try order numbers at all, including a client that
 opens a fresh conversation for every guess. Fixed windows: cheap, and shared between
 action servers through Redis when ``SHOP_RATE_LIMIT_REDIS_URL`` is set (in memory otherwise).
+When the store can't be reached the lookup is refused (:attr:`Verdict.UNAVAILABLE`): a
+limit that lets everything through while Redis is down is no limit.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import os
@@ -17,6 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Protocol, Tuple
 
 logger = logging.getLogger(__name__)
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    LIMITED = "limited"  # over a limit: try again later
+    UNAVAILABLE = "unavailable"  # the counter store is down: refused, try again later
 
 
 @dataclass(frozen=True)
@@ -94,17 +103,23 @@ class LookupRateLimiter:
         self.per_conversation = per_conversation
         self.per_source = per_source
 
-    def allow(self, conversation_id: str, source: Optional[str] = None, now: Optional[float] = None) -> bool:
+    def check(
+        self, conversation_id: str, source: Optional[str] = None, now: Optional[float] = None
+    ) -> Verdict:
         """Count one lookup and say whether it may go ahead. Both counters always advance.
 
-        If the counter store is down the lookup is allowed: the identity service's own
-        lock after failed checks (kept in the order DB) still stands.
+        If the counter store is down the lookup is refused (fail closed).
         """
         try:
-            return self._allow(conversation_id, source, time.time() if now is None else now)
-        except Exception as exc:  # noqa: BLE001 - any store failure: fail open, loudly
+            allowed = self._allow(conversation_id, source, time.time() if now is None else now)
+        except Exception as exc:  # noqa: BLE001 - any store failure: fail closed, loudly
             logger.warning("event=rate_limit_store_unavailable error=%s", type(exc).__name__)
-            return True
+            return Verdict.UNAVAILABLE
+        return Verdict.ALLOWED if allowed else Verdict.LIMITED
+
+    def allow(self, conversation_id: str, source: Optional[str] = None, now: Optional[float] = None) -> bool:
+        """True only when :meth:`check` allows the lookup (False over a limit or store down)."""
+        return self.check(conversation_id, source, now) is Verdict.ALLOWED
 
     def _allow(self, conversation_id: str, source: Optional[str], now: float) -> bool:
         allowed = True

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 
-from shop.ratelimit import Limit, LookupRateLimiter, MemoryCounter, RedisCounter
+from shop.ratelimit import Limit, LookupRateLimiter, MemoryCounter, RedisCounter, Verdict
 from tests.support.redis import start_redis
 
 NOW = 1_700_000_000.0
@@ -66,12 +67,28 @@ def test_missing_source_only_counts_the_conversation() -> None:
     assert limiter.allow("conv", None, now=NOW) and limiter.allow("conv", None, now=NOW)
 
 
-def test_store_outage_fails_open() -> None:
+def test_store_outage_fails_closed() -> None:
     class Broken:
         def incr(self, key: str, window_seconds: int, now: float) -> int:
             raise ConnectionError("redis down")
 
-    assert LookupRateLimiter(Broken(), Limit(1), Limit(1)).allow("conv", "1.1.1.1")
+    limiter = LookupRateLimiter(Broken(), Limit(1), Limit(1))
+    assert limiter.check("conv", "1.1.1.1") is Verdict.UNAVAILABLE
+    assert not limiter.allow("conv", "1.1.1.1")
+
+
+def test_unreachable_redis_refuses_lookups() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    limiter = LookupRateLimiter(RedisCounter.from_url(f"redis://127.0.0.1:{port}/0"), Limit(5), Limit(5))
+    assert limiter.check("conv", "1.1.1.1", now=NOW) is Verdict.UNAVAILABLE
+
+
+def test_verdicts_allowed_then_limited() -> None:
+    limiter = LookupRateLimiter(MemoryCounter(), Limit(1, 60), Limit(0))
+    assert limiter.check("conv", now=NOW) is Verdict.ALLOWED
+    assert limiter.check("conv", now=NOW) is Verdict.LIMITED
 
 
 def test_keys_hold_no_identifiers_in_clear(redis_url: str) -> None:
