@@ -37,7 +37,14 @@ from shop.db.models import Customer, LookupAttempt, Order
 from shop.orders import utc_naive
 from shop.text import normalize_email, normalize_order_number
 
-__all__ = ["MAX_SENDER_CHARS", "IdentityService", "Verification", "lookup_key"]
+__all__ = [
+    "MAX_SENDER_CHARS",
+    "IdentityService",
+    "Verification",
+    "lookup_key",
+    "source_counted",
+    "source_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,29 @@ def _source(source: str | None) -> str | None:
     return source.strip()[:MAX_SOURCE_CHARS]
 
 
+def source_counted(source: str | None, settings: Settings) -> bool:
+    """Whether limits count per this client address: not for none or an exempt one.
+
+    An exempt entry matches the source as the channel wrote it, with or without a
+    ``rest:`` / ``socketio:`` prefix (``SHOP_LOOKUP_EXEMPT_SOURCES``).
+    """
+    source = _source(source)
+    if source is None:
+        return False
+    for exempt in settings.lookup_exempt_sources:
+        if source == exempt or source in (f"rest:{exempt}", f"socketio:{exempt}"):
+            return False
+    return True
+
+
+def source_key(source: str | None, settings: Settings, secret: str | None = None) -> str | None:
+    """The keyed hash a counted client address is stored as, or None when it isn't counted."""
+    if not source_counted(source, settings):
+        return None
+    assert source is not None
+    return lookup_key("source", source.strip()[:MAX_SOURCE_CHARS], secret)
+
+
 @dataclass(frozen=True)
 class _Key:
     """One counter: the rows whose ``column`` equals ``value``, at most ``limit`` failures."""
@@ -108,13 +138,7 @@ class IdentityService:
 
     def source_counted(self, source: str | None) -> bool:
         """False for no source and for the exempt ones (``SHOP_LOOKUP_EXEMPT_SOURCES``)."""
-        source = _source(source)
-        if source is None:
-            return False
-        for exempt in self._settings.lookup_exempt_sources:
-            if source == exempt or source in (f"rest:{exempt}", f"socketio:{exempt}"):
-                return False
-        return True
+        return source_counted(source, self._settings)
 
     def _row_keys(
         self, sender: str | None, number: str | None, address: str | None, source: str | None
@@ -124,7 +148,7 @@ class IdentityService:
             "sender_id": sender,
             "order_key": self._hash("order", number) if number else None,
             "email_key": self._hash("email", address) if address else None,
-            "source_key": self._hash("source", source) if source and self.source_counted(source) else None,
+            "source_key": source_key(source, self._settings, self._key_secret),
         }
 
     def _keys(self, row: dict[str, str | None]) -> list[_Key]:
