@@ -8,8 +8,12 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := .stamps
 
-include config/defaults.env
-export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' config/defaults.env)
+# config/defaults.env as `export NAME ?= value`: a variable set in the environment (or on the
+# command line) wins over its default. Regenerated whenever defaults.env changes.
+$(STAMP)/defaults.mk: config/defaults.env
+	@mkdir -p $(STAMP)
+	@sed -n 's/^\([A-Z_][A-Z0-9_]*\)=\(.*\)$$/export \1 ?= \2/p' $< > $@
+include $(STAMP)/defaults.mk
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -90,6 +94,10 @@ rasa-test: model
 		--fail-on-prediction-errors --out results/core
 
 test: install system-deps validate lint typecheck model rasa-test pytest
+
+## `make print-NAME`: the value a recipe sees for NAME (defaults.env unless the environment says otherwise).
+print-%:
+	@printf '%s\n' "$${$*}"
 
 clean:
 	rm -rf models results .stamps var/catalog_index $(WEB_VENDOR)/*.js

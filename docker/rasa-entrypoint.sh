@@ -4,7 +4,8 @@
 #   run    - serve models/current.tar.gz (trained first if missing)
 # Both first build the spaCy catalog pipeline (var/spacy_catalog, named in config.yml) from the
 # shop DB at SHOP_DB_URL; it is rebuilt only when the catalog's vocabulary changed.
-# Settings come only from the environment (docker/.env.example); the API token is required.
+# Settings come only from the environment (docker/.env.example); the API and action tokens are
+# required (and checked further by the channels, shop/secrets.py).
 set -eu
 MODEL=/app/models/current.tar.gz
 
@@ -24,6 +25,7 @@ case "${1:-run}" in
     ;;
   run)
     : "${RASA_API_TOKEN:?set RASA_API_TOKEN (see docker/.env.example)}"
+    : "${SHOP_ACTION_TOKEN:?set SHOP_ACTION_TOKEN (see docker/.env.example)}"
     train_if_missing
     exec rasa run --enable-api --auth-token "$RASA_API_TOKEN" \
       --cors "${RASA_CORS_ORIGINS:-*}" --port "${RASA_PORT:-5005}" \

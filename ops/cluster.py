@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Dict, List, Optional
 import requests
 from sqlalchemy.engine import make_url
 
+from shop.secrets import SECRETS, generate
 from tests.support.ports import free_port
 from tests.support.postgres import _as_owner, create_database, pg_bin_dir, start_postgres
 from tests.support.redis import start_redis
@@ -33,12 +33,17 @@ MODEL = ROOT / "models" / "current.tar.gz"
 
 
 def base_env() -> Dict[str, str]:
-    """``config/defaults.env`` overlaid by the current environment (what ``make run`` sees)."""
+    """``config/defaults.env``, fresh secrets, then the current environment (what ``make run`` sees).
+
+    Every name in :data:`shop.secrets.SECRETS` gets a random value for this cluster unless the
+    environment sets it, as ``make run`` generates them into ``var/secrets.env``.
+    """
     env: Dict[str, str] = {}
     for line in (ROOT / "config" / "defaults.env").read_text().splitlines():
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             env[key] = value
+    env.update({name: generate() for name in SECRETS})
     env.update(os.environ)
     env.update(
         {
@@ -203,7 +208,8 @@ class Cluster:
 def action_service(workdir: Path, env: Dict[str, str], port: int) -> Service:
     return Service(
         name="actions",
-        argv=[str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        # Loopback only, obeys only calls with SHOP_ACTION_TOKEN (from ``env``).
+        argv=[str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)],
         env=env,
         port=port,
         health_url=f"http://127.0.0.1:{port}/health",
@@ -259,7 +265,7 @@ def start_cluster(
     workdir = Path(workdir or tempfile.mkdtemp(prefix="shop-cluster-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env = base_env()
-    cluster = Cluster(workdir=workdir, env=env, token=uuid.uuid4().hex)
+    cluster = Cluster(workdir=workdir, env=env, token=env["RASA_API_TOKEN"])
     try:
         pg_url, pg_stop = start_postgres(workdir / "pg")
         cluster.postgres = Postgres(workdir / "pg", pg_url, pg_stop)
@@ -286,6 +292,7 @@ def start_cluster(
             }
         )
         env.update(extra_env or {})
+        cluster.token = env["RASA_API_TOKEN"]
         py = str(VENV_BIN / "python")
         _run([py, "-m", "shop.db.migrate"], env)
         _run([py, "-m", "shop.seed.demo", "--if-empty"], env)

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Starts the action server, the Rasa server and the web apps; stops them all on Ctrl-C.
+# Secrets: generated once per install into var/secrets.env (mode 0600, shop/secrets.py); a
+# variable already set in the environment wins over the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var/log
 VENV=.venv
-if [ -z "${RASA_API_TOKEN:-}" ]; then
-  [ -s var/rasa_api_token ] || $VENV/bin/python -c "import secrets; print(secrets.token_urlsafe(24))" > var/rasa_api_token
-  RASA_API_TOKEN=$(cat var/rasa_api_token)
-fi
-export RASA_API_TOKEN
+exports=$($VENV/bin/python -m shop.secrets ensure var/secrets.env)
+eval "$exports"
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$VENV/bin/python -m rasa_sdk --actions actions --port "${ACTION_PORT:-5055}" > var/log/actions.log 2>&1 &
+# Listens on ACTION_HOST (127.0.0.1 by default) and obeys only calls carrying SHOP_ACTION_TOKEN.
+$VENV/bin/python -m actions.server > var/log/actions.log 2>&1 &
 pids+=($!)
 $VENV/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
   --port "${RASA_PORT:-5005}" --model models/current.tar.gz \
@@ -35,9 +35,9 @@ done
 cat <<MSG
 
 Ready.
-  Chat over REST:   curl -s localhost:${RASA_PORT:-5005}/webhooks/rest/webhook -d '{"sender":"me","message":"where is my order?"}'
-  Rasa HTTP API:    http://localhost:${RASA_PORT:-5005} (token in var/rasa_api_token)
-  Action server:    http://localhost:${ACTION_PORT:-5055}/health
+  Chat over REST:   curl -s localhost:${RASA_PORT:-5005}/webhooks/rest/webhook -d '{"sender":"my-own-random-id","message":"where is my order?"}'
+  Rasa HTTP API:    http://localhost:${RASA_PORT:-5005} (token: RASA_API_TOKEN in var/secrets.env)
+  Action server:    http://${ACTION_HOST:-127.0.0.1}:${ACTION_PORT:-5055}/health (only Rasa may call /webhook)
   Logs:             var/log/
 Press Ctrl-C to stop.
 MSG

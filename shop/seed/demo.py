@@ -741,10 +741,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--products", type=int, default=SeedSize.products)
     parser.add_argument("--orders", type=int, default=SeedSize.orders)
     args = parser.parse_args(argv)
+    from shop.secrets import demo_mode
+
+    if not demo_mode():
+        # Demo customers, their orders and public coupons have no place in a real shop's DB.
+        why = "demo mode is off (SHOP_ENV=production or SHOP_DEMO_MODE=0)"
+        if args.if_empty:
+            print(f"skipped the demo seed: {why}")
+            return
+        raise SystemExit(f"refusing to seed demo data: {why}")
     now = datetime(args.now.year, args.now.month, args.now.day, 12) if args.now else default_now()
     started = time.perf_counter()
     upgrade(args.url)
-    engine = make_engine(args.url)
+    engine = make_engine(args.url, statement_timeout_ms=0)  # bulk inserts: no per-statement limit
     try:
         counts = seed_database(
             engine, now, SeedSize(args.customers, args.products, args.orders), args.seed, args.if_empty

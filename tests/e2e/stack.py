@@ -6,6 +6,7 @@ SQLite tracker store, so tests see exactly what a shopper would, with nothing mo
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -16,8 +17,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
 import requests
+
+from shop.secrets import SECRETS, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -30,13 +34,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@functools.cache
+def stack_secrets() -> Dict[str, str]:
+    """A fresh random value for every secret (shop.secrets.SECRETS), made once per test process.
+
+    Every process of every stack this test process starts shares them, as one install would.
+    """
+    return {name: generate() for name in SECRETS}
+
+
 def default_env() -> Dict[str, str]:
-    """config/defaults.env overlaid by the current environment."""
+    """config/defaults.env overlaid by the test secrets, then by the current environment."""
     env: Dict[str, str] = {}
     for line in (ROOT / "config" / "defaults.env").read_text().splitlines():
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             env[key] = value
+    env.update(stack_secrets())
     env.update(os.environ)
     env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
     return env
@@ -50,9 +64,22 @@ class Stack:
     env: Dict[str, str]
     rasa_port: int = 0
     action_port: int = 0
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Rasa's HTTP API token: the install's RASA_API_TOKEN (see ``__post_init__``).
+    token: str = ""
     procs: List[subprocess.Popen] = field(default_factory=list)
     roles: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.token = self.token or self.env.get("RASA_API_TOKEN") or uuid.uuid4().hex
+
+    @property
+    def action_token(self) -> str:
+        """``SHOP_ACTION_TOKEN``: what Rasa sends the action server (``?token=``)."""
+        return self.env["SHOP_ACTION_TOKEN"]
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
 
     @property
     def db_url(self) -> str:
@@ -63,7 +90,7 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-        """One shopper turn over the REST channel; returns the bot's messages."""
+        """One shopper turn over the REST channel (conversation ``rest:<sender>``); the bot's messages."""
         body: Dict[str, Any] = {"sender": sender, "message": text}
         if metadata is not None:
             body["metadata"] = metadata
@@ -71,9 +98,14 @@ class Stack:
         resp.raise_for_status()
         return list(resp.json())
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
+    def tracker(self, sender: str, channel: Optional[str] = "rest") -> Dict[str, Any]:
+        """The stored conversation ``<channel>:<sender>``; ``channel=None``: ``sender`` is the
+        whole conversation id (``socketio:…``, ``telegram:…``)."""
+        conversation = f"{channel}:{sender}" if channel else sender
         resp = requests.get(
-            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+            f"{self.rasa_url}/conversations/{quote(conversation, safe='')}/tracker",
+            params={"token": self.token},
+            timeout=30,
         )
         resp.raise_for_status()
         return dict(resp.json())
@@ -84,22 +116,14 @@ class Stack:
         self._track(
             "actions",
             subprocess.Popen(
-                [
-                    str(VENV_BIN / "python"),
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.action_port),
-                ],
+                [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.action_port)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             ),
         )
-        _wait_http(f"http://127.0.0.1:{self.action_port}/health", 90)
+        _wait_http(f"{self.action_url}/health", 90, self.roles["actions"])
 
     def start_rasa(self) -> None:
         self.rasa_port = self.rasa_port or free_port()
@@ -128,7 +152,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
             ),
         )
-        _wait_http(f"{self.rasa_url}/status?token={self.token}", 600)
+        _wait_http(f"{self.rasa_url}/status?token={self.token}", 600, self.roles["rasa"])
 
     def _track(self, role: str, proc: subprocess.Popen) -> None:
         self.procs.append(proc)
@@ -232,9 +256,12 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
     return stack
 
 
-def _wait_http(url: str, timeout: float) -> None:
+def _wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    """Poll ``url`` until it answers 200; fail at once if ``proc`` exited (e.g. refused a secret)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the process serving {url} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return

@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shop.secrets import SECRETS, InsecureSecret, check
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 COMPOSE = DOCKER / "docker-compose.yml"
-VAR = re.compile(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?::?-[^}]*)?\}")
+VAR = re.compile(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?::?[-?][^}]*)?\}")
+REQUIRED = re.compile(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*):\?[^}]*\}")
 SECRET_NAMES = ("PASSWORD", "TOKEN", "SECRET")
 
 
@@ -123,7 +126,8 @@ def test_compose_commands_name_modules_in_the_repo(service: str) -> None:
     spec = compose()["services"][service]
     command = " ".join(spec.get("command") or [])
     if service == "actions":
-        command = (DOCKER / "Dockerfile.actions").read_text()
+        # exec form: CMD ["python", "-m", "actions.server"]
+        command = (DOCKER / "Dockerfile.actions").read_text().replace('", "', " ")
     modules = re.findall(r"python -m ([\w.]+)", command)
     assert modules
     for module in modules:
@@ -188,3 +192,70 @@ def test_rasa_image_has_every_custom_component_and_the_spacy_folder_is_built() -
         assert spacy[0]["model"] == "var/spacy_catalog"  # the module's default folder under /app
         for service in ("rasa-1", "rasa-train"):
             assert "SHOP_DB_URL" in compose()["services"][service]["environment"], service
+
+
+def test_compose_runs_every_shop_process_in_production() -> None:
+    services = compose()["services"]
+    for name in ("migrate", "rasa-train", "actions", "rasa-1", "rasa-2", "storefront", "console"):
+        assert services[name]["environment"].get("SHOP_ENV") == "production", name
+    for dockerfile in dockerfiles():
+        assert "SHOP_ENV=production" in dockerfile.read_text(), dockerfile.name
+
+
+def test_compose_requires_every_secret_from_the_operator() -> None:
+    """Each secret is ``${NAME:?...}``: compose refuses to start while it is unset or blank."""
+    text = COMPOSE.read_text()
+    required = set(REQUIRED.findall(text))
+    assert set(SECRETS) <= required
+    for name in SECRETS:
+        # never taken in a form with a default (``${NAME}`` or ``${NAME:-x}``)
+        assert not re.search(r"\$\{" + name + r"(?::?-[^}]*)?\}", text), name
+
+
+def test_each_service_gets_only_the_secrets_it_uses() -> None:
+    services = compose()["services"]
+    expected = {
+        "actions": {"SHOP_IDENTITY_SECRET", "SHOP_ACTION_TOKEN"},
+        "rasa-1": {"RASA_API_TOKEN", "SHOP_ACTION_TOKEN", "SHOP_SESSION_SECRET"},
+        "storefront": {"SHOP_IDENTITY_SECRET", "SHOP_COOKIE_SECRET"},
+        "console": {"RASA_API_TOKEN", "CONSOLE_SECRET"},
+        "migrate": set(),
+        "rasa-train": set(),
+    }
+    for name, secrets in expected.items():
+        assert set(services[name]["environment"]) & set(SECRETS) == secrets, name
+
+
+def test_example_env_has_a_refused_placeholder_for_every_secret() -> None:
+    env = env_example()
+    for name in SECRETS:
+        assert name in env, f"{name} is not documented in docker/.env.example"
+        with pytest.raises(InsecureSecret, match=name):
+            check(name, env[name], {"SHOP_ENV": "production"})
+
+
+def test_action_server_is_only_on_internal_networks_shared_with_rasa() -> None:
+    spec = compose()
+    services, networks = spec["services"], spec["networks"]
+    action_nets = set(services["actions"]["networks"])
+    assert action_nets and all(networks[n] and networks[n].get("internal") for n in action_nets)
+    assert "ports" not in services["actions"]
+    reach = {name for name, svc in services.items() if action_nets & set(svc.get("networks") or [])}
+    # PostgreSQL and Redis share actions-data with it (they never call it); only Rasa calls it.
+    assert reach == {"actions", "rasa-1", "rasa-2", "postgres", "redis"}
+    callers = {name for name, svc in services.items() if "actions" in (svc.get("networks") or [])}
+    assert callers == {"actions", "rasa-1", "rasa-2"}
+    # Every service names its networks, so none falls back to compose's default network.
+    assert all(svc.get("networks") for svc in services.values())
+    assert services["actions"]["environment"]["ACTION_HOST"] == "0.0.0.0"
+
+
+def test_action_image_runs_the_guarded_server() -> None:
+    text = (DOCKER / "Dockerfile.actions").read_text()
+    assert 'CMD ["python", "-m", "actions.server"]' in text
+    assert "rasa_sdk --actions" not in text
+    assert "token: ${SHOP_ACTION_TOKEN}" in (ROOT / "endpoints.yml").read_text()
+
+
+def test_entrypoint_requires_the_action_token() -> None:
+    assert "SHOP_ACTION_TOKEN:?" in (DOCKER / "rasa-entrypoint.sh").read_text()

@@ -244,7 +244,6 @@ def storefront(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         **stack.env,
         "STOREFRONT_HOST": "127.0.0.1",
         "STOREFRONT_PORT": str(port),
-        "SHOP_IDENTITY_SECRET": "faults-storefront-secret",
     }
     log = open(tmp_path_factory.mktemp("storefront") / "storefront.log", "ab")
     proc = subprocess.Popen(

@@ -1,0 +1,139 @@
+"""The action server: rasa_sdk's own app, obeying only Rasa, with every action off the event loop.
+
+Usage::
+
+    python -m actions.server            # ACTION_HOST (127.0.0.1), ACTION_PORT (5055)
+
+* Every route except ``/health`` needs the token Rasa sends as the ``token`` query parameter
+  (``action_endpoint.token`` in endpoints.yml, from ``SHOP_ACTION_TOKEN``): none is 401, a
+  wrong one 403, decided before the action executor sees the call.
+* Each action call runs in one of ``ACTION_WORKERS`` (8) threads, each with its own event
+  loop, so a slow database call in one conversation never stalls another; what a call
+  returns or raises is exactly rasa_sdk's.
+* It refuses to start without usable ``SHOP_ACTION_TOKEN`` and ``SHOP_IDENTITY_SECRET``
+  (:func:`shop.secrets.require`), naming the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, Optional
+
+from rasa_sdk import endpoint, utils
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from shop.secrets import refuse_to_start
+
+__all__ = ["ThreadedActionExecutor", "create_app", "main", "REQUIRED_SECRETS", "OPEN_PATHS"]
+
+logger = logging.getLogger(__name__)
+
+#: What this process checks at start: Rasa's token, and the key of chat identity tokens.
+REQUIRED_SECRETS = ("SHOP_ACTION_TOKEN", "SHOP_IDENTITY_SECRET")
+#: Routes anyone on the network may call (the health check holds no data).
+OPEN_PATHS = frozenset({"/health"})
+TOKEN_PARAM = "token"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5055
+DEFAULT_WORKERS = 8
+
+
+class ThreadedActionExecutor(ActionExecutor):
+    """rasa_sdk's executor whose :meth:`run` happens in a bounded pool of worker threads.
+
+    Each worker keeps one event loop for its lifetime, so async actions (and anything they
+    cache per loop) work as they do on the server's loop.
+    """
+
+    def __init__(self, workers: int = DEFAULT_WORKERS) -> None:
+        super().__init__()
+        if workers < 1:
+            raise ValueError("ACTION_WORKERS must be at least 1")
+        self.workers = workers
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._local = threading.local()
+
+    def _run_here(self, action_call: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        loop = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = self._local.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+        return loop.run_until_complete(ActionExecutor.run(self, action_call))  # type: ignore[arg-type]
+
+    async def run(self, action_call: Any) -> Optional[Dict[str, Any]]:
+        # Created on first use, in the serving process (Sanic may fork workers after create_app).
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="action")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._run_here, action_call)
+
+
+def _token_guard(token: str) -> Callable[[Request], Awaitable[Optional[HTTPResponse]]]:
+    expected = token.encode("utf-8")
+
+    async def guard(request: Request) -> Optional[HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.args.get(TOKEN_PARAM)
+        if not given:
+            return response.json({"error": "missing token"}, status=401)
+        if not hmac.compare_digest(given.encode("utf-8"), expected):
+            logger.warning("event=action_call_refused reason=wrong_token path=%s", request.path)
+            return response.json({"error": "wrong token"}, status=403)
+        return None
+
+    return guard
+
+
+def create_app(package: str, token: str, workers: int = DEFAULT_WORKERS) -> Sanic:
+    """rasa_sdk's app for ``package`` with the token guard and the threaded executor."""
+    if not token:
+        raise ValueError("the action server needs a token")
+    original = endpoint.ActionExecutor
+    endpoint.ActionExecutor = lambda: ThreadedActionExecutor(workers)  # type: ignore[misc,assignment]
+    try:
+        # No CORS: browsers have no business here.
+        app = endpoint.create_app(package, cors_origins=None)
+    finally:
+        endpoint.ActionExecutor = original  # type: ignore[misc]
+    # Runs before any other middleware, so nothing else sees a refused call.
+    app.request_middleware.appendleft(_token_guard(token))  # type: ignore[attr-defined]
+    return app
+
+
+def _arguments() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--actions", default="actions", help="package of the actions (default: actions)")
+    parser.add_argument("--host", default=env.get("ACTION_HOST") or DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=int(env.get("ACTION_PORT") or DEFAULT_PORT))
+    parser.add_argument("--workers", type=int, default=int(env.get("ACTION_WORKERS") or DEFAULT_WORKERS))
+    utils.add_logging_level_option_arguments(parser)
+    return parser
+
+
+def main(argv: Optional[list] = None) -> None:
+    args = _arguments().parse_args(argv)
+    secrets = refuse_to_start(REQUIRED_SECRETS, "the action server")
+    utils.configure_colored_logging(args.loglevel)
+    utils.update_sanic_log_level()
+    app = create_app(args.actions, secrets["SHOP_ACTION_TOKEN"], args.workers)
+    from rasa_sdk.plugin import plugin_manager
+
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    logger.info("Action server on http://%s:%s (%d worker threads)", args.host, args.port, args.workers)
+    # No access log: its request lines would carry the token.
+    app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
+
+
+if __name__ == "__main__":
+    main()
