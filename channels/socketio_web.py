@@ -15,31 +15,54 @@ One addition: a text message written by a person from the review console carries
 ``agent`` (their display name) and, on the join / leave notices, ``handoff``
 (``joined`` / ``left``); they are passed on to the widget next to ``text``.
 
+And the server, not the browser, decides who is talking (ops/input_guard.py):
+
+* **Sessions are issued and signed** (channels/session_ids.py, ``SHOP_SESSION_SECRET``).
+  On ``session_request`` a presented id that verifies is kept; anything else (absent,
+  forged, unsigned, signed with another key) gets a fresh one. ``session_confirm`` carries
+  the id the socket now has, so the widget stores that one. The conversation is
+  ``socketio:<random part>``, which is also the socket.io room bot replies (and the review
+  console's messages, via Rasa's API with ``output_channel=latest``) are emitted to.
+* **Messages use the socket's confirmed session**, kept server-side (``sio.save_session``);
+  the ``session_id`` a client puts in ``user_uttered`` is ignored. A message before
+  ``session_request`` or whose ``message`` is not a string is dropped (and logged).
+* **metadata["source"]** is the client address of the connection (Sanic's request at
+  connect, as the REST channel reads it), saved with the session; a client value is dropped.
+* **Bounded input**: a socket.io packet over ``MAX_SOCKETIO_PAYLOAD_BYTES`` (64 KiB) closes
+  that client's connection (engine.io's ``max_http_buffer_size``), and a text over the
+  message cap gets the polite limit reply without reaching NLU.
+
 Everything else (event names, ``metadata_key``, JWT auth, path ``/socket.io``) is Rasa's.
-Configured in credentials.yml as ``channels.socketio_web.WebSocketIOInput``.
+Configured in credentials.yml as ``channels.socketio_web.WebSocketIOInput``; loading it
+needs ``SHOP_SESSION_SECRET`` (``rasa run`` refuses to start without it).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import rasa.core.channels.channel
-import rasa.shared.utils.io
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+
+from channels import session_ids
+from ops import input_guard
+from ops.resilience import client_source
+from shop import secrets
 
 logger = logging.getLogger(__name__)
 
 
 #: Message metadata the console sets on an agent's messages, forwarded to the widget.
 AGENT_FIELDS = ("agent", "handoff")
+SESSION_SECRET = "SHOP_SESSION_SECRET"
 
 
 class WebSocketIOOutput(SocketIOOutput):
@@ -54,12 +77,57 @@ class WebSocketIOOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+def connection_source(environ: Dict[str, Any]) -> Optional[str]:
+    """The client address of a socket.io connection, as the server saw it at connect.
+
+    Sanic's engine.io driver puts the handshake request in ``environ["sanic.request"]``
+    (its ``REMOTE_ADDR`` is a fixed ``127.0.0.1``); other servers give the ASGI scope's
+    ``client`` or a WSGI ``REMOTE_ADDR``.
+    """
+    request = environ.get("sanic.request")
+    if request is not None:
+        return client_source(request)
+    scope = environ.get("asgi.scope")
+    client = scope.get("client") if isinstance(scope, dict) else None
+    if client:
+        return str(client[0])
+    remote = environ.get("REMOTE_ADDR")
+    return str(remote) if remote else None
+
+
+def session_key() -> str:
+    """``SHOP_SESSION_SECRET``, or a RasaException naming it (``rasa run`` prints it and exits)."""
+    try:
+        return secrets.require(SESSION_SECRET)
+    except secrets.InsecureSecret as exc:
+        raise RasaException(str(exc)) from None
+
+
+def _metadata(raw: Any) -> Dict[str, Any]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = {}
+    return raw if isinstance(raw, dict) else {}
+
+
 class WebSocketIOInput(SocketIOInput):
-    """The ``socketio`` channel with the room join awaited."""
+    """The ``socketio`` channel with server-issued sessions and the room join awaited."""
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    #: ``SHOP_SESSION_SECRET``, read when the channel is loaded.
+    session_key: str = ""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, WebSocketIOInput)
+        channel.session_key = session_key()
+        return channel
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -67,64 +135,68 @@ class WebSocketIOInput(SocketIOInput):
         return WebSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.session_key = self.session_key or session_key()
+        on_new_message = input_guard.guarded(on_new_message)
         # CORS is handled by Sanic (`rasa run --cors`), as in Rasa's own channel.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            max_http_buffer_size=input_guard.MAX_SOCKETIO_PAYLOAD_BYTES,
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        namespace = self.namespace
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @sio.on("connect", namespace=self.namespace)
+        @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: Dict, auth: Optional[Dict]) -> bool:
-            if not self.jwt_key:
-                return True
-            token = auth.get("token") if auth else None
-            payload = (
-                rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
-                if token
-                else None
-            )
-            return bool(payload)
+            if self.jwt_key:
+                token = auth.get("token") if isinstance(auth, dict) else None
+                payload = (
+                    rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
+                    if token
+                    else None
+                )
+                if not payload:
+                    return False
+            await sio.save_session(sid, {"source": connection_source(environ)}, namespace=namespace)
+            return True
 
-        @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Optional[Dict]) -> None:
-            data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not session_id or len(session_id) > 255:
-                session_id = uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            presented = data.get("session_id") if isinstance(data, dict) else None
+            kept = self.session_persistence and session_ids.verify(self.session_key, presented)
+            session_id = str(presented) if kept else session_ids.issue(self.session_key)
+            conversation = session_ids.conversation_of(session_id)
+            async with sio.session(sid, namespace=namespace) as session:
+                previous = session.get("conversation")
+                session["conversation"] = conversation
+            if previous and previous != conversation:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            await sio.enter_room(sid, conversation, namespace=namespace)
+            if presented and not kept:
+                logger.info("event=socketio_session_refused reason=not_issued_here")
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
-        @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Dict) -> None:
-            if not isinstance(data, dict):
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            session = await sio.get_session(sid, namespace=namespace)
+            conversation = session.get("conversation")
+            if not conversation:
+                logger.warning("event=socketio_message_ignored reason=no_session")
                 return
-            output_channel = WebSocketIOOutput(sio, self.bot_message_evt)
-            if self.session_persistence:
-                if not data.get("session_id"):
-                    rasa.shared.utils.io.raise_warning(
-                        "A message without a session_id was received and ignored; "
-                        "send `session_request` first."
-                    )
-                    return
-                sender_id = str(data["session_id"])
-            else:
-                sender_id = sid
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            if not isinstance(metadata, dict):
-                metadata = {}
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                logger.warning("event=socketio_message_ignored reason=message_not_text")
+                return
+            metadata = input_guard.with_source(_metadata(data.get(self.metadata_key)), session.get("source"))
             message = UserMessage(
-                str(data.get("message", "")),
-                output_channel,
-                sender_id,
+                text,
+                WebSocketIOOutput(sio, self.bot_message_evt),
+                conversation,
                 input_channel=self.name(),
                 metadata=metadata,
             )

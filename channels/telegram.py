@@ -19,6 +19,11 @@ Webhook mode: Telegram POSTs updates to ``/webhooks/telegram/webhook`` carrying 
 ``X-Telegram-Bot-Api-Secret-Token``; anything else gets 403. Polling mode: a background task
 started with the server long-polls ``getUpdates`` (for running locally without a public URL).
 Both feed the same :meth:`TelegramInput.handle_update`. See docs/channels-telegram.md.
+
+A chat's conversation in Rasa is ``telegram:<chat id>`` and its ``metadata["source"]`` is the
+same string (ops/input_guard.py), so no REST sender or socket.io session can open it; a text
+over the message cap (Telegram itself allows 4,096 characters) gets the polite limit reply
+without reaching NLU.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from channels.telegram_keyboard import CallbackPayloads
 from channels.telegram_output import TelegramOutput
+from ops import input_guard
 
 logger = logging.getLogger(__name__)
 
@@ -298,8 +304,10 @@ class TelegramInput(InputChannel):
             await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
         except TelegramError as exc:
             logger.debug("telegram sendChatAction failed: %s", exc)
+        conversation = input_guard.conversation_id(self.name(), chat_id)
+        metadata = input_guard.with_source(metadata, conversation)
         await on_new_message(
-            UserMessage(text, out, sender_id=chat_id, input_channel=self.name(), metadata=metadata)
+            UserMessage(text, out, sender_id=conversation, input_channel=self.name(), metadata=metadata)
         )
 
     @staticmethod
@@ -389,6 +397,7 @@ class TelegramInput(InputChannel):
     # --- HTTP ------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        on_new_message = input_guard.guarded(on_new_message)
         bp = Blueprint(f"telegram_{id(self)}", __name__)
 
         @bp.listener("after_server_start")

@@ -29,11 +29,12 @@ MAX_RETRY_AFTER = 30.0
 
 
 def chat_id_of(recipient_id: str) -> Union[int, str]:
-    """Rasa's sender id is the chat id as text; Telegram wants the number."""
+    """Rasa's sender id ``telegram:<chat id>`` (or a bare chat id) -> the number Telegram wants."""
+    chat = recipient_id.removeprefix("telegram:")
     try:
-        return int(recipient_id)
+        return int(chat)
     except ValueError:
-        return recipient_id
+        return chat
 
 
 class TelegramOutput(OutputChannel):

@@ -15,8 +15,13 @@ once per process so that, for every channel:
 * an active form is ended, so the shopper is not left inside a form that can't progress;
 * later custom actions of the same turn are skipped, so the apology is said once.
 
-The REST channel also records where a message came from (``metadata["source"]``, set by
-the server, never taken from the body) for the per-source lookup rate limit.
+The REST channel is also where the server takes over what a client sends
+(ops/input_guard.py): the conversation is ``rest:<sender>`` (a ``sender`` that is not 1-128
+printable characters, or a ``message`` that is not a string, gets 400 with a JSON error),
+``input_channel`` is always ``rest``, ``metadata["source"]`` is the client address (never
+taken from the body), and a message over the size cap is answered at once without NLU.
+Loading the channel checks the Rasa server's secrets (:data:`RASA_SECRETS`), so ``rasa
+run`` refuses to start with one missing or known, naming the variable.
 """
 
 from __future__ import annotations
@@ -24,13 +29,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.actions import action as rasa_action
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from ops import input_guard
+from shop import secrets
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ FALLBACK_RESPONSES: Dict[str, str] = {
 }
 APOLOGIES = frozenset({SERVICE_UNAVAILABLE, *FALLBACK_RESPONSES.values()})
 _MARK = "_shop_guarded"
+#: What the Rasa server signs or authenticates with; checked when its channels are loaded.
+RASA_SECRETS = ("SHOP_SESSION_SECRET", "SHOP_ACTION_TOKEN", "RASA_API_TOKEN")
 
 
 def action_timeout() -> float:
@@ -130,23 +144,69 @@ def client_source(request: Any) -> Optional[str]:
         return None
 
 
+def require_rasa_secrets() -> None:
+    """:func:`shop.secrets.require_all` for :data:`RASA_SECRETS`, as a RasaException.
+
+    ``rasa run`` prints a RasaException as one line and exits, so the operator reads which
+    variable is missing or weak instead of a traceback.
+    """
+    try:
+        secrets.require_all(RASA_SECRETS)
+    except secrets.InsecureSecret as exc:
+        raise RasaException(str(exc)) from None
+
+
+def rest_request_problem(body: Any) -> Optional[str]:
+    """Why a REST webhook body is refused, or None (see ops/input_guard.py)."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object with `sender` and `message`"
+    problem = input_guard.client_id_problem(body.get("sender"))
+    if problem:
+        return problem
+    if not isinstance(body.get("message"), str):
+        return "message must be a string"
+    return None
+
+
 class ResilientRestInput(RestInput):
-    """Rasa's REST channel (same URL) that installs the action guard and tags the source."""
+    """Rasa's REST channel (same URL) with the action guard and the server's view of the client."""
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        require_rasa_secrets()
+        return cls()
+
+    async def _extract_sender(self, req: Request) -> Optional[str]:
+        return input_guard.conversation_id(self.name(), req.json["sender"])
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
+
     def get_metadata(self, request: Any) -> Optional[Dict[str, Any]]:
         body = request.json if isinstance(request.json, dict) else {}
-        metadata = body.get("metadata")
-        metadata = dict(metadata) if isinstance(metadata, dict) else {}
-        source = client_source(request)
-        if source:
-            metadata["source"] = source
-        else:
-            metadata.pop("source", None)
-        return metadata
+        return input_guard.with_source(body.get("metadata"), client_source(request))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = super().blueprint(input_guard.guarded(on_new_message))
+
+        @bp.middleware("request")
+        async def refuse_bad_bodies(request: Request) -> Optional[HTTPResponse]:
+            if request.method != "POST":
+                return None
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            problem = rest_request_problem(body)
+            if problem:
+                return response.json({"error": "bad_request", "message": problem}, status=400)
+            return None
+
+        return bp
 
 
 install()

@@ -13,7 +13,7 @@ async def test_polling_answers_queued_updates_and_acknowledges_them(serve_channe
     first = fake_telegram.queue_update(text_update("hello from polling"))
     [sent] = await server.wait_for_count("sendMessage", 1)
     assert sent.params == {"chat_id": USER_ID, "text": "You said: hello from polling", "parse_mode": "HTML"}
-    assert [m.sender_id for m in server.agent.messages] == [str(USER_ID)]
+    assert [m.sender_id for m in server.agent.messages] == [f"telegram:{USER_ID}"]
 
     fake_telegram.queue_update(callback_update("/affirm", query_id="q-poll"))
     [answer] = await server.wait_for_count("answerCallbackQuery", 1)

@@ -7,6 +7,7 @@ import pytest
 from rasa.shared.exceptions import RasaException
 
 from channels.telegram import SECRET_HEADER, TelegramInput
+from shop.limits import max_message_chars, too_long_text
 from tests.channels.conftest import SECRET
 from tests.channels.fake_telegram import TOKEN, USER_ID, text_update
 
@@ -17,8 +18,9 @@ async def test_update_with_right_secret_is_answered(serve_channel):
     assert status == 200
     [message] = server.agent.messages
     assert message.text == "where is my order?"
-    assert message.sender_id == str(USER_ID)
+    assert message.sender_id == f"telegram:{USER_ID}"
     assert message.input_channel == "telegram"
+    assert message.metadata["source"] == f"telegram:{USER_ID}"
     assert message.metadata["telegram"]["user_id"] == USER_ID
     assert message.metadata["telegram"]["chat_id"] == USER_ID
     [sent] = server.fake.of("sendMessage")
@@ -77,6 +79,17 @@ async def test_group_chats_are_not_forwarded(serve_channel):
     server = await serve_channel()
     assert await server.post_update(text_update("my order 104523", chat_id=-100123, chat_type="group")) == 200
     assert server.agent.messages == []
+
+
+async def test_a_text_over_the_cap_gets_the_limit_reply_and_never_reaches_rasa(serve_channel):
+    server = await serve_channel()
+    limit = max_message_chars()
+    assert await server.post_update(text_update("x" * (limit + 1))) == 200
+    [sent] = server.fake.of("sendMessage")
+    assert sent.params["chat_id"] == USER_ID and sent.params["text"] == too_long_text()
+    assert server.agent.messages == []
+    assert await server.post_update(text_update("y" * limit)) == 200
+    assert [len(m.text or "") for m in server.agent.messages] == [limit]
 
 
 def test_webhook_mode_with_a_token_needs_a_secret():

@@ -5,7 +5,8 @@
  *
  * Keeps one conversation per browser: the session id and the rendered history live in
  * localStorage, and the session id is sent in `session_request`, so a reload continues
- * the same Rasa conversation. Everything the user or the bot says is rendered as text
+ * the same Rasa conversation. The server issues and signs session ids: the widget keeps the
+ * one `session_confirm` names, and starts afresh when that is not the one it presented. Everything the user or the bot says is rendered as text
  * (textContent), never as HTML; only http(s) URLs become links.
  * With no explicit init it reads JSON config from <script id="shopchat-config">.
  *
@@ -170,9 +171,13 @@
     this.socket.on("connect", function () {
       self.socket.emit("session_request", { session_id: self.state.sessionId });
     });
+    /* The server issues (and signs) session ids: store the one it confirms. When it did not
+       accept the stored one (not issued by it, or its key was rotated), this is a new
+       conversation, so the old history goes too. */
     this.socket.on("session_confirm", function (data) {
       var id = data && typeof data === "object" ? data.session_id : data;
       if (typeof id === "string" && id) {
+        if (self.state.sessionId && self.state.sessionId !== id) self.restart();
         self.state.sessionId = id;
         self.save();
         self.root.setAttribute("data-session", id);
@@ -325,8 +330,9 @@
     return track;
   };
 
-  ShopChat.prototype.reset = function () {
-    this.state = { sessionId: null, identityKey: this.state.identityKey, history: [] };
+  /* A new conversation in the same widget: history and agent go, the panel stays as it is. */
+  ShopChat.prototype.restart = function () {
+    this.state = { sessionId: null, identityKey: this.state.identityKey, history: [], open: this.state.open };
     this.setAgent(null);
     this.log.textContent = "";
   };

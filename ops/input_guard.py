@@ -1,0 +1,108 @@
+"""What every shopper channel does to a client's message before Rasa sees it.
+
+A client (browser, REST integration, Telegram user) controls every field it sends, so the
+server decides the three things the assistant trusts:
+
+* **whose conversation**: :func:`conversation_id` prefixes the channel (``rest:<sender>``,
+  ``socketio:<server-issued id>``, ``telegram:<chat id>``), so no id typed into one channel
+  opens another channel's conversation; :func:`client_id_problem` bounds what a REST client
+  may send as its ``sender``;
+* **where it came from**: :func:`with_source` sets ``metadata["source"]`` (the client
+  address, or ``telegram:<chat id>``) over anything the client sent;
+* **how much of it**: :func:`guarded` wraps Rasa's ``on_new_message`` so a text longer than
+  :func:`shop.limits.max_message_chars` is answered at once with
+  :func:`shop.limits.too_long_text` through the message's own output channel (REST returns
+  it in the response list) and never reaches NLU, the tracker or the lock store: such a
+  message is not stored as a user turn, and only its length is logged.
+
+Byte-level caps sit in front of this: Sanic's ``SANIC_REQUEST_MAX_SIZE`` for HTTP bodies and
+the socket.io server's ``max_http_buffer_size`` (:data:`MAX_SOCKETIO_PAYLOAD_BYTES`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+from shop.limits import max_message_chars, too_long_text
+
+__all__ = [
+    "MAX_CLIENT_ID_CHARS",
+    "MAX_SOCKETIO_PAYLOAD_BYTES",
+    "SOURCE_KEY",
+    "client_id_problem",
+    "conversation_id",
+    "guarded",
+    "too_long",
+    "with_source",
+]
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+#: Longest ``sender`` a REST client may choose (the stored ids are at most 255 characters).
+MAX_CLIENT_ID_CHARS = 128
+#: One socket.io packet: a message at the cap, JSON-escaped, plus metadata, fits many times over.
+MAX_SOCKETIO_PAYLOAD_BYTES = 64 * 1024
+#: The metadata key only the server's channel sets.
+SOURCE_KEY = "source"
+
+
+def conversation_id(channel: str, client_id: str) -> str:
+    """The server's conversation id for ``client_id`` on ``channel``: ``"<channel>:<client_id>"``."""
+    return f"{channel}:{client_id}"
+
+
+def client_id_problem(value: object) -> Optional[str]:
+    """Why ``value`` cannot be a client-chosen conversation id, or None when it can.
+
+    Accepted: a string of 1 to :data:`MAX_CLIENT_ID_CHARS` printable characters.
+    """
+    if not isinstance(value, str):
+        return "sender must be a string"
+    if not value.strip():
+        return "sender must not be empty"
+    if len(value) > MAX_CLIENT_ID_CHARS:
+        return f"sender must be at most {MAX_CLIENT_ID_CHARS} characters"
+    if not value.isprintable():
+        return "sender must contain only printable characters"
+    return None
+
+
+def with_source(metadata: object, source: Optional[str]) -> Dict[str, Any]:
+    """A copy of the client's ``metadata`` (a dict, else empty) whose ``source`` is the server's.
+
+    ``source`` None removes any client-sent value rather than keeping it.
+    """
+    clean = dict(metadata) if isinstance(metadata, Mapping) else {}
+    clean.pop(SOURCE_KEY, None)
+    if source:
+        clean[SOURCE_KEY] = source
+    return clean
+
+
+def too_long(text: object) -> bool:
+    """True when ``text`` is over :func:`shop.limits.max_message_chars` characters."""
+    return isinstance(text, str) and len(text) > max_message_chars()
+
+
+def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
+    """``on_new_message`` behind the size cap (see the module docstring)."""
+
+    async def handle(message: UserMessage) -> Any:
+        if too_long(message.text):
+            logger.info(
+                "event=message_too_long channel=%s chars=%d limit=%d",
+                message.input_channel,
+                len(message.text or ""),
+                max_message_chars(),
+            )
+            if message.output_channel is not None:
+                await message.output_channel.send_response(message.sender_id, {"text": too_long_text()})
+            return None
+        return await on_new_message(message)
+
+    return handle
