@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.identity import is_verified_for, lookup_locked, verified_customer
+from actions import services
+from actions.identity import is_verified_for, say_refusal, verified_customer
 from shop.orders import OrderNotFound
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,9 @@ class VerifiedOrderAction(Action, ABC):
         customer_id = verified_customer(tracker)
         try:
             if customer_id is None or not is_verified_for(tracker, order_number):
-                if lookup_locked(tracker):
-                    dispatcher.utter_message(response="utter_lookup_locked")
-                else:
-                    dispatcher.utter_message(
-                        text="I need the order number and the email on the order before I can help with it."
-                    )
+                # Locked (when to retry, a person), counters unavailable, or simply not proven;
+                # nothing again if the form already said why this turn.
+                await services.run_blocking(say_refusal, dispatcher, tracker)
                 return await self.on_unverified(tracker)
             assert order_number is not None
             return await self.act(dispatcher, tracker, customer_id, order_number)

@@ -1,8 +1,13 @@
-"""Human handoff: record the request, tell the shopper, pause the bot."""
+"""Human handoff: record the request, tell the shopper, pause the bot.
+
+Requests are bounded per conversation and per client address (``shop.handoff``); past
+the quota the shopper is told when to ask again and given the support email instead.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -11,10 +16,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.identity import message_source
+from shop.handoff import HandoffRateLimited
+from shop.orders import utc_naive
 
 logger = logging.getLogger(__name__)
 
 MAX_REASON_CHARS = 300
+SUPPORT_EMAIL = "support@example.com"
+
+
+def rate_limited_text(exc: HandoffRateLimited) -> str:
+    minutes = max(1, math.ceil((exc.retry_at - utc_naive()).total_seconds() / 60))
+    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return (
+        "There have been a lot of requests for a person from here in a short time, so I can't "
+        f"open another one right now. Please ask again in about {when}, or email {SUPPORT_EMAIL}."
+    )
 
 
 class ActionHandoff(Action):
@@ -34,8 +52,16 @@ class ActionHandoff(Action):
         reason = " ".join((tracker.latest_message.get("text") or "asked for a person").split())
         try:
             request = await services.run_blocking(
-                services.handoff().request, tracker.sender_id, channel, reason[:MAX_REASON_CHARS]
+                services.handoff().request,
+                tracker.sender_id,
+                channel,
+                reason[:MAX_REASON_CHARS],
+                source=message_source(tracker),
             )
+        except HandoffRateLimited as exc:
+            logger.info("handoff request refused: over the quota (sender %s)", tracker.sender_id)
+            dispatcher.utter_message(text=rate_limited_text(exc))
+            return []
         except SQLAlchemyError:
             logger.exception("handoff queue unavailable")
             dispatcher.utter_message(response="utter_handoff_unavailable")

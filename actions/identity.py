@@ -1,15 +1,26 @@
 """Identity before disclosure: the shared validator of every order form.
 
 A shopper proves an order is theirs by giving its number and the email on it.
-Until then no action shows anything about the order. Failed attempts are
-counted per conversation in the DB, and too many lock lookups for a while.
+Until then no action shows anything about the order. Failed checks are counted in the
+DB per conversation, per order number, per email and per client address
+(``shop.identity``); any of them at its limit locks lookups that involve it for a while,
+and the shopper is told when to retry and offered a person, with the same words whether
+or not the order exists. When the counters can't be read, lookups are refused.
+
+A proof holds for the session only (the domain's ``session_expiration_time``, no slots
+carried over), and at most ``SHOP_IDENTITY_PROOF_MINUTES`` after it was given, from the
+client address it was given from: see :func:`proven_slot`.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+import math
 import re
+import time
 from abc import abstractmethod
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -19,6 +30,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from shop.orders import utc_naive
+from shop.ratelimit import Verdict
 from shop.signed_identity import secret_from_env, verify
 from shop.text import normalize_email, normalize_order_number
 
@@ -31,16 +44,21 @@ EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 SCANNED_CHARS = 2000
 # Message metadata key of the storefront's signed identity token (shop/signed_identity.py).
 IDENTITY_TOKEN_KEY = "identity_token"
+# Audience of the chat identity tokens (storefront cookies use another key or audience).
+IDENTITY_AUDIENCE = "chat"
+# The slots that hold a proof, and expire with it.
+PROOF_SLOTS = ("customer_id", "verified_order")
 
 
 def verified_customer(tracker: Tracker) -> Optional[int]:
     """The customer this conversation proved to be, if any.
 
-    Proven either in the conversation (order number + email, the ``customer_id`` slot) or
-    by the storefront: a signed-in shopper's messages carry an identity token the
-    storefront signed with ``SHOP_IDENTITY_SECRET`` (see :func:`signed_customer`).
+    Proven either in the conversation (order number + email, the ``customer_id`` slot,
+    while :func:`proven_slot` holds it) or by the storefront: a signed-in shopper's
+    messages carry an identity token the storefront signed with ``SHOP_IDENTITY_SECRET``
+    (see :func:`signed_customer`).
     """
-    raw = tracker.get_slot("customer_id")
+    raw = proven_slot(tracker, "customer_id")
     try:
         if raw not in (None, ""):
             return int(raw)
@@ -49,11 +67,62 @@ def verified_customer(tracker: Tracker) -> Optional[int]:
     return signed_customer(tracker)
 
 
+def message_source(tracker: Tracker) -> Optional[str]:
+    """Where the shopper's last message came from, as the server's channel recorded it.
+
+    The channels set metadata ``source`` (client address for REST and socket.io,
+    ``telegram:<chat id>``) and drop any a client sends.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return _event_source(event)
+    return None
+
+
+def _event_source(event: Dict[str, Any]) -> Optional[str]:
+    metadata = event.get("metadata")
+    source = metadata.get("source") if isinstance(metadata, dict) else None
+    return str(source) if source else None
+
+
+def proven_slot(tracker: Tracker, slot: str, now: Optional[float] = None) -> Any:
+    """The value of proof slot ``slot`` while its proof holds, else None.
+
+    A proof holds when the slot's latest ``SlotSet`` in the tracker set this value, less
+    than ``SHOP_IDENTITY_PROOF_MINUTES`` ago (the event's timestamp; one set in this very
+    action call has none yet and counts as now), and the shopper's latest message comes
+    from the same client address (``source``) as the message it answered. A slot with a
+    value but no event setting it was not proven here and does not count.
+    """
+    value = tracker.get_slot(slot)
+    if value in (None, ""):
+        return None
+    events = tracker.events or []
+    for i in range(len(events) - 1, -1, -1):
+        event = events[i]
+        if event.get("event") != "slot" or event.get("name") != slot:
+            continue
+        if str(event.get("value")) != str(value):
+            return None
+        stamp = event.get("timestamp")
+        max_age = services.settings().identity_proof_minutes * 60
+        if stamp is not None and (time.time() if now is None else now) - float(stamp) > max_age:
+            return None
+        proven_from = next(
+            (_event_source(e) for e in reversed(events[:i]) if e.get("event") == "user"),
+            None,
+        )
+        if proven_from != message_source(tracker):
+            return None
+        return value
+    return None
+
+
 def signed_customer(tracker: Tracker) -> Optional[int]:
     """The customer named by a valid signed identity token on the latest message.
 
-    Unsigned, tampered or expired tokens are ignored and logged (the token's content is
-    not logged: it names a customer).
+    Tokens for another audience, unsigned, tampered or expired ones are ignored and logged
+    (the token's content is not logged: it names a customer).
     """
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     token = metadata.get(IDENTITY_TOKEN_KEY) if isinstance(metadata, dict) else None
@@ -63,10 +132,19 @@ def signed_customer(tracker: Tracker) -> Optional[int]:
     if secret is None:
         logger.warning("identity token ignored: SHOP_IDENTITY_SECRET unset (sender %s)", tracker.sender_id)
         return None
-    customer_id = verify(token, secret)
+    customer_id = _verify_token(token, secret)
     if customer_id is None:
         logger.warning("identity token rejected: forged, malformed or expired (sender %s)", tracker.sender_id)
     return customer_id
+
+
+_VERIFY_TAKES_AUDIENCE = "audience" in inspect.signature(verify).parameters
+
+
+def _verify_token(token: Any, secret: str) -> Optional[int]:
+    if _VERIFY_TAKES_AUDIENCE:
+        return verify(token, secret, audience=IDENTITY_AUDIENCE)  # type: ignore[call-arg,unused-ignore]
+    return verify(token, secret)
 
 
 def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
@@ -78,22 +156,6 @@ def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
     )
 
 
-RATE_LIMITED_TEXT = (
-    "That's a lot of order lookups in a short time, so I've paused them for a minute. "
-    "Please try again shortly, or a person from our team can help."
-)
-HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
-
-
-def message_source(tracker: Tracker) -> Optional[str]:
-    """Where the shopper's last message came from, as the channel recorded it (rate limits)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            source = (event.get("metadata") or {}).get("source")
-            return str(source) if source else None
-    return None
-
-
 def verified_order(tracker: Tracker) -> Optional[Tuple[int, str]]:
     """(customer id, order number) when the order in ``order_id`` was proven to be the shopper's."""
     order_number = tracker.slots.get("order_id")
@@ -103,13 +165,95 @@ def verified_order(tracker: Tracker) -> Optional[Tuple[int, str]]:
     return None
 
 
-def lookup_locked(tracker: Tracker) -> bool:
-    """True while this conversation is locked out of order lookups."""
+HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+# Answers that end an order form for this turn; each starts with its own prefix.
+LOCKED_PREFIX = "For your security I've paused order lookups"
+UNAVAILABLE_PREFIX = "Sorry, I can't check that right now."
+RATE_LIMITED_PREFIX = "That's a lot of order lookups in a short time"
+REFUSAL_PREFIXES = (LOCKED_PREFIX, UNAVAILABLE_PREFIX, RATE_LIMITED_PREFIX)
+UNAVAILABLE_TEXT = (
+    f"{UNAVAILABLE_PREFIX} Please try again in a few minutes, or a person from our team can help you."
+)
+RATE_LIMITED_TEXT = (
+    f"{RATE_LIMITED_PREFIX}, so I've paused them for a minute. "
+    "Please try again shortly, or a person from our team can help."
+)
+
+
+def locked_text(locked_until: datetime, now: Optional[datetime] = None) -> str:
+    """The answer to a locked lookup: when to retry, and a person. Says nothing of the order."""
+    seconds = (locked_until - utc_naive(now)).total_seconds()
+    minutes = max(1, math.ceil(seconds / 60))
+    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return (
+        f"{LOCKED_PREFIX} for a while after several unsuccessful attempts. "
+        f"Please try again in about {when}, or a person from our team can help you right away."
+    )
+
+
+def say_locked(dispatcher: CollectingDispatcher, locked_until: datetime) -> None:
+    dispatcher.utter_message(text=locked_text(locked_until), buttons=[HANDOFF_BUTTON])
+
+
+def say_unavailable(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(text=UNAVAILABLE_TEXT, buttons=[HANDOFF_BUTTON])
+
+
+class LookupUnavailable(RuntimeError):
+    """The failure counters can't be read: lookups are refused."""
+
+
+def lookup_locked_until(tracker: Tracker, order_number: Optional[str] = None) -> Optional[datetime]:
+    """Until when lookups are locked for this conversation, its client address and (if
+    given) ``order_number``; None if not locked.
+
+    Raises :class:`LookupUnavailable` when the counters can't be read (fail closed).
+    """
     try:
-        return services.identity().locked_until(tracker.sender_id) is not None
-    except SQLAlchemyError:
-        logger.exception("lock check failed")
-        return False
+        return services.identity().locked_until(
+            tracker.sender_id, source=message_source(tracker), order_number=order_number
+        )
+    except SQLAlchemyError as exc:
+        logger.exception("lock check failed: lookups refused")
+        raise LookupUnavailable() from exc
+
+
+def lookup_locked(tracker: Tracker) -> bool:
+    """True while this conversation or its client address is locked out of order lookups,
+    or when that can't be checked."""
+    try:
+        return lookup_locked_until(tracker) is not None
+    except LookupUnavailable:
+        return True
+
+
+def refused_this_turn(tracker: Tracker, dispatcher: Optional[CollectingDispatcher] = None) -> bool:
+    """True when a lock, outage or rate-limit answer was already given since the shopper's
+    last message (by this action call, or an earlier one in the same turn)."""
+    texts = [m.get("text") or "" for m in (dispatcher.messages if dispatcher else [])]
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            texts.append(event.get("text") or "")
+    return any(t.startswith(REFUSAL_PREFIXES) for t in texts)
+
+
+def say_refusal(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Explain why nothing about an order can be shown: locked, unavailable, or not proven."""
+    if refused_this_turn(tracker, dispatcher):
+        return
+    try:
+        locked = lookup_locked_until(tracker, tracker.get_slot("order_id"))
+    except LookupUnavailable:
+        say_unavailable(dispatcher)
+        return
+    if locked is not None:
+        say_locked(dispatcher, locked)
+    else:
+        dispatcher.utter_message(
+            text="I need the order number and the email on the order before I can help with it."
+        )
 
 
 class OrderIdentityFormValidator(FormValidationAction):
@@ -130,6 +274,8 @@ class OrderIdentityFormValidator(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
+        if refused_this_turn(tracker, dispatcher):
+            return []  # locked, unavailable or rate-limited: the form ends, the answer was given
         return await self.adjust_required_slots(_identity_required_slots(domain_slots, tracker), tracker)
 
     async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
@@ -162,6 +308,16 @@ class OrderIdentityFormValidator(FormValidationAction):
         customer_id = verified_customer(tracker)
         if customer_id is not None and services.identity().customer_owns_order(customer_id, order_number):
             return {"order_id": order_number, "verified_order": order_number}
+        # Locked for this number (or conversation, or address)? Say so before asking the email:
+        # unknown numbers are counted like real ones, so this tells nothing about the order.
+        try:
+            locked = lookup_locked_until(tracker, order_number)
+        except LookupUnavailable:
+            say_unavailable(dispatcher)
+            return {"order_id": None}
+        if locked is not None:
+            say_locked(dispatcher, locked)
+            return {"order_id": None}
         # A new order: its email must be given (again) for this order.
         updates: Dict[str, Any] = {"order_id": order_number}
         if "email" not in tracker.slots_to_validate():
@@ -184,10 +340,20 @@ class OrderIdentityFormValidator(FormValidationAction):
             return {"email": email}
         if is_verified_for(tracker, order_number):
             return {"email": email}
-        if not services.lookup_limiter().allow(tracker.sender_id, message_source(tracker)):
+        source = message_source(tracker)
+        verdict = services.lookup_limiter().check(tracker.sender_id, source)
+        if verdict is Verdict.UNAVAILABLE:
+            say_unavailable(dispatcher)
+            return {"email": None, "order_id": None}
+        if verdict is Verdict.LIMITED:
             dispatcher.utter_message(text=RATE_LIMITED_TEXT, buttons=[HANDOFF_BUTTON])
             return {"email": None, "order_id": None}
-        result = services.identity().verify(tracker.sender_id, order_number, email)
+        try:
+            result = services.identity().verify(tracker.sender_id, order_number, email, source=source)
+        except SQLAlchemyError:
+            logger.exception("identity check failed: lookup refused")
+            say_unavailable(dispatcher)
+            return {"email": None, "order_id": None}
         if result.ok:
             return {
                 "email": email,
@@ -195,7 +361,7 @@ class OrderIdentityFormValidator(FormValidationAction):
                 "verified_order": order_number,
             }
         if result.locked_until is not None:
-            dispatcher.utter_message(response="utter_lookup_locked")
+            say_locked(dispatcher, result.locked_until)
             return {"email": None, "order_id": None}
         text = "I couldn't find an order with that number and email. Please check both and try again."
         if result.failures_left == 1:

@@ -53,7 +53,7 @@ def lookup_limiter() -> LookupRateLimiter:
 
 @cache
 def handoff() -> HandoffService:
-    return HandoffService(default_sessionmaker())
+    return HandoffService(default_sessionmaker(), settings())
 
 
 @cache

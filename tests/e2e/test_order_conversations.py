@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -34,10 +36,12 @@ def test_order_status_when_asked_step_by_step(stack: Stack, sender: str) -> None
 
 def test_wrong_email_reply_does_not_reveal_whether_order_exists(stack: Stack) -> None:
     number, _ = DEMO_ORDERS["shipped"]
-    existing = text_of(
-        stack.say("probe-a", f"track order {number}") + stack.say("probe-a", "nobody@example.com")
-    )
-    missing = text_of(stack.say("probe-b", "track order 999998") + stack.say("probe-b", "nobody@example.com"))
+    # Fresh wrong emails and senders: failures count per email and order across all senders.
+    a, b = (f"probe-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    existing = text_of(stack.say(a, f"track order {number}") + stack.say(a, f"nobody-{a}@example.com"))
+    missing = text_of(stack.say(b, "track order 999998") + stack.say(b, f"nobody-{b}@example.com"))
+    existing = existing.replace(a, "<sender>")
+    missing = missing.replace(b, "<sender>")
     assert "couldn't find an order with that number and email" in existing
     assert existing == missing
 
@@ -45,11 +49,13 @@ def test_wrong_email_reply_does_not_reveal_whether_order_exists(stack: Stack) ->
 def test_three_failed_checks_lock_lookups_and_offer_a_person(
     stack: Stack, sender: str, shop_db: sessionmaker
 ) -> None:
-    number, email = DEMO_ORDERS["shipped"]
+    # An order of its own: three failures lock the order number for everyone for a while.
+    number, email = pick_order(shop_db, "shipped")
     for attempt in range(3):
         stack.say(sender, f"where is order {number}")
-        replies = stack.say(sender, f"wrong{attempt}@example.com")
+        replies = stack.say(sender, f"wrong{attempt}-{sender}@example.com")
     assert "paused order lookups" in text_of(replies)
+    assert "try again in about 15 minutes" in text_of(replies)
     assert "/human_handoff" in payloads(replies)
     # Even the right email does not unlock it now.
     again = stack.say(sender, f"where is order {number}") + stack.say(sender, email)
