@@ -239,6 +239,8 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
             "TRACKER_DB": str(workdir / "tracker.db"),
             # Every test shopper comes from 127.0.0.1: no per-source lookup limit here.
             "SHOP_LOOKUP_RATE_PER_SOURCE": "0",
+            # ...nor per-source failure / handoff limits; tests of those use 127.0.0.2+.
+            "SHOP_LOOKUP_EXEMPT_SOURCES": "127.0.0.1",
         }
     )
     env.update(extra_env or {})
