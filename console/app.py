@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,9 @@ from console import db
 from console.auth import Accounts, Session, audit, csrf_ok
 from console.config import ConsoleSettings, redacted
 from console.ingest import Ingestor, IngestResult
+from console.login_limits import LoginLimiter
 from console.training import TrainingIndex
+from shop.secrets import check as check_secret
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -38,7 +41,7 @@ TRAINING = web.AppKey("training", TrainingIndex)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 INGEST_LOCK = web.AppKey("ingest_lock", asyncio.Lock)
 DESK = web.AppKey("desk", object)
-LOGIN_FAILURES = web.AppKey("login_failures", dict)
+LOGIN_LIMITER = web.AppKey("login_limiter", LoginLimiter)
 INGEST_TASK = web.AppKey("ingest_task", asyncio.Task)
 
 
@@ -87,6 +90,24 @@ def current(request: web.Request) -> Session:
     if session is None:
         raise web.HTTPUnauthorized()
     return session  # type: ignore[no-any-return]
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address: the connection's, or with ``trusted_proxy_hops`` = N the N-th
+    X-Forwarded-For entry from the right (the one our own proxy appended). A header that is
+    absent, too short or not an address falls back to the connection's address."""
+    remote = request.remote or ""
+    hops = request.app[SETTINGS].trusted_proxy_hops
+    if hops <= 0:
+        return remote
+    chain = [p.strip() for h in request.headers.getall("X-Forwarded-For", []) for p in h.split(",")]
+    chain = [p for p in chain if p]
+    if len(chain) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(chain[-hops]))
+    except ValueError:
+        return remote
 
 
 def is_api(request: web.Request) -> bool:
@@ -142,7 +163,7 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
                 request.path,
                 "denied",
                 None,
-                request.remote,
+                client_address(request),
             )
             raise web.HTTPForbidden(text="your role may not do this")
     if request.method == "POST":
@@ -175,7 +196,7 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
             "/".join(f"{k}={v}" for k, v in sorted(request.match_info.items())),
             outcome,
             request.get("audit_detail"),
-            request.remote,
+            client_address(request),
         )
 
 
@@ -187,19 +208,25 @@ async def _check_origin(request: web.Request) -> None:
 
 
 def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -> web.Application:
-    """The console app; schema is created or upgraded here (see ``console.db.ensure_schema``)."""
+    """The console app; schema is created or upgraded here (see ``console.db.ensure_schema``).
+
+    Refuses (``shop.secrets.InsecureSecret``, naming CONSOLE_SECRET) to build without a usable
+    ``settings.secret``.
+    """
     from console import views  # noqa: PLC0415 - views import this module's keys
+
+    check_secret("CONSOLE_SECRET", settings.secret)
 
     app = web.Application(middlewares=[security_headers, access_control], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[CONSOLE_DB] = console_engine or db.make_engine(settings.console_db_url)
     db.ensure_schema(app[CONSOLE_DB])
     app[TRACKER_DB] = db.make_engine(settings.tracker_url)
-    app[ACCOUNTS] = Accounts(app[CONSOLE_DB], settings.session_hours)
+    app[ACCOUNTS] = Accounts(app[CONSOLE_DB], settings.session_hours, settings.secret)
     app[TRAINING] = TrainingIndex(settings.nlu_dir, settings.domain_file, exclude=settings.export_file)
     app[INGESTOR] = Ingestor(app[CONSOLE_DB], app[TRACKER_DB], app[TRAINING])
     app[INGEST_LOCK] = asyncio.Lock()
-    app[LOGIN_FAILURES] = {}
+    app[LOGIN_LIMITER] = LoginLimiter(app[CONSOLE_DB], settings.secret, settings.login_limits)
     app[DESK] = views.make_desk(settings, app[CONSOLE_DB])
     env = aiohttp_jinja2.setup(
         app,

@@ -1,7 +1,9 @@
 """Accounts, roles, sessions, CSRF tokens and the audit log.
 
 Passwords are argon2id hashes (argon2-cffi defaults). A session is a random token in an
-HttpOnly cookie; the DB stores only its SHA-256, with an expiry and the session's CSRF token.
+HttpOnly cookie; the DB stores only its HMAC-SHA256 under CONSOLE_SECRET, with an expiry and
+the session's CSRF token. Nothing is signed into the cookie itself; the secret makes a copy of
+the sessions table useless without it, and rotating it ends every session at once.
 """
 
 from __future__ import annotations
@@ -74,16 +76,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class Accounts:
-    """Users and sessions in the console DB (blocking; call from a thread in handlers)."""
+    """Users and sessions in the console DB (blocking; call from a thread in handlers).
 
-    def __init__(self, engine: Engine, session_hours: float = 8.0) -> None:
+    ``secret`` (CONSOLE_SECRET) is needed only to open or read sessions; managing users
+    (``create_admin``) works without it.
+    """
+
+    def __init__(self, engine: Engine, session_hours: float = 8.0, secret: str = "") -> None:
         self.engine = engine
         self.session_ttl = timedelta(hours=session_hours)
+        self._secret = secret.encode()
+
+    def _token_hash(self, token: str) -> str:
+        if not self._secret:
+            raise RuntimeError("sessions need CONSOLE_SECRET")
+        return hmac.new(self._secret, token.encode(), hashlib.sha256).hexdigest()
 
     def create_user(self, username: str, password: str, role: str, display_name: str | None = None) -> User:
         username = username.strip()
@@ -156,7 +164,7 @@ class Accounts:
             conn.execute(delete(db.sessions).where(db.sessions.c.expires_at < now))
             conn.execute(
                 insert(db.sessions).values(
-                    token_hash=_token_hash(token),
+                    token_hash=self._token_hash(token),
                     user_id=row.id,
                     csrf_token=session.csrf_token,
                     created_at=now,
@@ -174,7 +182,7 @@ class Accounts:
             row = conn.execute(
                 select(s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.role, u.active)
                 .join_from(db.sessions, db.users, s.user_id == u.id)
-                .where(s.token_hash == _token_hash(token))
+                .where(s.token_hash == self._token_hash(token))
             ).first()
         if row is None or not row.active or row.expires_at <= utcnow():
             return None
@@ -183,7 +191,7 @@ class Accounts:
     def logout(self, token: str | None) -> None:
         if token:
             with self.engine.begin() as conn:
-                conn.execute(delete(db.sessions).where(db.sessions.c.token_hash == _token_hash(token)))
+                conn.execute(delete(db.sessions).where(db.sessions.c.token_hash == self._token_hash(token)))
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

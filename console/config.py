@@ -8,6 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from console.login_limits import LoginLimits
+from shop.secrets import require
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +69,9 @@ def _rasa_token() -> str:
 class ConsoleSettings:
     """Where the console reads and writes, and how it behaves."""
 
+    #: CONSOLE_SECRET: keys the session-token hashes (rotating it ends every session) and the
+    #: login-failure rows. No default: ``build_app`` refuses an empty, known or short one.
+    secret: str = field(default="", repr=False)
     console_db_url: str = field(default_factory=_default_console_db)
     tracker_url: str = "sqlite:///var/tracker.db"
     shop_db_url: str = field(default_factory=_default_shop_db)
@@ -84,11 +90,18 @@ class ConsoleSettings:
     #: fallbacks in one conversation that put it in the handoff queue
     fallback_queue_threshold: int = 2
     page_size: int = 50
+    #: reverse proxies in front of the console that append to X-Forwarded-For (nginx in
+    #: docker/); 0: the client address is the connection's and the header is ignored
+    trusted_proxy_hops: int = 0
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
 
     @classmethod
-    def from_env(cls) -> ConsoleSettings:
+    def from_env(cls, require_secret: bool = True) -> ConsoleSettings:
+        """Settings from the environment; CONSOLE_SECRET is required (``shop.secrets.require``)
+        unless ``require_secret`` is False (``create_admin`` opens no sessions)."""
         export = Path(_env("CONSOLE_NLU_EXPORT", str(cls.export_file)))
         return cls(
+            secret=require("CONSOLE_SECRET") if require_secret else "",
             console_db_url=_env("CONSOLE_DB_URL", _default_console_db()),
             tracker_url=tracker_url_from_env(),
             shop_db_url=_env("SHOP_DB_URL", _default_shop_db()),
@@ -104,6 +117,13 @@ class ConsoleSettings:
             stories_dir=Path(_env("CONSOLE_STORIES_DIR", str(cls.stories_dir))),
             domain_file=Path(_env("CONSOLE_DOMAIN_FILE", str(cls.domain_file))),
             fallback_queue_threshold=int(_env("CONSOLE_FALLBACK_QUEUE_THRESHOLD", "2")),
+            trusted_proxy_hops=int(_env("CONSOLE_TRUSTED_PROXY_HOPS", "0")),
+            login_limits=LoginLimits(
+                max_failures=int(_env("CONSOLE_LOGIN_MAX_FAILURES", "5")),
+                max_failures_per_address=int(_env("CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+                window_seconds=int(_env("CONSOLE_LOGIN_WINDOW_SECONDS", "900")),
+                lock_seconds=int(_env("CONSOLE_LOGIN_LOCK_SECONDS", "900")),
+            ),
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.sql import Select
 from console import db
 from console.auth import utcnow
 from console.ingest import tracker_events, ts_to_dt
+from console.inputs import clean, number
 from console.privacy import mask_value
 
 REVIEW_STATUSES = ("unread", "reviewed", "saved")
@@ -71,9 +72,9 @@ class ConversationFilter:
     def from_query(cls, query: Any) -> ConversationFilter:
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = str(query.get(f.name, "") or "").strip()[:200]
+            raw = clean(str(query.get(f.name, "") or "")).strip()[:200]
             if f.name == "page":
-                values["page"] = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+                values["page"] = number(raw, 1, 1, 100_000)
             elif raw:
                 values[f.name] = raw
         if values.get("sort") not in SORTS:
@@ -88,8 +89,12 @@ class ConversationFilter:
             data.pop("sort")
         return urlencode(sorted(data.items()))
 
-    def statement(self) -> Select:
+    def statement(self, masked: bool = True) -> Select:
+        """The query for this filter. ``masked`` (the default, for roles without
+        ``emails.clear``): free text and slot values are matched against what those roles are
+        shown (emails masked), never the clear values, so typing an address finds nothing."""
         c = db.conversations.c
+        slot_kind = "slot_m" if masked else "slot"
         stmt = select(db.conversations)
         conds = []
         start, end = _date(self.date_from), _date(self.date_to)
@@ -105,12 +110,12 @@ class ConversationFilter:
         if self.slot:
             f = db.facets.c
             if "=" in self.slot:
-                conds.append(c.sender_id.in_(_facet("slot", self.slot)))
+                conds.append(c.sender_id.in_(_facet(slot_kind, self.slot)))
             else:
                 conds.append(
                     c.sender_id.in_(
                         select(f.sender_id).where(
-                            f.kind == "slot", f.value.like(_like_prefix(self.slot + "="), escape="\\")
+                            f.kind == slot_kind, f.value.like(_like_prefix(self.slot + "="), escape="\\")
                         )
                     )
                 )
@@ -129,7 +134,18 @@ class ConversationFilter:
             conds.append(c.review_status == self.review)
         if self.q:
             needle = "%" + _escape_like(self.q.lower()) + "%"
-            conds.append(or_(c.search_text.like(needle, escape="\\"), c.sender_id.like(needle, escape="\\")))
+            if masked:
+                # sender ids are shown as they are; one holding an address is not searchable
+                conds.append(
+                    or_(
+                        c.search_masked.like(needle, escape="\\"),
+                        and_(c.sender_id.like(needle, escape="\\"), c.sender_id.not_like("%@%")),
+                    )
+                )
+            else:
+                conds.append(
+                    or_(c.search_text.like(needle, escape="\\"), c.sender_id.like(needle, escape="\\"))
+                )
         if conds:
             stmt = stmt.where(and_(*conds))
         if self.sort == "confidence":
@@ -153,10 +169,13 @@ def _facet(kind: str, value: str) -> Select:
 
 
 def list_conversations(
-    engine: Engine, flt: ConversationFilter, page_size: int = 50
+    engine: Engine, flt: ConversationFilter, page_size: int = 50, masked: bool = True
 ) -> tuple[list[dict[str, Any]], bool]:
-    """One page of conversations and whether there is a next page (no COUNT(*) over the table)."""
-    stmt = flt.statement().limit(page_size + 1).offset((flt.page - 1) * page_size)
+    """One page of conversations and whether there is a next page (no COUNT(*) over the table).
+
+    ``masked``: searched as a role that sees emails masked (see ``ConversationFilter.statement``).
+    """
+    stmt = flt.statement(masked).limit(page_size + 1).offset((flt.page - 1) * page_size)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
         more = len(rows) > page_size
@@ -172,6 +191,7 @@ def list_conversations(
                 tag_map[t.sender_id].append(t.tag)
     for r in rows:
         r.pop("search_text", None)
+        r.pop("search_masked", None)
         r["slots"] = json.loads(r["slots"] or "{}")
         r["tags"] = tag_map.get(r["sender_id"], [])
     return rows, more
@@ -205,6 +225,7 @@ def get_summary(engine: Engine, sender_id: str) -> dict[str, Any]:
             raise NotFound(sender_id)
         out = dict(row._mapping)
         out.pop("search_text", None)
+        out.pop("search_masked", None)
         out["slots"] = json.loads(out["slots"] or "{}")
         out["tags"] = list(
             conn.execute(

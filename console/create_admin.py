@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         if password != getpass.getpass("Again: "):
             print("passwords differ", file=sys.stderr)
             return 1
-    settings = ConsoleSettings.from_env()
+    settings = ConsoleSettings.from_env(require_secret=False)
     engine = db.make_engine(settings.console_db_url)
     db.ensure_schema(engine)
     accounts = Accounts(engine)

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -70,6 +70,8 @@ conversations = Table(
     Column("last_action", String(255)),
     Column("slots", Text, nullable=False, default="{}"),
     Column("search_text", Text, nullable=False, default=""),
+    #: search_text with emails masked as roles without ``emails.clear`` see them (v2)
+    Column("search_masked", Text, nullable=False, default=""),
     Column("review_status", String(20), nullable=False, default="unread"),
     Index("ix_conv_last_at", "last_at"),
     Index("ix_conv_min_conf", "min_confidence"),
@@ -79,7 +81,8 @@ conversations = Table(
     Index("ix_conv_handoff_last", "handoff", "last_at"),
 )
 
-#: Searchable facts about a conversation: kind is intent, action, entity or slot ("name=value").
+#: Searchable facts about a conversation: kind is intent, action, entity, slot ("name=value")
+#: or slot_m (the same with emails masked, what roles without ``emails.clear`` search; v2).
 facets = Table(
     "conversation_facets",
     metadata,
@@ -180,6 +183,20 @@ audit_log = Table(
     Column("ip", String(64)),
 )
 
+#: Failed logins per client address or username (kind "addr" / "user"), keyed by an HMAC
+#: under CONSOLE_SECRET so neither is stored in clear; shared by every console process and
+#: pruned once a row's window and lock are over (see ``console.login_limits``; v2).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("window_start", DateTime, nullable=False),
+    Column("locked_until", DateTime),
+    Column("updated_at", DateTime, nullable=False, index=True),
+)
+
 csat_ratings = Table(
     "csat_ratings",
     metadata,
@@ -190,8 +207,37 @@ csat_ratings = Table(
     Column("at", DateTime, nullable=False, index=True),
 )
 
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Masked search text and slot facets for masked roles; the shared login-failure table."""
+    from sqlalchemy import text  # noqa: PLC0415 - only for this step
+
+    from console.privacy import mask_text  # noqa: PLC0415 - privacy imports nothing from here
+
+    conn.execute(text("ALTER TABLE conversations ADD COLUMN search_masked TEXT NOT NULL DEFAULT ''"))
+    c = conversations.c
+    for row in conn.execute(select(c.sender_id, c.search_text)).all():
+        conn.execute(
+            conversations.update()
+            .where(c.sender_id == row.sender_id)
+            .values(search_masked=mask_text(row.search_text or ""))
+        )
+    f = facets.c
+    slot_rows = conn.execute(select(f.sender_id, f.value, f.count).where(f.kind == "slot")).all()
+    masked: dict[tuple[str, str], int] = {}
+    for row in slot_rows:
+        key = (row.sender_id, mask_text(row.value)[:255])
+        masked[key] = masked.get(key, 0) + int(row.count)
+    if masked:
+        conn.execute(
+            insert(facets),
+            [{"sender_id": s, "kind": "slot_m", "value": v, "count": n} for (s, v), n in masked.items()],
+        )
+    login_failures.create(conn)
+
+
 #: Upgrade steps: UPGRADES[n] takes a version-n database to n+1.
-UPGRADES: dict[int, Callable[[Connection], None]] = {}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
 
 
 class SchemaTooNew(RuntimeError):

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from console import db
+from console.privacy import mask_text
 from console.training import TrainingIndex, normalise
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class _Summary:
     last_action: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
     search_text: str = ""
+    search_masked: str = ""
     exists: bool = False
 
     @classmethod
@@ -116,6 +118,7 @@ class _Summary:
             last_action=row.last_action,
             slots=json.loads(row.slots or "{}"),
             search_text=row.search_text,
+            search_masked=row.search_masked,
             exists=True,
         )
 
@@ -135,6 +138,7 @@ class _Summary:
             "last_action": self.last_action,
             "slots": json.dumps(self.slots, sort_keys=True, default=str),
             "search_text": self.search_text,
+            "search_masked": self.search_masked,
         }
 
 
@@ -384,7 +388,9 @@ def _apply(
             return
         s.slots[name] = value
         if value is not None:
-            facet_counts[(s.sender_id, "slot", f"{name}={_scalar(value)}"[:FACET_CHARS])] += 1
+            pair = f"{name}={_scalar(value)}"
+            facet_counts[(s.sender_id, "slot", pair[:FACET_CHARS])] += 1
+            facet_counts[(s.sender_id, "slot_m", mask_text(pair)[:FACET_CHARS])] += 1
         if name == CSAT_SLOT:
             score = _score(value)
             if score is not None:
@@ -433,7 +439,8 @@ def _apply_user(
                 {"start": ent["start"], "end": ent["end"], "entity": name, "value": ent.get("value")}
             )
     if text and len(s.search_text) < SEARCH_TEXT_CHARS:
-        s.search_text = (s.search_text + "\n" + text.lower())[-SEARCH_TEXT_CHARS:].lstrip("\n")
+        s.search_text = _appended(s.search_text, text.lower())
+        s.search_masked = _appended(s.search_masked, mask_text(text.lower()))
     if not text or text.startswith("/") or len(text) > INBOX_MAX_CHARS:
         return
     norm = normalise(text)
@@ -453,6 +460,10 @@ def _apply_user(
         float(confidence) if isinstance(confidence, int | float) else None,
         _dedupe_spans(entities),
     )
+
+
+def _appended(search: str, text: str) -> str:
+    return (search + "\n" + text)[-SEARCH_TEXT_CHARS:].lstrip("\n")
 
 
 def _dedupe_spans(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

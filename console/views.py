@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import math
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +19,12 @@ from console.app import (
     COOKIE,
     DESK,
     LOGIN_CSRF_COOKIE,
-    LOGIN_FAILURES,
+    LOGIN_LIMITER,
     SETTINGS,
     TRACKER_DB,
     TRAINING,
     Route,
+    client_address,
     current,
     new_login_csrf,
     render,
@@ -32,12 +33,11 @@ from console.app import (
 from console.auth import ROLES, AuthError, UserExists, audit, csrf_ok
 from console.config import ConsoleSettings
 from console.handoff import HandoffDesk, NotYours
+from console.inputs import clean, number, row_id, safe_next
 from console.privacy import mask_text, mask_value
 from console.rasa_client import RasaClient, RasaUnavailable
 from shop.handoff import HandoffNotFound, HandoffService
 
-LOGIN_MAX_FAILURES = 5
-LOGIN_LOCK_SECONDS = 300
 REPLY_MAX_CHARS = 2000
 
 
@@ -64,13 +64,31 @@ def masked(request: web.Request) -> bool:
     return not current(request).user.can("emails.clear")
 
 
-def _safe_next(raw: str, default: str) -> str:
-    return raw if raw.startswith("/") and not raw.startswith("//") and "\\" not in raw else default
+_safe_next = safe_next
+
+#: the longest sender id the tracker store holds (Rasa's events.sender_id is VARCHAR(255))
+SENDER_MAX_CHARS = 255
 
 
 async def _form(request: web.Request) -> dict[str, str]:
     data = await request.post()
-    return {k: str(v) for k, v in data.items()}
+    return {clean(k): clean(str(v)) for k, v in data.items()}
+
+
+def _id(request: web.Request, name: str) -> int:
+    """The numeric id in the URL; 404 when it cannot be a row's (too large)."""
+    value = row_id(request.match_info[name])
+    if value is None:
+        raise web.HTTPNotFound(text="no such item")
+    return value
+
+
+def _sender(request: web.Request) -> str:
+    """The sender id in the URL; 404 when no conversation can have it."""
+    raw = request.match_info["sender_id"]
+    if len(raw) > SENDER_MAX_CHARS or clean(raw) != raw:
+        raise web.HTTPNotFound(text="No such conversation.")
+    return raw
 
 
 def _bad(request: web.Request, message: str, status: int = 400) -> web.Response:
@@ -102,22 +120,26 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf_token")):
         raise web.HTTPForbidden(text="missing or wrong CSRF token")
     username = form.get("username", "").strip()[:100]
-    failures: dict[str, tuple[int, float]] = request.app[LOGIN_FAILURES]
-    count, since = failures.get(username, (0, 0.0))
+    address = client_address(request)
+    limiter = request.app[LOGIN_LIMITER]
     engine = request.app[CONSOLE_DB]
-    if count >= LOGIN_MAX_FAILURES and time.monotonic() - since < LOGIN_LOCK_SECONDS:
-        await asyncio.to_thread(audit, engine, username, "login", "", "locked", None, request.remote)
-        return _login_error(request, form, "Too many failed attempts; try again in a few minutes.", 429)
+    # Checked before the password, so a right password during a lock is refused too.
+    wait = await asyncio.to_thread(limiter.retry_after, address, username)
+    if wait:
+        return _locked(request, form, wait, "")
     try:
         token, session = await asyncio.to_thread(
             request.app[ACCOUNTS].login, username, form.get("password", "")
         )
     except AuthError:
-        failures[username] = (count + 1, time.monotonic())
-        await asyncio.to_thread(audit, engine, username, "login", "", "failed", None, request.remote)
+        locked = await asyncio.to_thread(limiter.failed, address, username)
+        outcome = "locked" if locked else "failed"
+        await asyncio.to_thread(audit, engine, username, "login", "", outcome, None, address)
+        if locked:
+            return _locked(request, form, locked, "Wrong username or password. ")
         return _login_error(request, form, "Wrong username or password.", 401)
-    failures.pop(username, None)
-    await asyncio.to_thread(audit, engine, username, "login", "", "ok", None, request.remote)
+    await asyncio.to_thread(limiter.succeeded, username)
+    await asyncio.to_thread(audit, engine, username, "login", "", "ok", None, address)
     response = web.HTTPFound(_safe_next(form.get("next", ""), "/conversations"))
     settings = request.app[SETTINGS]
     response.set_cookie(
@@ -131,6 +153,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     raise response
+
+
+def _locked(request: web.Request, form: dict[str, str], seconds: int, prefix: str) -> web.Response:
+    """429 with Retry-After, saying when to try again (same words for any username)."""
+    minutes = max(1, math.ceil(seconds / 60))
+    when = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    response = _login_error(request, form, f"{prefix}Too many failed attempts: try again in {when}.", 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _login_error(request: web.Request, form: dict[str, str], message: str, status: int) -> web.Response:
@@ -172,7 +203,7 @@ async def _list(request: web.Request) -> tuple[conversations.ConversationFilter,
     flt = conversations.ConversationFilter.from_query(request.query)
     settings = request.app[SETTINGS]
     rows, more = await asyncio.to_thread(
-        conversations.list_conversations, request.app[CONSOLE_DB], flt, settings.page_size
+        conversations.list_conversations, request.app[CONSOLE_DB], flt, settings.page_size, masked(request)
     )
     if masked(request):
         for row in rows:
@@ -221,32 +252,48 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, default=str)
 
 
-async def _transcript(request: web.Request, sender: str, after: int = 0) -> list[dict[str, Any]]:
-    return await asyncio.to_thread(
+async def _transcript(
+    request: web.Request, sender: str, after: int = 0, **audit_detail: Any
+) -> list[dict[str, Any]]:
+    """The transcript as this role may see it; every read that returns events is audited
+    (``conversation.view``: who, when, which conversation, from where, and how)."""
+    items = await asyncio.to_thread(
         conversations.transcript, request.app[TRACKER_DB], sender, masked(request), after
     )
+    if items or not after:
+        detail = {**audit_detail, "events": len(items)}
+        if after:
+            detail["after"] = after
+        await asyncio.to_thread(
+            audit,
+            request.app[CONSOLE_DB],
+            current(request).user.username,
+            "conversation.view",
+            sender,
+            "ok",
+            detail,
+            client_address(request),
+        )
+    return items
 
 
 async def transcript_page(request: web.Request) -> web.Response:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     engine = request.app[CONSOLE_DB]
     try:
         summary = await asyncio.to_thread(conversations.get_summary, engine, sender)
     except conversations.NotFound:
         return _bad(request, "No such conversation.", 404)
-    items = await _transcript(request, sender)
+    items = await _transcript(request, sender, via="page")
     if masked(request):
         summary["slots"] = mask_value(summary["slots"])
-    await asyncio.to_thread(
-        audit, engine, current(request).user.username, "conversation.view", sender, "ok", None, request.remote
-    )
     return render(request, "transcript.html", {"c": summary, "items": items, "sender": sender})
 
 
 async def api_events(request: web.Request) -> web.Response:
-    sender = request.match_info["sender_id"]
-    after = request.query.get("after", "0")
-    items = await _transcript(request, sender, int(after) if after.isdigit() else 0)
+    sender = _sender(request)
+    after = number(request.query.get("after", "0"), 0, 0, 2**63 - 1)
+    items = await _transcript(request, sender, after, via="api")
     return web.json_response({"events": items})
 
 
@@ -260,7 +307,7 @@ def _conv_url(sender: str) -> str:
 
 
 async def review_post(request: web.Request) -> web.StreamResponse:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     form = await _form(request)
     status = form.get("status", "")
     request["audit_detail"] = {"status": status}
@@ -274,7 +321,7 @@ async def review_post(request: web.Request) -> web.StreamResponse:
 
 
 async def tag_add(request: web.Request) -> web.StreamResponse:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     form = await _form(request)
     try:
         tag = conversations.clean_tag(form.get("tag", ""))
@@ -290,7 +337,7 @@ async def tag_add(request: web.Request) -> web.StreamResponse:
 
 
 async def tag_remove(request: web.Request) -> web.StreamResponse:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     form = await _form(request)
     request["audit_detail"] = {"tag": form.get("tag", "")[:60]}
     await asyncio.to_thread(conversations.remove_tag, request.app[CONSOLE_DB], sender, form.get("tag", ""))
@@ -298,25 +345,25 @@ async def tag_remove(request: web.Request) -> web.StreamResponse:
 
 
 async def flag_post(request: web.Request) -> web.StreamResponse:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     form = await _form(request)
-    event_id = form.get("event_id", "")
-    if not event_id.isdigit():
+    event_id = row_id(form.get("event_id", ""))
+    if event_id is None:
         return _bad(request, "Which message?")
     flagged = await asyncio.to_thread(
         conversations.toggle_flag,
         request.app[CONSOLE_DB],
         sender,
-        int(event_id),
+        event_id,
         form.get("note", ""),
         current(request).user.username,
     )
-    request["audit_detail"] = {"event_id": int(event_id), "flagged": flagged}
+    request["audit_detail"] = {"event_id": event_id, "flagged": flagged}
     return await _redirect_back(request, _conv_url(sender))
 
 
 async def story_post(request: web.Request) -> web.StreamResponse:
-    sender = request.match_info["sender_id"]
+    sender = _sender(request)
     app = request.app
     settings = app[SETTINGS]
 
@@ -357,7 +404,7 @@ async def filter_delete(request: web.Request) -> web.StreamResponse:
         conversations.delete_filter,
         request.app[CONSOLE_DB],
         current(request).user.id,
-        int(request.match_info["filter_id"]),
+        _id(request, "filter_id"),
     )
     raise web.HTTPFound("/conversations")
 
@@ -369,7 +416,8 @@ async def nlu_page(request: web.Request) -> web.Response:
     status = request.query.get("status", "new")
     page = request.query.get("page", "1")
     engine = request.app[CONSOLE_DB]
-    rows, more = await asyncio.to_thread(nlu.list_inbox, engine, status, int(page) if page.isdigit() else 1)
+    page_no = number(page, 1, 1, 100_000)
+    rows, more = await asyncio.to_thread(nlu.list_inbox, engine, status, page_no)
     counts = await asyncio.to_thread(nlu.counts, engine)
     training = await asyncio.to_thread(request.app[TRAINING].get)
     if masked(request):
@@ -383,7 +431,7 @@ async def nlu_page(request: web.Request) -> web.Response:
             "rows": rows,
             "more": more,
             "status": status if status in nlu.STATUSES else "new",
-            "page": int(page) if page.isdigit() else 1,
+            "page": page_no,
             "counts": counts,
             "intents": training.intents,
             "entities": training.entities,
@@ -393,7 +441,7 @@ async def nlu_page(request: web.Request) -> web.Response:
 
 
 async def _nlu_action(request: web.Request, action: str) -> web.StreamResponse:
-    item_id = int(request.match_info["item_id"])
+    item_id = _id(request, "item_id")
     form = await _form(request)
     engine = request.app[CONSOLE_DB]
     user = current(request).user.username
@@ -479,12 +527,12 @@ async def api_handoff(request: web.Request) -> web.Response:
 
 
 async def handoff_chat(request: web.Request) -> web.Response:
-    request_id = int(request.match_info["request_id"])
+    request_id = _id(request, "request_id")
     try:
         info = await asyncio.to_thread(desk(request).request, request_id)
     except HandoffNotFound:
         return _bad(request, "No such handoff request.", 404)
-    items = await _transcript(request, info.sender_id)
+    items = await _transcript(request, info.sender_id, via="handoff", request_id=request_id)
     reason = mask_text(info.reason) if masked(request) else info.reason
     return render(request, "handoff_chat.html", {"h": info, "reason": reason, "items": items})
 
@@ -495,7 +543,7 @@ def _chat_url(request_id: int) -> str:
 
 async def handoff_take(request: web.Request) -> web.StreamResponse:
     user = current(request).user
-    request_id = int(request.match_info["request_id"])
+    request_id = _id(request, "request_id")
     try:
         await desk(request).take(request_id, user.username, user.display_name)
     except HandoffNotFound:
@@ -527,7 +575,7 @@ async def handoff_take_fallback(request: web.Request) -> web.StreamResponse:
 
 async def handoff_reply(request: web.Request) -> web.StreamResponse:
     user = current(request).user
-    request_id = int(request.match_info["request_id"])
+    request_id = _id(request, "request_id")
     form = await _form(request)
     text = " ".join(form.get("text", "").split("\x00")).strip()
     if not text or len(text) > REPLY_MAX_CHARS:
@@ -548,7 +596,7 @@ async def handoff_reply(request: web.Request) -> web.StreamResponse:
 
 async def handoff_release(request: web.Request) -> web.StreamResponse:
     user = current(request).user
-    request_id = int(request.match_info["request_id"])
+    request_id = _id(request, "request_id")
     try:
         await desk(request).release(request_id, user.username, user.display_name, user.role == "admin")
     except HandoffNotFound:
@@ -565,7 +613,7 @@ async def handoff_release(request: web.Request) -> web.StreamResponse:
 
 def _days(request: web.Request) -> int:
     raw = request.query.get("days", "30")
-    return max(1, min(int(raw), 366)) if raw.isdigit() else 30
+    return number(raw, 30, 1, 366)
 
 
 async def analytics_page(request: web.Request) -> web.Response:
@@ -619,7 +667,7 @@ async def user_create(request: web.Request) -> web.StreamResponse:
 
 async def user_active(request: web.Request) -> web.StreamResponse:
     form = await _form(request)
-    user_id = int(request.match_info["user_id"])
+    user_id = _id(request, "user_id")
     if user_id == current(request).user.id:
         return _bad(request, "You cannot disable yourself.")
     active = form.get("active") == "1"

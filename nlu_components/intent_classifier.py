@@ -30,8 +30,32 @@ from sklearn.linear_model import LogisticRegression
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.skops"
-#: Only these packages' types may be rebuilt when a saved model is loaded (skops, no pickle).
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+#: The types a saved classifier holds beyond skops' own safe defaults, exactly (no namespaces):
+#: ``skops.io.get_untrusted_types`` on a freshly trained model, with or without dense
+#: features (the tf-idf idf diagonal is a CSR matrix). Pinned by
+#: ``tests/security/test_skops.py``; a file naming any other type is refused.
+TRUSTED_TYPES: tuple[str, ...] = ("scipy.sparse._csr.csr_matrix",)
+
+
+class UntrustedModelFile(ValueError):
+    """A saved classifier names a type outside :data:`TRUSTED_TYPES`; nothing was loaded."""
+
+
+def load_parts(path: Path) -> Dict[str, Any]:
+    """The vectorizers and model saved at ``path``; :class:`UntrustedModelFile` if the file
+    names any type outside :data:`TRUSTED_TYPES` (skops refuses it again on load)."""
+    import skops.io as sio
+
+    refused = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+    if refused:
+        raise UntrustedModelFile(
+            f"refusing to load {path.name}: it names types outside the classifier's trusted list: "
+            f"{', '.join(refused)}"
+        )
+    parts = sio.load(path, trusted=list(TRUSTED_TYPES))
+    if not isinstance(parts, dict):
+        raise UntrustedModelFile(f"refusing to load {path.name}: not a saved LinearIntentClassifier")
+    return parts
 
 
 def _dense(message: Message) -> Optional[np.ndarray]:
@@ -140,18 +164,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
-        """Loads a trained classifier; an untrained one if there is nothing saved."""
-        import skops.io as sio
+        """Loads a trained classifier; an untrained one if there is nothing saved.
 
+        A saved file that names a type outside :data:`TRUSTED_TYPES` raises
+        :class:`UntrustedModelFile`: the model does not load at all, rather than run without
+        its intent classifier.
+        """
         try:
             with model_storage.read_from(resource) as folder:
                 path = Path(folder) / MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=path)
-                refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-                if refused:
-                    raise ValueError(f"refusing to load types {refused} from {path}")
-                parts = sio.load(path, trusted=untrusted)
-        except (ValueError, FileNotFoundError) as exc:
+                if not path.is_file():
+                    raise FileNotFoundError(path)
+                parts: Optional[Dict[str, Any]] = load_parts(path)
+        except UntrustedModelFile:
+            raise
+        except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
             logger.warning("LinearIntentClassifier: no trained model loaded (%s)", exc)
             parts = None
         return cls(config, model_storage, resource, parts)

@@ -20,6 +20,7 @@ from console import db
 from console.app import build_app
 from console.auth import Accounts
 from console.config import PROJECT_ROOT, ConsoleSettings
+from shop.secrets import generate
 
 BASE_TS = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc).timestamp()
 PASSWORD = "correct horse battery"
@@ -184,6 +185,7 @@ def env(tmp_path: Path, make_db) -> Env:  # type: ignore[no-untyped-def]
     seed_conversations(tracker)
     shop = make_db("sqlite", False)
     settings = ConsoleSettings(
+        secret=generate(),
         console_db_url=f"sqlite:///{tmp_path / 'console.db'}",
         tracker_url=tracker.url,
         shop_db_url=shop.url,

@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, Page, expect
 from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
+from shop.secrets import generate
 from tests.e2e.stack import MODEL, Stack, default_env, free_port
 from tests.web.browser import (
     CHROMIUM,
@@ -94,6 +95,7 @@ def console_server(workdir: Path, stack: Stack) -> Iterator[ConsoleServer]:
             "CONSOLE_INGEST_INTERVAL": "0",
             "CONSOLE_NLU_EXPORT": str(export_file),
             "CONSOLE_STORIES_DIR": str(workdir / "stories"),
+            "CONSOLE_SECRET": generate(),
         }
     )
     url = f"http://127.0.0.1:{port}"

@@ -281,5 +281,5 @@ def test_create_admin_command(env, monkeypatch) -> None:  # type: ignore[no-unty
     assert create_admin.main(["--username", "root"]) == 0
     assert create_admin.main(["--username", "root"]) == 1
     engine = db.make_engine(env.settings.console_db_url)
-    _, session = Accounts(engine).login("root", "a long enough secret")
+    _, session = Accounts(engine, secret=env.settings.secret).login("root", "a long enough secret")
     assert session.user.role == "admin"

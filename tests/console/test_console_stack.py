@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from console.app import build_app
 from console.auth import Accounts
 from console.config import PROJECT_ROOT, ConsoleSettings
+from shop.secrets import generate
 from tests.e2e.stack import MODEL, Stack, start_stack
 
 pytestmark = pytest.mark.skipif(
@@ -81,6 +82,7 @@ async def test_agent_reply_reaches_the_shopper_on_the_widget_channel(stack: Stac
         await shopper.say("I want to talk to a real person")
         await shopper.wait_for("support team")
         settings = ConsoleSettings(
+            secret=generate(),
             console_db_url=f"sqlite:///{tmp_path / 'console.db'}",
             tracker_url=f"sqlite:///{stack.env['TRACKER_DB']}",
             shop_db_url=stack.db_url,
