@@ -37,7 +37,19 @@ $(STAMP)/venv: requirements.lock requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	@touch $@
 
-install: $(STAMP)/venv
+## The storefront and the console: their own virtualenv on a maintained aiohttp (Rasa pins
+## aiohttp<3.10; see docs/production.md, "Dependencies of the web apps"). The lock pins every
+## package, so it is installed with --no-deps.
+WEB_VENV := .venv-web
+WEB_PY := $(WEB_VENV)/bin/python
+$(STAMP)/venv-web: requirements-web.lock
+	@mkdir -p $(STAMP)
+	@test -x $(WEB_PY) || $(PYTHON) -m venv $(WEB_VENV)
+	$(WEB_PY) -m pip install -q --upgrade pip==24.0
+	$(WEB_PY) -m pip install -q --no-deps -r requirements-web.lock
+	@touch $@
+
+install: $(STAMP)/venv $(STAMP)/venv-web
 
 ## Order database: migrate to the newest schema, seed the demo shop if it is empty.
 db: install
