@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from channels.session_ids import conversation_of
 from shop.db.models import Customer
 from shop.db.session import make_engine, make_sessionmaker
 from shop.seed.demo import DEMO_ORDERS
@@ -89,7 +90,8 @@ def test_order_status_identity_check_button_and_reload(page: Page, shop: Storefr
     expect(page.locator(".shopchat-bot .shopchat-bubble").last).not_to_contain_text("email")
     expect(log).to_contain_text("on its way")
     shot(page, "e2e-after-reload")
-    texts = [e.get("text") for e in shop.stack.tracker(session)["events"] if e.get("event") == "user"]
+    events = shop.stack.tracker(conversation_of(session))["events"]
+    texts = [e.get("text") for e in events if e.get("event") == "user"]
     assert f"where is my order {number}" in texts and f"and where is order {number} now?" in texts
 
 
@@ -128,7 +130,7 @@ def test_valid_identity_metadata_skips_the_email(shop: StorefrontStack) -> None:
     assert f"Order #{DEMO_ORDERS['shipped'][0]}" in reply and "on its way" in reply
 
 
-@pytest.mark.parametrize("kind", ["forged", "expired", "missing", "tampered", "garbage"])
+@pytest.mark.parametrize("kind", ["forged", "expired", "missing", "tampered", "garbage", "cookie"])
 def test_bad_identity_metadata_is_ignored(shop: StorefrontStack, kind: str) -> None:
     cid = customer_id(shop.stack, DEMO_ORDERS["shipped"][1])
     metadata: dict[str, object] | None
@@ -142,6 +144,9 @@ def test_bad_identity_metadata_is_ignored(shop: StorefrontStack, kind: str) -> N
         other = customer_id(shop.stack, DEMO_ORDERS["processing"][1])
         payload, mac = sign(other, SECRET).split(".")
         metadata = {"identity_token": f"{sign(cid, SECRET).split('.')[0]}.{mac}"}
+    elif kind == "cookie":
+        # The storefront's cookie token (audience "cookie"), even under the chat key, is no chat token.
+        metadata = {"identity_token": sign(cid, SECRET, ttl_s=3600, audience="cookie")}
     else:
         metadata = {"identity_token": {"customer_id": cid}}
     reply = _asks_email(shop.stack, metadata)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from channels.session_ids import conversation_of
 from console.handoff import join_message, leave_message
 from shop.db.migrate import upgrade
 from shop.db.session import make_engine
@@ -32,6 +33,8 @@ from tests.web.browser import (
 )
 
 SECRET = "widget-test-secret"
+# What the socket.io channel adds to every message: the connection's address, not the client's word.
+SOURCE = '"source": "127.0.0.1"'
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +73,15 @@ def bot_bubbles(page: Page):  # type: ignore[no-untyped-def]
 
 def test_reload_continues_the_same_conversation(page: Page) -> None:
     open_chat(page)
-    session = page.get_attribute(".shopchat", "data-session")
+    session = page.get_attribute(".shopchat", "data-session") or ""
+    sender = conversation_of(session)  # the server's conversation id for the signed session
     type_message(page, "hello there")
-    expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] hello there meta={{}}")
+    expect(bot_bubbles(page).last).to_have_text(f"echo [{sender}] hello there meta={{{SOURCE}}}")
     page.reload()
     expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there"])
-    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-session", session or "")
+    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-session", session)
     type_message(page, "still me")
-    expect(bot_bubbles(page).last).to_have_text(f"echo [{session}] still me meta={{}}")
+    expect(bot_bubbles(page).last).to_have_text(f"echo [{sender}] still me meta={{{SOURCE}}}")
     expect(page.locator(".shopchat-user .shopchat-bubble")).to_have_text(["hello there", "still me"])
 
 
