@@ -20,9 +20,12 @@ $VENV/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
   --port "${RASA_PORT:-5005}" --model models/current.tar.gz \
   --endpoints endpoints.yml --credentials credentials.yml > var/log/rasa.log 2>&1 &
 pids+=($!)
+# The web apps run from their own virtualenv on a maintained aiohttp (see the Makefile).
+WEB_PY=.venv-web/bin/python
+[ -x "$WEB_PY" ] || WEB_PY=$VENV/bin/python
 for app in web console; do
   if [ -f "$app/__main__.py" ]; then
-    $VENV/bin/python -m "$app" > "var/log/$app.log" 2>&1 &
+    $WEB_PY -m "$app" > "var/log/$app.log" 2>&1 &
     pids+=($!)
   fi
 done
