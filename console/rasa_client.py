@@ -27,7 +27,9 @@ class RasaClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        # Rasa's route does not percent-decode the id: the channel prefix's ":" (and the other
+        # signs a REST sender may use, ops/input_guard.py) must travel as they are.
+        url = f"{self.base_url}/conversations/{quote(sender_id, safe=':@+=')}/tracker/events"
         params = {"output_channel": "latest", "execute_side_effects": "true", "include_events": "NONE"}
         if self.token:
             params["token"] = self.token

@@ -22,6 +22,7 @@ the socket.io server's ``max_http_buffer_size`` (:data:`MAX_SOCKETIO_PAYLOAD_BYT
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -29,6 +30,7 @@ from rasa.core.channels.channel import UserMessage
 from shop.limits import max_message_chars, too_long_text
 
 __all__ = [
+    "CLIENT_ID_CHARS",
     "MAX_CLIENT_ID_CHARS",
     "MAX_SOCKETIO_PAYLOAD_BYTES",
     "SOURCE_KEY",
@@ -47,6 +49,9 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_CLIENT_ID_CHARS = 128
 #: One socket.io packet: a message at the cap, JSON-escaped, plus metadata, fits many times over.
 MAX_SOCKETIO_PAYLOAD_BYTES = 64 * 1024
+#: What a client-chosen id may contain besides ASCII letters and digits.
+CLIENT_ID_CHARS = "-_.~:@+="
+_CLIENT_ID = re.compile(rf"[A-Za-z0-9{re.escape(CLIENT_ID_CHARS)}]{{1,{MAX_CLIENT_ID_CHARS}}}")
 #: The metadata key only the server's channel sets.
 SOURCE_KEY = "source"
 
@@ -59,16 +64,15 @@ def conversation_id(channel: str, client_id: str) -> str:
 def client_id_problem(value: object) -> Optional[str]:
     """Why ``value`` cannot be a client-chosen conversation id, or None when it can.
 
-    Accepted: a string of 1 to :data:`MAX_CLIENT_ID_CHARS` printable characters.
+    Accepted: 1 to :data:`MAX_CLIENT_ID_CHARS` characters of :data:`CLIENT_ID_CHARS`. These
+    need no escaping in a URL path, which matters: Rasa's ``/conversations/<id>/...`` routes
+    do not percent-decode the id, so ``rest:a b`` could be chatted to but never read back,
+    paused or answered by a person from the console.
     """
     if not isinstance(value, str):
         return "sender must be a string"
-    if not value.strip():
-        return "sender must not be empty"
-    if len(value) > MAX_CLIENT_ID_CHARS:
-        return f"sender must be at most {MAX_CLIENT_ID_CHARS} characters"
-    if not value.isprintable():
-        return "sender must contain only printable characters"
+    if not _CLIENT_ID.fullmatch(value):
+        return f"sender must be 1-{MAX_CLIENT_ID_CHARS} ASCII letters, digits or any of {CLIENT_ID_CHARS}"
     return None
 
 

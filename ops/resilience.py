@@ -17,7 +17,8 @@ once per process so that, for every channel:
 
 The REST channel is also where the server takes over what a client sends
 (ops/input_guard.py): the conversation is ``rest:<sender>`` (a ``sender`` that is not 1-128
-printable characters, or a ``message`` that is not a string, gets 400 with a JSON error),
+letters, digits or ``-_.~:@+=``, or a ``message`` that is not a string, gets 400 with a JSON
+error),
 ``input_channel`` is always ``rest``, ``metadata["source"]`` is the client address (never
 taken from the body), and a message over the size cap is answered at once without NLU.
 Loading the channel checks the Rasa server's secrets (:data:`RASA_SECRETS`), so ``rasa

@@ -103,7 +103,7 @@ class Stack:
         whole conversation id (``socketio:…``, ``telegram:…``)."""
         conversation = f"{channel}:{sender}" if channel else sender
         resp = requests.get(
-            f"{self.rasa_url}/conversations/{quote(conversation, safe='')}/tracker",
+            f"{self.rasa_url}/conversations/{quote(conversation, safe=':@+=')}/tracker",
             params={"token": self.token},
             timeout=30,
         )
