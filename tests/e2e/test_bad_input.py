@@ -67,7 +67,7 @@ def test_hostile_email_is_refused_without_a_lookup(
     assert "Items:" not in reply
     with shop_db() as s:
         attempts = s.scalar(
-            select(func.count()).select_from(LookupAttempt).where(LookupAttempt.sender_id == sender)
+            select(func.count()).select_from(LookupAttempt).where(LookupAttempt.sender_id == f"rest:{sender}")
         )
     assert attempts == 0
 

@@ -29,7 +29,7 @@ def test_handoff_is_recorded_and_pauses_the_bot(stack: Stack, sender: str, shop_
     reply = text_of(stack.say(sender, "I want to talk to a real person"))
     assert "support team" in reply
     with shop_db() as s:
-        rows = s.scalars(select(HandoffRequest).where(HandoffRequest.sender_id == sender)).all()
+        rows = s.scalars(select(HandoffRequest).where(HandoffRequest.sender_id == f"rest:{sender}")).all()
     assert [(r.status, r.channel) for r in rows] == [("open", "rest")]
     assert stack.say(sender, "hello?") == []
     assert stack.tracker(sender)["paused"] is True

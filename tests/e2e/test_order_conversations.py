@@ -64,7 +64,7 @@ def test_three_failed_checks_lock_lookups_and_offer_a_person(
         failures = s.scalar(
             select(func.count())
             .select_from(LookupAttempt)
-            .where(LookupAttempt.sender_id == sender, LookupAttempt.succeeded.is_(False))
+            .where(LookupAttempt.sender_id == f"rest:{sender}", LookupAttempt.succeeded.is_(False))
         )
     assert failures == 3
 
