@@ -90,7 +90,7 @@ def test_order_status_identity_check_button_and_reload(page: Page, shop: Storefr
     expect(page.locator(".shopchat-bot .shopchat-bubble").last).not_to_contain_text("email")
     expect(log).to_contain_text("on its way")
     shot(page, "e2e-after-reload")
-    events = shop.stack.tracker(conversation_of(session))["events"]
+    events = shop.stack.tracker(conversation_of(session), channel=None)["events"]
     texts = [e.get("text") for e in events if e.get("event") == "user"]
     assert f"where is my order {number}" in texts and f"and where is order {number} now?" in texts
 
