@@ -24,6 +24,7 @@ import requests
 from conftest import PASSWORD
 from playwright.sync_api import Browser, Page, expect
 
+from channels.session_ids import conversation_of
 from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
@@ -149,12 +150,12 @@ def test_shopper_on_the_widget_and_agent_in_the_console(
 
     # Page A, the shopper: not understood (two-stage fallback), then asks for a person.
     widget.goto(shop.url)
-    session = open_chat(widget)
+    session = conversation_of(open_chat(widget))  # Rasa's id, as the console shows it
     say(widget, unclear)
     expect(log).to_contain_text("Did you mean")
     say(widget, "I want to talk to a human")
     expect(log).to_contain_text("support team to join this chat")
-    assert stack.tracker(session)["paused"] is True
+    assert stack.tracker(session, channel=None)["paused"] is True
 
     # Page B, the agent: log in and read the new conversations from the tracker store.
     agent.goto(console.url + "/conversations")
@@ -215,7 +216,7 @@ def test_shopper_on_the_widget_and_agent_in_the_console(
     expect(widget.locator(".shopchat-typing")).to_be_hidden()
     shot(widget, "console-stack-widget-reply")
     shot(agent, "console-stack-agent-reply")
-    bots = [e.get("text") for e in stack.tracker(session)["events"] if e["event"] == "bot"]
+    bots = [e.get("text") for e in stack.tracker(session, channel=None)["events"] if e["event"] == "bot"]
     assert bots[-2:] == [join_message("Ada"), REPLY]
 
     # Hand back: the widget says so and the bot answers again.
@@ -223,7 +224,7 @@ def test_shopper_on_the_widget_and_agent_in_the_console(
     expect(agent).to_have_url(re.compile(r"/handoff$"))
     expect(widget.locator(".shopchat-bot .shopchat-bubble").last).to_have_text(leave_message("Ada"))
     expect(widget.locator(".shopchat[data-agent]")).to_have_count(0)
-    assert stack.tracker(session)["paused"] is False
+    assert stack.tracker(session, channel=None)["paused"] is False
     say(widget, "where is my order")
     expect(widget.locator(".shopchat-bot .shopchat-bubble").last).to_contain_text("What's your order number?")
     # ... and does not fall back into a second handoff request

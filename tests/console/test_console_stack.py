@@ -7,12 +7,12 @@ widget does; the console takes the handoff, replies and hands back through Rasa'
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from channels.session_ids import conversation_of
 from console.app import build_app
 from console.auth import Accounts
 from console.config import PROJECT_ROOT, ConsoleSettings
@@ -44,10 +44,19 @@ class Shopper:
         import socketio
 
         self.url = url
-        self.session_id = uuid.uuid4().hex
+        self.session_id = ""  # issued by the server (session_confirm)
         self.received: list[str] = []
         self.sio = socketio.Client()
         self.sio.on("bot_uttered", self._on_bot)
+        self.sio.on("session_confirm", self._on_session)
+
+    def _on_session(self, session_id: str) -> None:
+        self.session_id = session_id
+
+    @property
+    def conversation(self) -> str:
+        """Rasa's conversation id (``socketio:…``) for the server-issued session."""
+        return conversation_of(self.session_id)
 
     def _on_bot(self, data: dict) -> None:
         if data.get("text"):
@@ -57,8 +66,12 @@ class Shopper:
         await asyncio.to_thread(
             self.sio.connect, self.url, transports=["polling"], socketio_path="/socket.io"
         )
-        await asyncio.to_thread(self.sio.emit, "session_request", {"session_id": self.session_id})
-        await asyncio.sleep(1.0)
+        await asyncio.to_thread(self.sio.emit, "session_request", {"session_id": None})
+        for _ in range(100):
+            if self.session_id:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("no session_confirm")
 
     async def say(self, text: str) -> None:
         await asyncio.to_thread(
@@ -107,7 +120,7 @@ async def test_agent_reply_reaches_the_shopper_on_the_widget_channel(stack: Stac
                 r'name="csrf_token" value="([^"]+)"', await (await client.get("/handoff")).text()
             ).group(1)  # type: ignore[union-attr]
             queue = (await (await client.get("/api/handoff")).json())["queue"]
-            request_id = next(e["request_id"] for e in queue if e["sender_id"] == shopper.session_id)
+            request_id = next(e["request_id"] for e in queue if e["sender_id"] == shopper.conversation)
 
             assert (await client.post(f"/handoff/{request_id}/take", data={"csrf_token": csrf})).status == 200
             await shopper.wait_for("Sam from our support team has joined")
@@ -116,7 +129,7 @@ async def test_agent_reply_reaches_the_shopper_on_the_widget_channel(stack: Stac
                 data={"csrf_token": csrf, "text": "Hi, Sam here. How can I help?"},
             )
             await shopper.wait_for("Sam here")
-            tracker = stack.tracker(shopper.session_id)
+            tracker = stack.tracker(shopper.conversation, channel=None)
             assert tracker["paused"] is True
             assert any(
                 e["event"] == "bot" and e.get("text") == "Hi, Sam here. How can I help?"
@@ -125,6 +138,6 @@ async def test_agent_reply_reaches_the_shopper_on_the_widget_channel(stack: Stac
 
             await client.post(f"/handoff/{request_id}/release", data={"csrf_token": csrf})
             await shopper.wait_for("has left the chat")
-            assert stack.tracker(shopper.session_id)["paused"] is False
+            assert stack.tracker(shopper.conversation, channel=None)["paused"] is False
     finally:
         await asyncio.to_thread(shopper.sio.disconnect)
