@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from channels.telegram import SECRET_HEADER
+from shop.seed.demo import DEMO_ORDERS
 from tests.channels.conftest import SECRET
 from tests.channels.fake_telegram import TOKEN, FakeTelegram, callback_update, sticker_update, text_update
 from tests.e2e.stack import MODEL, Stack, start_stack
@@ -74,7 +75,7 @@ def user_texts(stack: Stack, chat_id: int, at_least: int = 0, timeout: float = 1
     """User texts in the stored conversation; Rasa stores it just after the reply is sent."""
     deadline = time.monotonic() + timeout
     while True:
-        events = stack.tracker(str(chat_id)).get("events", [])
+        events = stack.tracker(str(chat_id), channel="telegram").get("events", [])
         texts = [e.get("text") for e in events if e.get("event") == "user"]
         if len(texts) >= at_least or time.monotonic() > deadline:
             return texts
@@ -104,7 +105,22 @@ def test_start_gets_the_greeting_with_an_inline_keyboard_and_a_press_continues(w
     assert [c.params["callback_query_id"] for c in fake.of("answerCallbackQuery")] == ["q-rasa"]
     assert len(sent_to(fake, chat)) >= 2  # the bot's next question
     assert user_texts(stack, chat, at_least=2) == ["/greet", "/order_status"]
-    assert stack.tracker(str(chat))["latest_input_channel"] == "telegram"
+    tracker = stack.tracker(str(chat), channel="telegram")
+    assert tracker["sender_id"] == f"telegram:{chat}" and tracker["latest_input_channel"] == "telegram"
+    assert tracker["latest_message"]["metadata"]["source"] == f"telegram:{chat}"
+
+
+def test_a_telegram_chat_id_as_a_rest_sender_inherits_nothing(webhook_stack):
+    stack, fake = webhook_stack
+    chat = 5010
+    number, email = DEMO_ORDERS["delivered_recent"]
+    assert post(stack, text_update(f"where is my order #{number}?", chat_id=chat), fake) == 200
+    assert post(stack, text_update(email, chat_id=chat), fake) == 200
+    assert any(f"Order #{number}" in c.params["text"] for c in sent_to(fake, chat))  # proven on Telegram
+    for sender in (str(chat), f"telegram:{chat}"):
+        reply = " ".join(r.get("text") or "" for r in stack.say(sender, f"where is my order #{number}?"))
+        assert "email" in reply.lower() and f"Order #{number}" not in reply
+        assert stack.tracker(sender)["slots"]["customer_id"] is None
 
 
 def test_wrong_secret_is_refused_and_rasa_never_sees_the_message(webhook_stack):
