@@ -30,6 +30,12 @@ from shop.secrets import generate
 from tests.e2e.stack import default_env, free_port
 from tests.web.browser import process
 
+#: the interpreter scripts/run.sh serves the console with (its own virtualenv on a maintained
+#: aiohttp), or this one where that is not installed
+CONSOLE_PYTHON = next(
+    (str(p) for p in [Path(__file__).resolve().parents[2] / ".venv-web" / "bin" / "python"] if p.exists()),
+    sys.executable,
+)
 PASSWORD = "correct horse battery"
 EMAIL = "alex.morgan@example.com"
 MASKED = "a***@e***.com"
@@ -125,7 +131,7 @@ def consoles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consoles]:
             url = f"http://127.0.0.1:{port}"
             stack.enter_context(
                 process(
-                    [sys.executable, "-m", "console"], env, f"{url}/health", workdir / f"console-{name}.log"
+                    [CONSOLE_PYTHON, "-m", "console"], env, f"{url}/health", workdir / f"console-{name}.log"
                 )
             )
             urls.append(url)
@@ -184,7 +190,7 @@ def test_console_refuses_to_start_without_a_usable_secret(tmp_path: Path, value:
     if value is not None:
         env["CONSOLE_SECRET"] = value
     done = subprocess.run(
-        [sys.executable, "-m", "console"], env=env, capture_output=True, text=True, timeout=120, check=False
+        [CONSOLE_PYTHON, "-m", "console"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 2, done.stderr[-2000:]
     assert "CONSOLE_SECRET" in done.stderr
