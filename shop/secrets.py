@@ -192,7 +192,7 @@ def ensure_file(path: str | Path, names: Iterable[str] = SECRETS) -> dict[str, s
         legacy = LEGACY_FILES.get(name)
         old = (path.parent / legacy) if legacy else None
         old_value = old.read_text(encoding="utf-8").strip() if old is not None and old.is_file() else None
-        values[name] = old_value if _usable(name, old_value) else generate()
+        values[name] = old_value if old_value is not None and _usable(name, old_value) else generate()
         changed = True
     if changed or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
