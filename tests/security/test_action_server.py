@@ -8,6 +8,7 @@ stuck on the database does not hold up ``/health`` or another conversation's cal
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import subprocess
 import threading
@@ -18,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -53,6 +55,11 @@ def _tracker(
 
 def _call(action: str, tracker: Dict[str, Any]) -> Dict[str, Any]:
     return {"next_action": action, "sender_id": tracker["sender_id"], "tracker": tracker, "domain": {}}
+
+
+@functools.cache
+def _domain() -> Dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "domain.yml").read_text()))
 
 
 def _forged_list_orders(shop_db: sessionmaker) -> Dict[str, Any]:
@@ -161,7 +168,8 @@ def _identity_check_call(sender: str, order_number: str, email: str) -> Dict[str
     tracker = _tracker(sender, {"order_id": order_number, "email": email, "requested_slot": "email"}, events)
     tracker["latest_message"] = latest
     tracker["active_loop"] = {"name": "order_status_form"}
-    return _call("validate_order_status_form", tracker)
+    # Rasa sends its domain; the form's required slots come from it.
+    return {**_call("validate_order_status_form", tracker), "domain": _domain()}
 
 
 def test_call_stuck_on_the_database_blocks_neither_health_nor_other_calls(

@@ -35,7 +35,8 @@ from tests.e2e.stack import MODEL, ROOT, VENV_BIN, Stack, default_env, free_port
 
 OLD_MAIN = "b76a697"
 NUMBER, EMAIL = DEMO_ORDERS["shipped"]
-THEIR_ORDERS = sorted({n for n, e in DEMO_ORDERS.values() if e == EMAIL})
+# As the order list writes them ("#104587"); the bot's prompt quotes 104523 as an example.
+THEIR_ORDERS = sorted({f"#{n}" for n, e in DEMO_ORDERS.values() if e == EMAIL})
 WEB_PYTHON = Path(os.environ.get("SHOP_WEB_PYTHON") or ROOT / ".venv-web" / "bin" / "python")
 
 _NAME = r"[A-Za-z_]*(?:SECRET|secret|TOKEN|token)[A-Za-z_]*"
@@ -118,7 +119,7 @@ def test_forged_token_with_every_shipped_value_lists_nothing(
             ("v1", _v1_token(customer_id, value)),
         ):
             reply = _lists_orders(stack, f"{sender}-{index}-{kind}", token)
-            if any(number in reply for number in THEIR_ORDERS):
+            if "Your recent orders" in reply or any(number in reply for number in THEIR_ORDERS):
                 leaked.append((value, kind))
     assert leaked == []
 
@@ -129,7 +130,7 @@ def test_storefront_cookie_token_is_not_a_chat_token(
     """A cookie token, even under the chat key, names nobody to the bot."""
     cookie = sign(_customer_id(shop_db), stack.env["SHOP_IDENTITY_SECRET"], audience="cookie")
     reply = _lists_orders(stack, sender, cookie)
-    assert not any(number in reply for number in THEIR_ORDERS)
+    assert "Your recent orders" not in reply and not any(number in reply for number in THEIR_ORDERS)
 
 
 # -- start-up refusals ---------------------------------------------------------------------
