@@ -14,7 +14,6 @@ client address it was given from: see :func:`proven_slot`.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import re
@@ -32,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from shop.orders import utc_naive
 from shop.ratelimit import Verdict
-from shop.signed_identity import secret_from_env, verify
+from shop.signed_identity import CHAT, secret_from_env, verify
 from shop.text import normalize_email, normalize_order_number
 
 logger = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ SCANNED_CHARS = 2000
 # Message metadata key of the storefront's signed identity token (shop/signed_identity.py).
 IDENTITY_TOKEN_KEY = "identity_token"
 # Audience of the chat identity tokens (storefront cookies use another key or audience).
-IDENTITY_AUDIENCE = "chat"
+IDENTITY_AUDIENCE = CHAT
 # The slots that hold a proof, and expire with it.
 PROOF_SLOTS = ("customer_id", "verified_order")
 
@@ -138,13 +137,8 @@ def signed_customer(tracker: Tracker) -> Optional[int]:
     return customer_id
 
 
-_VERIFY_TAKES_AUDIENCE = "audience" in inspect.signature(verify).parameters
-
-
 def _verify_token(token: Any, secret: str) -> Optional[int]:
-    if _VERIFY_TAKES_AUDIENCE:
-        return verify(token, secret, audience=IDENTITY_AUDIENCE)  # type: ignore[call-arg,unused-ignore]
-    return verify(token, secret)
+    return verify(token, secret, audience=IDENTITY_AUDIENCE)
 
 
 def is_verified_for(tracker: Tracker, order_number: Optional[str]) -> bool:
