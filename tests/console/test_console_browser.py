@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Console
 
 from shop.db.session import make_engine, make_sessionmaker
 from shop.handoff import HandoffService
+from tests.console.conftest import Console
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = [

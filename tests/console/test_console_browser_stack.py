@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import PASSWORD
 from playwright.sync_api import Browser, Page, expect
 
 from channels.session_ids import conversation_of
@@ -29,6 +28,7 @@ from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
 from shop.secrets import generate
+from tests.console.conftest import PASSWORD
 from tests.e2e.stack import MODEL, Stack, default_env, free_port
 from tests.web.browser import (
     CHROMIUM,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Console
-
 from shop.db.session import make_engine, make_sessionmaker
 from shop.handoff import HandoffService
+from tests.console.conftest import Console
 
 
 def _service(console: Console) -> HandoffService:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from conftest import BASE_TS, Env, action, user
 from sqlalchemy import select
 
 from console import db
 from console.ingest import Ingestor
 from console.training import TrainingIndex
+from tests.console.conftest import BASE_TS, Env, action, user
 
 
 def _ingestor(env: Env) -> tuple[Ingestor, object]:

@@ -8,10 +8,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import BASE_TS, XSS, Console, action, user
 from rasa.shared.core.events import BotUttered
 
 from console.auth import Accounts
+from tests.console.conftest import BASE_TS, XSS, Console, action, user
 
 
 async def _ready(console: Console, name: str = "admin") -> str:

@@ -6,12 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import XSS, Console
 from sqlalchemy import select, update
 
 from console import db
 from console.auth import PERMISSIONS, utcnow
 from console.views import ROUTES
+from tests.console.conftest import XSS, Console
 
 DUMMY = {"sender_id": "conv-order", "item_id": "1", "request_id": "1", "user_id": "1", "filter_id": "1"}
 
