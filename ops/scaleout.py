@@ -142,7 +142,7 @@ async def _check_tracker(
 ) -> None:
     async with limit:
         async with session.get(
-            f"{url}/conversations/{convo.sender}/tracker", params={"token": token}
+            f"{url}/conversations/rest:{convo.sender}/tracker", params={"token": token}
         ) as resp:
             if resp.status != 200:
                 convo.problems.append(f"tracker: HTTP {resp.status}")
