@@ -42,7 +42,7 @@ def test_message_source_is_set_by_the_server_not_the_client(cluster: Cluster, se
     body = {"sender": sender, "message": "hello", "metadata": {"source": "203.0.113.66", "page": "/cart"}}
     assert requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=30).status_code == 200
     tracker = requests.get(
-        f"{url}/conversations/{sender}/tracker", params={"token": cluster.token}, timeout=30
+        f"{url}/conversations/rest:{sender}/tracker", params={"token": cluster.token}, timeout=30
     ).json()
     user = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert user["metadata"]["source"] == "127.0.0.1"
