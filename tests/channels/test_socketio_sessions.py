@@ -180,6 +180,7 @@ async def test_an_oversized_payload_closes_only_that_connection(server) -> None:
     assert (await bystander.reply())["text"].endswith("ok")
     assert [m.text for m in agent.messages] == ["hello"]
     await bystander.close()
+    await attacker.close()
 
 
 def test_the_channel_refuses_to_load_without_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
