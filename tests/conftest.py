@@ -210,7 +210,7 @@ def demo(seeded_db: Db, settings: Settings) -> dict[str, DemoOrder]:
 # The real assistant (action server + Rasa server + seeded SQLite), started once per test
 # session and shared by tests/e2e and tests/security (a module may define its own).
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Stack"]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from tests.e2e.stack import start_stack
 
     running = start_stack(tmp_path_factory.mktemp("stack"))
@@ -221,7 +221,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Stack"]:
 
 
 @pytest.fixture(scope="session")
-def shop_db(stack: "Stack") -> sessionmaker:
+def shop_db(stack: Stack) -> sessionmaker:
     """The stack's order DB, to check what the conversations wrote."""
     return make_sessionmaker(make_engine(stack.db_url))
 

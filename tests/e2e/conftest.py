@@ -1,1 +1,4 @@
-"""The e2e tests use the session's shared assistant (``stack``, ``shop_db``, ``sender`` in tests/conftest.py)."""
+"""The e2e tests use the session's shared assistant.
+
+``stack``, ``shop_db`` and ``sender`` are defined in tests/conftest.py.
+"""
