@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence
 
-from actions.formatting import money
+from shop.money import format_money
 from shop.recommend import Recommendation
+from shop.urls import absolute
 
 MAX_CARDS = 5
 
@@ -23,9 +24,9 @@ def carousel_payload(recs: Sequence[Recommendation]) -> Dict[str, Any]:
             {
                 "sku": r.sku,
                 "title": r.name,
-                "price": f"{r.price:.2f}",
-                "image": r.image_url or "",
-                "url": r.url,
+                "price": format_money(r.price),
+                "image": absolute(r.image_url or ""),
+                "url": absolute(r.url),
             }
             for r in recs[:MAX_CARDS]
         ],
@@ -36,5 +37,5 @@ def carousel_text(intro: str, recs: Sequence[Recommendation]) -> str:
     """The same products as numbered lines: the fallback for channels without carousels."""
     lines = [intro]
     for i, r in enumerate(recs[:MAX_CARDS], 1):
-        lines.append(f"{i}. {r.name} ({r.brand}) - {money(r.price)} [{r.sku}]")
+        lines.append(f"{i}. {r.name} ({r.brand}) - {format_money(r.price)}")
     return "\n".join(lines)

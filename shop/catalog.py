@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from shop.catalog_query import money
 from shop.db.models import Product
+from shop.urls import product_url
 
 #: Below this score a product is not a match at all.
 MATCH_THRESHOLD = 0.55
@@ -282,7 +283,7 @@ class CatalogService:
                 materials=p.materials or "",
                 rating=p.rating,
                 image_url=p.image_url,
-                url=f"/products/{p.sku}",
+                url=product_url(p.sku),
                 variants=variants,
             )
         if self.promotion_price is not None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
+
+from shop.money import quantize
 
 CENT = Decimal("0.01")
 MAX_MESSAGE_CHARS = 500
@@ -76,7 +78,8 @@ def canonical_size(value: str | None) -> str | None:
 
 
 def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """``value`` rounded half up to cents (shop.money.quantize)."""
+    return quantize(value)
 
 
 @dataclass(frozen=True)

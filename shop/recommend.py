@@ -42,7 +42,10 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from shop.catalog_query import DEFAULT_COLORS, Filters, ParsedQuery, money, parse_query
+from shop.catalog_rows import read_catalog
 from shop.db.models import Category, Order, OrderItem, Product, ProductVariant
+from shop.recommender_errors import RecommenderUnavailable as RecommenderUnavailable
+from shop.urls import product_url
 
 #: Maximum share of co-purchase in the hybrid blend (reached with plenty of evidence).
 HYBRID_WEIGHT = 0.8
@@ -290,8 +293,6 @@ class Recommender:
         if vec is not None:
             return vec
         # In the DB but added after the index was built: encode it now.
-        from catalog_index.catalog_rows import read_catalog
-
         with self.session_factory() as s:
             if s.get(Product, product_id) is None:
                 return None
@@ -352,7 +353,7 @@ class Recommender:
             category=p.category,
             price=p.price,
             image_url=p.image_url,
-            url=f"/products/{p.sku}",
+            url=product_url(p.sku),
             score=round(float(score), 4),
             reason=reason,
         )

@@ -1,55 +1,39 @@
-"""Money as ``Decimal`` quantized to each currency's minor unit, rounded half up.
+"""Money for pricing: the shop's one money module (shop/money.py) plus pricing's helpers.
 
-Floats are refused: a price that went through a float is already wrong.
+Rounding (half up to each currency's minor unit) and formatting (Babel) live in
+``shop.money``; the names here are kept for pricing's callers.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Union
+from decimal import ROUND_DOWN, Decimal
 
-#: Minor-unit exponent per ISO 4217 currency the shop sells in.
-CURRENCY_DIGITS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
-CURRENCY_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+from shop.money import CURRENCY_DIGITS, MoneyInput, UnknownCurrency, digits, quantize, quantum, to_decimal
+from shop.money import format_money as _format_money
 
-MoneyInput = Union[Decimal, int, str]
-
-
-class UnknownCurrency(ValueError):
-    """The currency has no configured minor unit."""
-
-
-def digits(currency: str) -> int:
-    """Decimal places of ``currency`` (USD 2, JPY 0)."""
-    try:
-        return CURRENCY_DIGITS[currency.upper()]
-    except KeyError:
-        raise UnknownCurrency(f"unsupported currency {currency!r}") from None
-
-
-def quantum(currency: str) -> Decimal:
-    """The smallest amount of ``currency``: 0.01 for USD, 1 for JPY."""
-    return Decimal(1).scaleb(-digits(currency))
-
-
-def to_decimal(value: MoneyInput) -> Decimal:
-    """``Decimal`` from a Decimal, int or numeric string; floats raise ``TypeError``."""
-    if isinstance(value, bool | float):
-        raise TypeError("money must not be a float or bool; pass a Decimal or a string")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int | str):
-        result = Decimal(value)
-    else:
-        raise TypeError(f"cannot make money from {type(value).__name__}")
-    if not result.is_finite():
-        raise ValueError("money must be finite")
-    return result
+__all__ = [
+    "CURRENCY_DIGITS",
+    "MoneyInput",
+    "UnknownCurrency",
+    "allocate",
+    "digits",
+    "floor_money",
+    "format_money",
+    "format_percent",
+    "from_minor",
+    "is_quantized",
+    "money",
+    "percent_of",
+    "quantum",
+    "to_decimal",
+    "to_minor",
+    "zero",
+]
 
 
 def money(value: MoneyInput, currency: str) -> Decimal:
-    """``value`` quantized to ``currency``'s minor unit, ROUND_HALF_UP."""
-    return to_decimal(value).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    """``value`` quantized to ``currency``'s minor unit, ROUND_HALF_UP (shop.money.quantize)."""
+    return quantize(value, currency)
 
 
 def zero(currency: str) -> Decimal:
@@ -77,14 +61,8 @@ def is_quantized(amount: Decimal, currency: str) -> bool:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """Human text: ``$5.00``, ``-$1.50``, ``¥500``, ``CHF 5.00`` for unknown symbols."""
-    q = money(amount, currency)
-    sign = "-" if q < 0 else ""
-    body = f"{abs(q):,.{digits(currency)}f}"
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    if symbol is None:
-        return f"{sign}{currency.upper()} {body}"
-    return f"{sign}{symbol}{body}"
+    """Human text: ``$5.00``, ``-$1.50``, ``¥500`` (shop.money.format_money)."""
+    return _format_money(amount, currency)
 
 
 def format_percent(percent: Decimal) -> str:

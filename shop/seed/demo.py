@@ -49,6 +49,7 @@ from shop.seed.catalog_vocab import (
     USES,
     Leaf,
 )
+from shop.urls import image_url
 
 Row = dict[str, Any]
 CENT = Decimal("0.01")
@@ -258,7 +259,7 @@ class _Builder:
             "id": pid, "sku": sku, "name": name, "brand": brand, "category": leaf.name,
             "category_id": category_id, "price": base, "stock": 0,
             "description": " ".join(sentences), "materials": ", ".join(materials),
-            "rating": rating, "image_url": f"/static/img/{sku}.svg",
+            "rating": rating, "image_url": image_url(sku),
             "created_at": self.now - timedelta(days=rng.randint(200, 720)),
         }  # fmt: skip
         self.t["products"].append(row)

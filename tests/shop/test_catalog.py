@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog_index.testing import make_small_catalog
 from shop.catalog import CatalogService
+from tests.support.small_catalog import make_small_catalog
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_facts_list_price_sizes_colours_and_materials(catalog):
     f = service.lookup("summit fleece jacket")
     assert f is not None and f.price == Decimal("70.00") and f.materials == "polyester fleece"
     assert f.sizes == ("S", "M", "L") and f.colors == ("green", "navy")
-    assert f.colors_in_stock == ("green", "navy") and f.url == "/products/JK-SUM-FLC"
+    assert f.colors_in_stock == ("green", "navy") and f.url == "/product/JK-SUM-FLC"
     assert service.get(ids["JK-SUM-FLC"]) == service.get("jk-sum-flc")
     assert service.get(123456) is None and service.get("NOPE") is None
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from catalog_index.index import build_index, load_index
-from catalog_index.testing import make_small_catalog
 from shop.catalog_query import Filters, parse_query
 from shop.db.models import Base
 from shop.db.session import make_engine, make_sessionmaker
 from shop.recommend import CoPurchase, Recommender, family_key
+from tests.support.small_catalog import make_small_catalog
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_category_and_min_price_filters(shop):
 def test_results_are_frozen_dataclasses_with_url_and_decimal_price(shop):
     rec, _ = shop
     r = rec.search("yoga", 1)[0]
-    assert r.url == f"/products/{r.sku}" and isinstance(r.price, Decimal) and r.reason
+    assert r.url == f"/product/{r.sku}" and isinstance(r.price, Decimal) and r.reason
     with pytest.raises(AttributeError):
         r.score = 0  # type: ignore[misc]
 

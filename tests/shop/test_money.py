@@ -1,0 +1,38 @@
+"""shop.money: one rounding rule (half up per currency) and Babel formatting."""
+
+from decimal import Decimal
+
+import pytest
+
+from shop.money import format_money, quantize
+from shop.pricing import money as pricing_money
+
+
+def test_rounds_half_up_to_cents():
+    assert quantize(Decimal("2.675"), "USD") == Decimal("2.68")
+    assert quantize(Decimal("2.665"), "USD") == Decimal("2.67")  # half-even would give 2.66
+
+
+def test_jpy_has_no_decimals_and_a_yen_sign():
+    assert quantize(Decimal("500.5"), "JPY") == Decimal("501")
+    assert format_money(Decimal("500.4"), "JPY") == "¥500"
+
+
+def test_eur_formats_with_the_euro_sign_per_locale():
+    assert format_money(Decimal("1234.5"), "EUR") == "€1,234.50"
+    assert format_money(Decimal("1234.5"), "EUR", locale="de") == "1.234,50\xa0€"
+
+
+def test_usd_shows_the_dollar_sign_and_two_decimals():
+    assert format_money(Decimal("59.99")) == "$59.99"
+    assert format_money(Decimal("-1.5"), "USD") == "-$1.50"
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        quantize(2.675, "USD")  # type: ignore[arg-type]
+
+
+def test_pricing_money_delegates_to_the_one_module():
+    assert pricing_money.money(Decimal("2.675"), "USD") == quantize(Decimal("2.675"), "USD")
+    assert pricing_money.format_money(Decimal("500"), "JPY") == format_money(Decimal("500"), "JPY")

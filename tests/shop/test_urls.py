@@ -1,0 +1,33 @@
+"""shop.urls: the product and image URLs the storefront serves and every channel links."""
+
+from shop.urls import IMAGE_PATH, PRODUCT_PATH, absolute, image_url, product_url
+
+
+def test_product_url_is_the_storefront_product_route():
+    assert product_url("JKT-000089", env={}) == "/product/JKT-000089"
+    assert PRODUCT_PATH == "/product/{sku}"
+
+
+def test_image_url_is_the_storefront_image_route():
+    assert image_url("JKT-000089", env={}) == "/img/JKT-000089.svg"
+    assert IMAGE_PATH == "/img/{sku}.svg"
+
+
+def test_public_base_makes_urls_absolute():
+    env = {"STOREFRONT_PUBLIC_URL": "https://shop.example.com/"}
+    assert product_url("JKT-1", env=env) == "https://shop.example.com/product/JKT-1"
+    assert image_url("JKT-1", env=env) == "https://shop.example.com/img/JKT-1.svg"
+    assert absolute("https://cdn.example.com/x.jpg", env=env) == "https://cdn.example.com/x.jpg"
+
+
+def test_sku_is_escaped_in_the_path():
+    assert product_url("A/B C", env={}) == "/product/A%2FB%20C"
+
+
+def test_storefront_routes_use_the_same_paths():
+    import ast
+    from pathlib import Path
+
+    routes = ast.parse((Path(__file__).parents[2] / "web" / "routes.py").read_text())
+    paths = {n.value for n in ast.walk(routes) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert PRODUCT_PATH in paths and IMAGE_PATH in paths
