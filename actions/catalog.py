@@ -24,10 +24,9 @@ from actions import services
 from actions.carousel import MAX_CARDS, carousel_payload, carousel_text
 from actions.formatting import money
 from actions.identity import verified_customer
-from catalog_index import CatalogIndexError
 from shop.catalog import Comparison, Match, ProductFacts, Resolution, StockAnswer
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
-from shop.recommend import Recommendation
+from shop.recommend import Recommendation, RecommenderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -359,7 +358,7 @@ class ActionRecommendProducts(Action):
             mode = "search"
         try:
             recommender = await services.run_blocking(services.recommender)
-        except CatalogIndexError as exc:
+        except RecommenderUnavailable as exc:
             logger.error("recommendations unavailable: %s", exc)
             dispatcher.utter_message(
                 text="Sorry, I can't suggest products right now: our product search is being "

@@ -106,8 +106,9 @@ _recommender_lock = threading.Lock()
 def recommender() -> Recommender:
     """The recommender over the FAISS index, loaded once.
 
-    Raises :class:`catalog_index.CatalogIndexError` while the index is missing or was built
-    from another catalog; nothing is cached then, so a rebuilt index is picked up.
+    Raises :class:`shop.recommend.RecommenderUnavailable` (the index's ``CatalogIndexError``)
+    while the index is missing or was built from another catalog; nothing is cached then,
+    so a rebuilt index is picked up.
     """
     global _recommender
     with _recommender_lock:

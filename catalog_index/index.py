@@ -14,9 +14,10 @@ import faiss
 import numpy as np
 from sqlalchemy.orm import sessionmaker
 
-from catalog_index.catalog_rows import CatalogRow, fingerprint, read_catalog
 from catalog_index.encoder import DIM, MODEL_NAME
+from shop.catalog_rows import CatalogRow, fingerprint, read_catalog
 from shop.config import PROJECT_ROOT
+from shop.recommender_errors import RecommenderUnavailable
 
 if TYPE_CHECKING:
     from catalog_index.encoder import Encoder
@@ -48,8 +49,11 @@ EXACT_SUBSET_MAX = 20_000
 FILES = ("index.faiss", "ids.npy", "vectors.npy", "fingerprint.json")
 
 
-class CatalogIndexError(RuntimeError):
-    """The catalog index cannot be used; the message says what to run."""
+class CatalogIndexError(RecommenderUnavailable):
+    """The catalog index cannot be used; the message says what to run.
+
+    A :class:`shop.recommender_errors.RecommenderUnavailable`, which is what the actions catch.
+    """
 
 
 class MissingIndexError(CatalogIndexError):

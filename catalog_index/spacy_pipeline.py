@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from catalog_index.catalog_rows import CatalogRow, read_catalog, vocabulary_fingerprint
 from shop.catalog_query import SIZE_WORDS
+from shop.catalog_rows import CatalogRow, read_catalog, vocabulary_fingerprint
 from shop.config import PROJECT_ROOT
 
 FINGERPRINT_FILE = "catalog_fingerprint.json"

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
@@ -19,45 +13,33 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from console import db
-from console.auth import Accounts, Session, audit, csrf_ok
+from console.auth import Accounts, audit, csrf_ok
 from console.config import ConsoleSettings, redacted
-from console.ingest import Ingestor, IngestResult
+from console.context import (  # the shared keys and helpers; re-exported for callers of app
+    ACCOUNTS,
+    CONSOLE_DB,
+    COOKIE,
+    DESK,
+    HERE,
+    INGEST_LOCK,
+    INGEST_TASK,
+    INGESTOR,
+    LOGIN_LIMITER,
+    SETTINGS,
+    TRACKER_DB,
+    TRAINING,
+    Handler,
+    Route,
+    client_address,
+    is_api,
+    run_ingest,
+)
+from console.ingest import Ingestor
 from console.login_limits import LoginLimiter
 from console.training import TrainingIndex
 from shop.secrets import check as check_secret
 
 logger = logging.getLogger(__name__)
-HERE = Path(__file__).resolve().parent
-COOKIE = "console_session"
-LOGIN_CSRF_COOKIE = "console_login_csrf"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-SETTINGS = web.AppKey("settings", ConsoleSettings)
-CONSOLE_DB: web.AppKey[Engine] = web.AppKey("console_db", Engine)
-TRACKER_DB: web.AppKey[Engine] = web.AppKey("tracker_db", Engine)
-ACCOUNTS = web.AppKey("accounts", Accounts)
-TRAINING = web.AppKey("training", TrainingIndex)
-INGESTOR = web.AppKey("ingestor", Ingestor)
-INGEST_LOCK = web.AppKey("ingest_lock", asyncio.Lock)
-DESK = web.AppKey("desk", object)
-LOGIN_LIMITER = web.AppKey("login_limiter", LoginLimiter)
-INGEST_TASK = web.AppKey("ingest_task", asyncio.Task)
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Handler
-    permission: str | None  # None: public; "session": any logged-in user
-    name: str
-
-
-async def run_ingest(app: web.Application) -> IngestResult:
-    """One ingestion run; concurrent callers wait for the run in progress instead of racing it."""
-    async with app[INGEST_LOCK]:
-        return await asyncio.to_thread(app[INGESTOR].run)
 
 
 async def _ingest_timer(app: web.Application) -> None:
@@ -83,35 +65,6 @@ async def _stop(app: web.Application) -> None:
             await task
     app[CONSOLE_DB].dispose()
     app[TRACKER_DB].dispose()
-
-
-def current(request: web.Request) -> Session:
-    session = request.get("session")
-    if session is None:
-        raise web.HTTPUnauthorized()
-    return session  # type: ignore[no-any-return]
-
-
-def client_address(request: web.Request) -> str:
-    """The client's address: the connection's, or with ``trusted_proxy_hops`` = N the N-th
-    X-Forwarded-For entry from the right (the one our own proxy appended). A header that is
-    absent, too short or not an address falls back to the connection's address."""
-    remote = request.remote or ""
-    hops = request.app[SETTINGS].trusted_proxy_hops
-    if hops <= 0:
-        return remote
-    chain = [p.strip() for h in request.headers.getall("X-Forwarded-For", []) for p in h.split(",")]
-    chain = [p for p in chain if p]
-    if len(chain) < hops:
-        return remote
-    try:
-        return str(ipaddress.ip_address(chain[-hops]))
-    except ValueError:
-        return remote
-
-
-def is_api(request: web.Request) -> bool:
-    return request.path.startswith("/api/")
 
 
 @web.middleware
@@ -213,7 +166,7 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     Refuses (``shop.secrets.InsecureSecret``, naming CONSOLE_SECRET) to build without a usable
     ``settings.secret``.
     """
-    from console import views  # noqa: PLC0415 - views import this module's keys
+    from console import views
 
     check_secret("CONSOLE_SECRET", settings.secret)
 
@@ -253,18 +206,3 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
 
 
 ROUTE_BY_NAME: dict[str, Route] = {}
-
-
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
-    session: Session | None = request.get("session")
-    base = {
-        "user": session.user if session else None,
-        "csrf": session.csrf_token if session else "",
-        "can": (lambda p: bool(session and session.user.can(p))),
-        "path": request.path,
-    }
-    return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)

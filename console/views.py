@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from console import analytics, conversations, db, nlu, stories
-from console.app import (
+from console.auth import ROLES, AuthError, UserExists, audit, csrf_ok
+from console.config import ConsoleSettings
+from console.context import (
     ACCOUNTS,
     CONSOLE_DB,
     COOKIE,
@@ -30,8 +32,6 @@ from console.app import (
     render,
     run_ingest,
 )
-from console.auth import ROLES, AuthError, UserExists, audit, csrf_ok
-from console.config import ConsoleSettings
 from console.handoff import HandoffDesk, NotYours
 from console.inputs import clean, number, row_id, safe_next
 from console.privacy import mask_text, mask_value

@@ -22,10 +22,10 @@ from typing import Dict, List, Optional
 import requests
 from sqlalchemy.engine import make_url
 
+from ops.local_services.ports import free_port
+from ops.local_services.postgres import as_owner, create_database, pg_bin_dir, start_postgres
+from ops.local_services.redis import start_redis
 from shop.secrets import SECRETS, generate
-from tests.support.ports import free_port
-from tests.support.postgres import _as_owner, create_database, pg_bin_dir, start_postgres
-from tests.support.redis import start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -145,7 +145,7 @@ class Postgres:
         owner = "postgres" if os.geteuid() == 0 else None
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.workdir} -c fsync=off -c max_connections=200"
         done = subprocess.run(
-            _as_owner(
+            as_owner(
                 [
                     str(pg_bin_dir() / "pg_ctl"),
                     "-D",

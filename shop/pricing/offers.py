@@ -36,6 +36,7 @@ from shop.pricing.engine import check_terms, describe_coupon, describe_promotion
 from shop.pricing.model import Coupon, CouponKind, CustomerView, Promotion
 from shop.pricing.money import format_money, format_percent
 from shop.pricing.rejections import Reason
+from shop.pricing.rows import coupon_from_row, promotion_from_row
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +165,6 @@ def promotion_sentence(p: Promotion, currency: str = "USD") -> str:
 
 
 def _coupon(row: CouponRow) -> Coupon:
-    from shop.pricing.service import coupon_from_row
-
     return coupon_from_row(row)
 
 
@@ -377,8 +376,6 @@ def last_counting_order(
 
 
 def _promotion(row: PromotionRow) -> Promotion:
-    from shop.pricing.service import promotion_from_row
-
     return promotion_from_row(row)
 
 

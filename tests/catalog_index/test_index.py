@@ -10,7 +10,6 @@ import faiss
 import numpy as np
 import pytest
 
-from catalog_index.catalog_rows import fingerprint, read_catalog
 from catalog_index.encoder import MODEL_NAME, get_encoder
 from catalog_index.index import (
     IVF_NPROBE,
@@ -25,10 +24,11 @@ from catalog_index.index import (
     resolve_index_type,
     write_index,
 )
-from catalog_index.testing import make_small_catalog
+from shop.catalog_rows import fingerprint, read_catalog
 from shop.db.models import Base, Product
 from shop.db.session import make_engine, make_sessionmaker
 from shop.recommend import Recommender
+from tests.support.small_catalog import make_small_catalog
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 import spacy
 
 from catalog_index.spacy_pipeline import build_pipeline
-from catalog_index.testing import make_small_catalog
 from shop.db.models import ProductVariant
+from tests.support.small_catalog import make_small_catalog
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A small, hand-written catalog with co-purchase structure, for tests and quick demos.
+"""A small, hand-written catalog with co-purchase structure, for tests.
 
 ``make_small_catalog(url)`` creates the tables on a fresh database and inserts ~30 products
 with variants plus orders in which some products are bought together.
