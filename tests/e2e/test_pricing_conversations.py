@@ -111,15 +111,19 @@ def test_bad_codes_are_unknown_and_reveal_nothing(stack: Stack, sender: str) -> 
                 "apply NOSUCHCODE1",
                 "apply SАVE10",  # Cyrillic А
                 "apply ＳＡＶＥ1０x",  # full width: a well-formed SAVE10X, which does not exist
-                '/apply_coupon{"coupon_code": "%s"}' % ("A" * 10_000),
+                # A code far over 16 characters, inside the 2,000-character message cap.
+                '/apply_coupon{"coupon_code": "%s"}' % ("A" * 1_900),
             ]
         )
     ]
     assert all(UNKNOWN in a for a in answers), answers
-    # Typed, a 10 KB paste is not understood at all (two-stage fallback): still no code named.
-    pasted = text_of(stack.say(f"{sender}-paste", "apply code " + "A" * 10_000))
+    # Typed, a 1,900-character code is not understood at all (two-stage fallback): no code named.
+    pasted = text_of(stack.say(f"{sender}-paste", "apply code " + "A" * 1_900))
     assert UNKNOWN in pasted or "Did you mean" in pasted
     assert "off" not in pasted
+    # A 10 KB paste is over the message cap: asked to shorten it, before any NLU or code check.
+    huge = text_of(stack.say(f"{sender}-huge", "apply code " + "A" * 10_000))
+    assert "too long" in huge and "2,000 characters" in huge and UNKNOWN not in huge
     # A real code with a Cyrillic look-alike letter is not the real code.
     assert not any("10% off" in a for a in answers)
 
