@@ -34,7 +34,8 @@ def test_alternating_replicas_lose_and_duplicate_no_message(cluster: Cluster) ->
     try:
         with engine.connect() as conn:
             stored = conn.scalar(
-                text("SELECT count(DISTINCT sender_id) FROM events WHERE sender_id LIKE 'scale-t-%'")
+                # REST senders are namespaced by channel on the server: rest:<client id>.
+                text("SELECT count(DISTINCT sender_id) FROM events WHERE sender_id LIKE 'rest:scale-t-%'")
             )
     finally:
         engine.dispose()
