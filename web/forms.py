@@ -7,9 +7,9 @@ Each reader returns a clean value or raises :class:`BadInput` with a sentence fo
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
 
 from shop.pricing.service import MAX_LINE_QUANTITY
+from shop.urls import MAX_NEXT_CHARS, has_control_chars, safe_next
 from web.store import MAX_ID
 
 __all__ = [
@@ -24,52 +24,12 @@ __all__ = [
     "has_control_chars",
 ]
 
-MAX_NEXT_CHARS = 500
 MAX_PAGE = 10_000
-# Control characters (C0, DEL, C1): browsers strip some of them from URLs, so "/\t/evil.com"
-# would become "//evil.com"; PostgreSQL refuses NUL in text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# A redirect target: printable ASCII only (the storefront's own paths are percent-encoded).
-_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class BadInput(ValueError):
     """A request field the storefront will not use; ``str(e)`` is a sentence for the shopper."""
-
-
-def has_control_chars(value: str) -> bool:
-    return _CONTROL.search(value) is not None
-
-
-def _is_local_path(value: str) -> bool:
-    if not _PRINTABLE_ASCII.fullmatch(value) or "\\" in value:
-        return False
-    if not value.startswith("/") or value.startswith("//"):
-        return False
-    parts = urlsplit(value)
-    return not parts.scheme and not parts.netloc
-
-
-def safe_next(raw: object, default: str = "/") -> str:
-    """``raw`` if it is a path on this site (``/cart?x=1``), else ``default``.
-
-    Refused: anything not a string or longer than :data:`MAX_NEXT_CHARS`; any control
-    character, space, non-ASCII character or backslash (browsers read ``/\\evil.com`` and
-    ``/\\t/evil.com`` as ``//evil.com``); ``//host`` and ``scheme:`` forms; and a path hiding
-    any of these behind percent-encoding (``/%2F%2Fevil.com``, ``/%5Cevil.com``, ``/%09/x``).
-    """
-    if not isinstance(raw, str) or not raw or len(raw) > MAX_NEXT_CHARS or not _is_local_path(raw):
-        return default
-    path = raw.split("?", 1)[0].split("#", 1)[0]
-    for _ in range(3):  # a twice-encoded "//" is refused too
-        step = unquote(path)
-        if step == path:
-            return raw
-        if has_control_chars(step) or "\\" in step or step.startswith("//"):
-            return default
-        path = step
-    return default
 
 
 def text(raw: object, *, field: str, limit: int, default: str = "") -> str:

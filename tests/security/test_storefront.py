@@ -26,10 +26,10 @@ from shop.db.pricing_models import CartLineRow
 from shop.secrets import generate
 from shop.seed.demo import DEMO_CUSTOMERS, DEMO_ORDERS
 from shop.signed_identity import sign
+from shop.urls import safe_next
 from tests.e2e.stack import ROOT, _wait_http, free_port
 from tests.web.storefront import ShopClient, chat_config, config_for, csrf_of, shop_client
 from web.config import StoreConfig
-from web.forms import safe_next
 from web.session import CUSTOMER_COOKIE, SID_COOKIE, sign_cookie
 
 ADDRESS = {
