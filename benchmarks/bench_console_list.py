@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from console import db  # noqa: E402
 from console.conversations import ConversationFilter, list_conversations  # noqa: E402
+from shop.stats import percentile  # noqa: E402
 
 INTENTS = [
     "greet",
@@ -162,9 +162,7 @@ def main() -> None:
             t = time.perf_counter()
             rows, _more = list_conversations(engine, flt, 50)
             timings.append((time.perf_counter() - t) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
-        print(f"{name:42s} {statistics.median(timings):8.1f} {p95:8.1f} {len(rows):5d}")
+        print(f"{name:42s} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} {len(rows):5d}")
     engine.dispose()
 
 

@@ -68,6 +68,7 @@ from catalog_index.index import (  # noqa: E402
     default_index_dir,
     resolve_index_type,
 )
+from shop.stats import percentile  # noqa: E402
 
 K = 10
 NOISE = 0.025  # per dimension; noise norm ~0.5, cosine to the source product ~0.9
@@ -122,7 +123,7 @@ def timed(fn: Callable, queries: np.ndarray) -> tuple[list[float], list[np.ndarr
 
 
 def ms(ts: list[float], p: float) -> float:
-    return float(np.percentile(np.array(ts) * 1000, p))
+    return percentile(ts, p) * 1000
 
 
 def recall_at_k(res: list[np.ndarray], truth: list[np.ndarray]) -> float:

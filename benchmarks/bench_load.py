@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from ops.cluster import start_cluster  # noqa: E402
 from ops.scaleout import LOAD_TEST_ENV  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
+from shop.stats import summary  # noqa: E402
 from tests.e2e.stack import prepare_catalog_index  # noqa: E402
 
 ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delivered_old", "cancelled")
@@ -65,21 +65,14 @@ class Stats:
     seconds: float = 0.0
 
     def row(self) -> Dict[str, Any]:
-        lat = sorted(self.latencies)
-        if len(lat) >= 2:
-            q = statistics.quantiles(lat, n=100, method="inclusive")
-            p50, p95, p99 = q[49], q[94], q[98]
-        else:
-            p50 = p95 = p99 = lat[0] if lat else float("nan")
+        lat = summary(self.latencies)
         return {
             "kind": self.kind,
             "concurrency": self.concurrency,
-            "turns": len(lat),
+            "turns": lat.n,
             "errors": self.errors,
-            "p50_ms": round(p50 * 1000, 1),
-            "p95_ms": round(p95 * 1000, 1),
-            "p99_ms": round(p99 * 1000, 1),
-            "turns_per_s": round(len(lat) / self.seconds, 1) if self.seconds else 0.0,
+            **lat.scaled(1000, 1, "_ms"),
+            "turns_per_s": round(lat.n / self.seconds, 1) if self.seconds else 0.0,
         }
 
 

@@ -11,7 +11,6 @@ Prints p50/p95 of each and their ratio. Usage: python benchmarks/bench_turn_late
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -20,12 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
+from shop.stats import percentile  # noqa: E402
 from tests.e2e.stack import start_stack  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -53,8 +48,8 @@ def main() -> None:
                 assert any(f"Order #{number}" in (m.get("text") or "") for m in reply), reply
         finally:
             stack.stop()
-    b50, b95 = statistics.median(baseline), percentile(baseline, 0.95)
-    s50, s95 = statistics.median(status), percentile(status, 0.95)
+    b50, b95 = percentile(baseline, 50), percentile(baseline, 95)
+    s50, s95 = percentile(status, 50), percentile(status, 95)
     print(f"turns per kind: {args.turns}")
     print(f"baseline turn (hello -> utter_greet):      p50 {b50:6.1f} ms  p95 {b95:6.1f} ms")
     print(f"order-status turn (email -> DB + action):   p50 {s50:6.1f} ms  p95 {s95:6.1f} ms")
