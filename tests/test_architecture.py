@@ -29,6 +29,7 @@ PRODUCT_PACKAGES = (
     "ops",
     "catalog_index",
     "nlu_components",
+    "text_encoder",
 )
 
 # Top-level names that belong to this project (anything else is stdlib or third-party).

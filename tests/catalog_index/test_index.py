@@ -10,7 +10,6 @@ import faiss
 import numpy as np
 import pytest
 
-from catalog_index.encoder import MODEL_NAME, get_encoder
 from catalog_index.index import (
     IVF_NPROBE,
     CatalogIndex,
@@ -29,6 +28,7 @@ from shop.db.models import Base, Product
 from shop.db.session import make_engine, make_sessionmaker
 from shop.recommend import Recommender
 from tests.support.small_catalog import make_small_catalog
+from text_encoder import MODEL_NAME, get_encoder
 
 
 @pytest.fixture(scope="module")

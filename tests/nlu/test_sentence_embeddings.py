@@ -10,8 +10,8 @@ from rasa.shared.nlu.constants import RESPONSE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from catalog_index.encoder import get_encoder
 from nlu_components.sentence_embeddings import MiniLMSentenceFeaturizer
+from text_encoder import get_encoder
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from catalog_index.encoder import bucket_for, get_encoder, model_dir
+from text_encoder import bucket_for, get_encoder, model_dir
 
 
 def test_weights_come_from_the_installed_package():

