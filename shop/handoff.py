@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import HandoffRequest
 from shop.identity import source_key
-from shop.orders import utc_naive
 
 ACTIVE = ("open", "taken")
 

@@ -32,9 +32,9 @@ from typing import Any, Iterable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import Customer, LookupAttempt, Order
-from shop.orders import utc_naive
 from shop.text import normalize_email, normalize_order_number
 
 __all__ = [
