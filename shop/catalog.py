@@ -72,6 +72,8 @@ class VariantStock:
     size: str | None
     color: str | None
     stock: int
+    #: ``product_variants.id`` (None for a product without variants): what a cart line names.
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,9 @@ class CatalogService:
                 ).scalar_one_or_none()
             if p is None:
                 return None
-            variants = tuple(VariantStock(v.sku, v.size, v.color, int(v.stock or 0)) for v in p.variants)
+            variants = tuple(
+                VariantStock(v.sku, v.size, v.color, int(v.stock or 0), v.id) for v in p.variants
+            )
             if not variants:
                 variants = (VariantStock(p.sku, None, None, int(p.stock or 0)),)
             facts = ProductFacts(

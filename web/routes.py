@@ -6,14 +6,18 @@ from pathlib import Path
 
 from aiohttp import web
 
+from shop.urls import IMAGE_PATH, PRODUCT_PATH
 from web import views
 
 
 def setup_routes(app: web.Application, static_dir: Path, *, demo_mode: bool = False) -> None:
-    """Every route; the "signed in as" switch only in demo mode (elsewhere ``/signin`` is a 404)."""
+    """Every route; the "signed in as" switch only in demo mode (elsewhere ``/signin`` is a 404).
+
+    A product's page and picture are at shop.urls' patterns, the paths every channel links.
+    """
     app.router.add_get("/", views.index, name="index")
-    app.router.add_get("/product/{sku}", views.product, name="product")
-    app.router.add_get("/img/{sku}.svg", views.product_image, name="product_image")
+    app.router.add_get(PRODUCT_PATH, views.product, name="product")
+    app.router.add_get(IMAGE_PATH, views.product_image, name="product_image")
     app.router.add_get("/cart", views.cart, name="cart")
     app.router.add_post("/cart/add", views.cart_add, name="cart_add")
     app.router.add_post("/cart/remove", views.cart_remove, name="cart_remove")

@@ -1,18 +1,23 @@
-"""What the storefront reads from the order database: catalog pages and demo customers.
+"""What the storefront reads beyond shop's catalog: the browse grid and the shoppers.
 
-Blocking SQLAlchemy calls, one session per call; views run them off the event loop.
+Products themselves come from :class:`shop.catalog.CatalogService` (one read model for the
+chat, the console and this shop): this module only decides *which* products a grid page
+shows (category, search, page) and who is signed in. Blocking SQLAlchemy calls, one session
+per call; views run them off the event loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from shop.db.models import Customer, Product, ProductVariant
+from shop.catalog import CatalogService, ProductFacts
+from shop.db.models import Customer, Product
 from shop.seed.demo import DEMO_CUSTOMERS
+
+__all__ = ["MAX_ID", "PER_PAGE", "Page", "Shopper", "Store"]
 
 PER_PAGE = 24
 MAX_QUERY_CHARS = 100
@@ -21,49 +26,10 @@ MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
-class ProductCard:
-    id: int
-    sku: str
-    name: str
-    brand: str
-    category: str
-    price: Decimal
-    stock: int
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: int
-    sku: str
-    size: str | None
-    color: str | None
-    stock: int
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    card: ProductCard
-    description: str
-    materials: str
-    rating: Decimal | None
-    variants: tuple[Variant, ...]
-
-    @property
-    def sizes(self) -> list[str]:
-        return list(dict.fromkeys(v.size for v in self.variants if v.size))
-
-    @property
-    def colors(self) -> list[str]:
-        return list(dict.fromkeys(v.color for v in self.variants if v.color))
-
-    @property
-    def stock(self) -> int:
-        return sum(v.stock for v in self.variants) if self.variants else self.card.stock
-
-
-@dataclass(frozen=True)
 class Page:
-    products: list[ProductCard]
+    """One page of the product grid: the products on it and where it sits among all pages."""
+
+    products: list[ProductFacts]
     total: int
     page: int
     pages: int
@@ -78,31 +44,26 @@ class Shopper:
     email: str
 
 
-DemoCustomer = Shopper
-
-
-def _card(p: Product) -> ProductCard:
-    return ProductCard(
-        p.id, p.sku, p.name, p.brand, p.category, Decimal(p.price).quantize(Decimal("0.01")), p.stock
-    )
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 class Store:
-    def __init__(self, sessions: sessionmaker) -> None:
+    """The storefront's queries on one database; product facts through ``catalog``."""
+
+    def __init__(self, sessions: sessionmaker, catalog: CatalogService) -> None:
         self._sessions = sessions
+        self.catalog = catalog
 
     def categories(self) -> list[str]:
+        """Every category in the catalog, sorted: the grid's category links."""
         with self._sessions() as s:
             return list(s.scalars(select(Product.category).distinct().order_by(Product.category)))
 
     def products(self, category: str | None = None, query: str | None = None, page: int = 1) -> Page:
-        """One page of the grid, filtered by category and a name/brand search."""
-        stmt = select(Product)
+        """One page of the grid, filtered by category and a name/brand/category search."""
+        stmt = select(Product.id)
         if category:
             stmt = stmt.where(Product.category == category)
         query = (query or "").strip()[:MAX_QUERY_CHARS]
@@ -119,28 +80,9 @@ class Store:
             total = int(s.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
             pages = max(1, -(-total // PER_PAGE))
             page = min(max(1, page), pages)
-            rows = s.scalars(stmt.order_by(Product.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE))
-            return Page([_card(p) for p in rows], total, page, pages)
-
-    def product(self, sku: str) -> ProductPage | None:
-        with self._sessions() as s:
-            p = s.scalars(select(Product).where(Product.sku == sku)).first()
-            if p is None:
-                return None
-            variants = s.scalars(
-                select(ProductVariant).where(ProductVariant.product_id == p.id).order_by(ProductVariant.id)
-            )
-            return ProductPage(
-                card=_card(p),
-                description=p.description or "",
-                materials=p.materials or "",
-                rating=p.rating,
-                variants=tuple(Variant(v.id, v.sku, v.size, v.color, v.stock) for v in variants),
-            )
-
-    def product_name(self, sku: str) -> str | None:
-        with self._sessions() as s:
-            return s.scalar(select(Product.name).where(Product.sku == sku))
+            ids = list(s.scalars(stmt.order_by(Product.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+        found = (self.catalog.get(int(product_id)) for product_id in ids)
+        return Page([facts for facts in found if facts is not None], total, page, pages)
 
     def customer(self, customer_id: int) -> Shopper | None:
         """The customer with this id, if one exists (a signed cookie may outlive its customer)."""
@@ -152,7 +94,7 @@ class Store:
             ).first()
         return None if row is None else Shopper(row[0], row[1], row[2])
 
-    def demo_customers(self) -> list[DemoCustomer]:
+    def demo_customers(self) -> list[Shopper]:
         """The seeded demo shoppers, in the seed's order, that exist in this database."""
         with self._sessions() as s:
             rows = s.execute(
@@ -160,5 +102,5 @@ class Store:
                     Customer.email.in_(list(DEMO_CUSTOMERS))
                 )
             ).all()
-        by_email = {email: DemoCustomer(cid, name, email) for cid, name, email in rows}
+        by_email = {email: Shopper(cid, name, email) for cid, name, email in rows}
         return [by_email[e] for e in DEMO_CUSTOMERS if e in by_email]

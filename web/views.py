@@ -1,4 +1,4 @@
-"""Small views: read the request, call the store or the pricing service, render."""
+"""Small views: read the request, call one shop service (catalog, pricing, checkout), render."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from shop.catalog import ProductFacts
 from shop.checkout import CheckoutError, ShippingAddress
 from shop.orders import OrderNotFound
 from shop.pricing.model import CartView
@@ -20,7 +21,7 @@ from shop.pricing.service import InvalidQuantity, UnknownProduct
 from web import forms
 from web.forms import BadInput
 from web.images import product_svg
-from web.keys import CHECKOUT, CONFIG, ORDERS, PRICING, STORE
+from web.keys import CATALOG, CHECKOUT, CONFIG, ORDERS, PRICING, STORE
 from web.session import csrf_token, set_signed_in, sign_chat, signed_in_customer
 from web.store import Shopper
 
@@ -109,6 +110,7 @@ def bad_request(request: web.Request, message: str) -> web.Response:
 
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, Any]:
+    """The product grid: ``?category=``, ``?q=`` (name, brand or category) and ``?page=``."""
     store = request.app[STORE]
     category = forms.text(request.query.get("category"), field="category", limit=100).strip() or None
     query = forms.text(request.query.get("q"), field="search", limit=200).strip()
@@ -120,22 +122,33 @@ async def index(request: web.Request) -> dict[str, Any]:
     return await _context(request, categories=categories, category=category, query=query, result=result)
 
 
+async def _product(request: web.Request, raw: object) -> ProductFacts | None:
+    """The catalog's facts for a SKU from a path or form; None when there is no such product."""
+    sku = _sku(raw)
+    return None if sku is None else await asyncio.to_thread(request.app[CATALOG].get, sku)
+
+
+def _options(facts: ProductFacts) -> list[Any]:
+    """The variants a shopper can pick (a product without variants has none)."""
+    return [v for v in facts.variants if v.id is not None]
+
+
 @aiohttp_jinja2.template("product.html")
 async def product(request: web.Request) -> dict[str, Any]:
-    sku = _sku(request.match_info["sku"])
-    page = None if sku is None else await asyncio.to_thread(request.app[STORE].product, sku)
-    if page is None:
+    """A product's page (at shop.urls' ``product_url``): price, options, stock, add to cart."""
+    facts = await _product(request, request.match_info["sku"])
+    if facts is None:
         raise web.HTTPNotFound(text="No such product")
-    return await _context(request, product=page)
+    return await _context(request, product=facts, options=_options(facts))
 
 
 async def product_image(request: web.Request) -> web.Response:
-    sku = _sku(request.match_info["sku"])
-    name = None if sku is None else await asyncio.to_thread(request.app[STORE].product_name, sku)
-    if sku is None or name is None:
+    """A product's picture (at shop.urls' ``image_url``): a generated SVG tile."""
+    facts = await _product(request, request.match_info["sku"])
+    if facts is None:
         raise web.HTTPNotFound()
     return web.Response(
-        text=product_svg(sku, name),
+        text=product_svg(facts.sku, facts.name),
         content_type="image/svg+xml",
         headers={"Cache-Control": "public, max-age=86400", "Content-Security-Policy": "default-src 'none'"},
     )
@@ -150,15 +163,15 @@ async def _cart_page(request: web.Request, *, error: str | None = None, status: 
 
 
 async def cart(request: web.Request) -> web.Response:
+    """The cart page: the lines of this shopper's cart and the subtotal."""
     return await _cart_page(request)
 
 
 async def cart_add(request: web.Request) -> web.Response:
     """POST: add a product (a variant of it) to the cart; a refusal shows the cart with why, 4xx."""
     form = await request.post()
-    sku = _sku(forms.text(form.get("sku"), field="product", limit=200))
-    page = None if sku is None else await asyncio.to_thread(request.app[STORE].product, sku)
-    if page is None:
+    facts = await _product(request, forms.text(form.get("sku"), field="product", limit=200))
+    if facts is None:
         missing = "That product couldn't be found, so nothing was added."
         return await _cart_page(request, error=missing, status=404)
     try:
@@ -166,14 +179,15 @@ async def cart_add(request: web.Request) -> web.Response:
         quantity = forms.quantity(form.get("quantity"))
     except BadInput as bad:
         return await _cart_page(request, error=f"That item couldn't be added: {bad}", status=400)
-    if variant_id is not None and variant_id not in {v.id for v in page.variants}:
+    options = _options(facts)
+    if variant_id is not None and variant_id not in {v.id for v in options}:
         return await _cart_page(request, error="That option of the product doesn't exist.", status=400)
-    if variant_id is None and page.variants:
-        variant_id = page.variants[0].id
+    if variant_id is None and options:
+        variant_id = options[0].id
     cart_id = await _cart_id(request)
     try:
         await asyncio.to_thread(
-            request.app[PRICING].add_item, cart_id, page.card.id, quantity, variant_id=variant_id
+            request.app[PRICING].add_item, cart_id, facts.product_id, quantity, variant_id=variant_id
         )
     except (InvalidQuantity, UnknownProduct) as refused:
         return await _cart_page(request, error=f"That item couldn't be added: {refused}", status=400)
@@ -181,6 +195,7 @@ async def cart_add(request: web.Request) -> web.Response:
 
 
 async def cart_remove(request: web.Request) -> web.Response:
+    """POST: take a line (product, and its option if any) out of the cart."""
     form = await request.post()
     product_id = forms.optional_id(form.get("product_id"), field="product")
     variant_id = forms.optional_id(form.get("variant_id"), field="option")
@@ -212,7 +227,11 @@ async def _checkout_page(
     error: str | None = None,
     status: int = 200,
 ) -> web.Response:
-    """The summary with the quote lines for ``code_text``, a fresh idempotency key per render."""
+    """The summary with the quote lines for ``code_text``, a fresh idempotency key per render.
+
+    The quote is :meth:`CheckoutService.preview`: the same codes rules and engine that
+    placing the order applies, so what the page shows is what the order charges.
+    """
     customer = await current_customer(request)
     checkout_service = request.app[CHECKOUT]
     context: dict[str, Any] = {
@@ -224,10 +243,13 @@ async def _checkout_page(
     }
     if customer is not None:
         # Only the signed-in customer's own cart and own last address, never anyone else's.
-        cart_id = await _cart_id(request)
-        context["quote"] = await asyncio.to_thread(
-            request.app[PRICING].quote_cart, cart_id, _codes(code_text), customer.id, _now()
-        )
+        await _cart_id(request)  # hands a cart filled before signing in over to the customer
+        try:
+            context["quote"] = await asyncio.to_thread(
+                checkout_service.preview, customer.id, _codes(code_text), _now()
+            )
+        except CheckoutError as refused:  # e.g. more codes than an order takes
+            context["error"], status = str(refused), 400
         if not address:
             last = await asyncio.to_thread(checkout_service.last_address, customer.id)
             if last is not None:
@@ -278,7 +300,7 @@ async def place_order(request: web.Request) -> web.Response:
     except CheckoutError as refused:
         log.info("checkout refused", extra={"reason": type(refused).__name__})
         return await _checkout_page(request, code_text, address=address, error=str(refused), status=409)
-    return _see_other(f"/order/{placed.order_number}")
+    return _see_other(str(request.app.router["order_confirmation"].url_for(number=placed.order_number)))
 
 
 async def order_confirmation(request: web.Request) -> web.Response:
@@ -312,4 +334,5 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
+    """For process supervisors and tests: the app is up."""
     return web.json_response({"status": "ok"})
