@@ -42,11 +42,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ops.cluster import start_cluster  # noqa: E402
-from ops.scaleout import LOAD_TEST_ENV  # noqa: E402
+from harness.cluster import start_cluster  # noqa: E402
+from harness.scaleout import LOAD_TEST_ENV  # noqa: E402
+from harness.stack import prepare_catalog_index  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
 from shop.stats import summary  # noqa: E402
-from tests.e2e.stack import prepare_catalog_index  # noqa: E402
 
 ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delivered_old", "cancelled")
 RECOMMEND_TEXT = "can you suggest a waterproof jacket under $80"

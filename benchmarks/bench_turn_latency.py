@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.stack import start_stack  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
 from shop.stats import percentile  # noqa: E402
-from tests.e2e.stack import start_stack  # noqa: E402
 
 
 def main() -> None:

@@ -27,14 +27,14 @@ if str(ROOT) not in sys.path:
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from harness.postgres import create_database, start_postgres  # noqa: E402
 from shop.config import Settings  # noqa: E402
 from shop.db.migrate import upgrade  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS, SeedSize, seed_database  # noqa: E402
-from tests.support.postgres import create_database, start_postgres  # noqa: E402
 
 if TYPE_CHECKING:
-    from tests.e2e.stack import Stack
+    from harness.stack import Stack
 
 #: Reference time for seeded data in tests (naive UTC).
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0)
@@ -211,7 +211,7 @@ def demo(seeded_db: Db, settings: Settings) -> dict[str, DemoOrder]:
 # session and shared by tests/e2e and tests/security (a module may define its own).
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from tests.e2e.stack import start_stack
+    from harness.stack import start_stack
 
     running = start_stack(tmp_path_factory.mktemp("stack"))
     try:

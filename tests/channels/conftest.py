@@ -18,8 +18,8 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from channels.telegram import SECRET_HEADER, TelegramInput
+from harness.ports import free_port
 from tests.channels.fake_telegram import TOKEN, FakeTelegram
-from tests.e2e.stack import free_port
 
 # Lets Sanic start several apps in one process (it rewrites its protocol class per start).
 Sanic.test_mode = True

@@ -21,8 +21,8 @@ from sanic import Sanic
 
 from channels import session_ids
 from channels.socketio_web import WebSocketIOInput
+from harness.ports import free_port
 from shop.limits import max_message_chars, too_long_text
-from tests.e2e.stack import free_port
 from tests.support.socketio_client import SocketIOClient
 
 Sanic.test_mode = True

@@ -72,8 +72,10 @@ def test_commands_are_recognised_with_bot_name_and_argument():
 
 def test_prices_and_summaries():
     assert format_price(89.9) == "$89.90"
+    assert format_price(2.675) == "$2.68"  # half up, through the repr, never float rounding
     assert format_price(5, "EUR") == "€5.00"
-    assert format_price(5, "CHF") == "5.00 CHF"
+    assert format_price(1500, "JPY") == "¥1,500"
+    assert format_price(5, "CHF") == "5 CHF"  # not a shop currency: shown as it came
     assert format_price("$1.00") == "$1.00"
     assert summarize_json({"text": "Connecting you to an agent"}) == "Connecting you to an agent"
     assert summarize_json({"type": "handoff", "queue": 3, "items": [1, 2]}) == (

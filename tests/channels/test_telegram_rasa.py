@@ -14,10 +14,11 @@ import pytest
 import requests
 
 from channels.telegram import SECRET_HEADER
+from harness.paths import MODEL
+from harness.stack import Stack, start_stack
 from shop.seed.demo import DEMO_ORDERS
 from tests.channels.conftest import SECRET
 from tests.channels.fake_telegram import TOKEN, FakeTelegram, callback_update, sticker_update, text_update
-from tests.e2e.stack import MODEL, Stack, start_stack
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="needs models/current.tar.gz (make model)")
 

@@ -27,9 +27,12 @@ from channels.session_ids import conversation_of
 from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
+from harness.env import default_env
+from harness.paths import MODEL
+from harness.ports import free_port
+from harness.stack import Stack
 from shop.secrets import generate
 from tests.console.conftest import PASSWORD
-from tests.e2e.stack import MODEL, Stack, default_env, free_port
 from tests.web.browser import (
     CHROMIUM,
     StorefrontStack,

@@ -25,7 +25,7 @@ LIMITS = LoginLimits(max_failures=3, max_failures_per_address=5, window_seconds=
 def console_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'console.db'}"
-    from tests.support.postgres import create_database
+    from harness.postgres import create_database
 
     return create_database(request.getfixturevalue("pg_url"), f"console_{uuid.uuid4().hex[:10]}")
 

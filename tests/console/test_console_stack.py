@@ -16,8 +16,9 @@ from channels.session_ids import conversation_of
 from console.app import build_app
 from console.auth import Accounts
 from console.config import PROJECT_ROOT, ConsoleSettings
+from harness.paths import MODEL
+from harness.stack import Stack, start_stack
 from shop.secrets import generate
-from tests.e2e.stack import MODEL, Stack, start_stack
 
 pytestmark = pytest.mark.skipif(
     not MODEL.exists(), reason="models/current.tar.gz not trained yet (make model)"

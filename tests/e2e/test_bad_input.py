@@ -7,10 +7,10 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import HandoffRequest, LookupAttempt, Order, OrderStatusChange, Return
 from shop.seed.demo import DEMO_ORDERS
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack
 
 HOSTILE = [
     "",

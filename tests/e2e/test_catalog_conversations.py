@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from catalog_index import MissingIndexError
+from harness.stack import Stack
 from shop.db.models import Product, ProductVariant
 from tests.e2e.helpers import Replies, payloads, text_of
-from tests.e2e.stack import Stack
 
 
 def carousel(replies: Replies) -> List[Dict[str, Any]]:

@@ -6,9 +6,9 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import HandoffRequest
 from tests.e2e.helpers import payloads, text_of
-from tests.e2e.stack import Stack
 
 # Messages too vague to classify; the model must be unsure of at least one of them.
 UNCLEAR = [

@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import LookupAttempt, Order, OrderStatusChange
 from shop.seed.demo import DEMO_ORDERS
 from tests.e2e.helpers import payloads, pick_order, text_of
-from tests.e2e.stack import Stack
 
 DETAIL_WORDS = ("Items:", "Total:", "tracking number", "Carrier", "delivered", "on its way")
 

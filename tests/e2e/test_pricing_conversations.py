@@ -8,11 +8,11 @@ from typing import Any, Optional, Tuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import Customer, Order, Product, ProductVariant
 from shop.db.pricing_models import CouponRow
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack
 
 UNKNOWN = "That code isn't one we recognise. Please check the spelling."
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import Order, Return
 from shop.seed.demo import DEMO_ORDERS, DEMO_RMA
 from tests.e2e.helpers import payloads, pick_order, text_of
-from tests.e2e.stack import Stack
 
 
 def _returns_of(shop_db: sessionmaker, number: str) -> list[Return]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from harness.stack import Stack
 from shop.db.models import Customer
 from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack
 
 
 def _customer_id(shop_db: sessionmaker, email: str) -> int:

@@ -14,8 +14,9 @@ from typing import Iterable
 
 import pytest
 
-from ops.cluster import MODEL, Cluster, start_cluster
-from ops.scaleout import LOAD_TEST_ENV
+from harness.cluster import Cluster, start_cluster
+from harness.paths import MODEL
+from harness.scaleout import LOAD_TEST_ENV
 
 EMAIL = re.compile(rb"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # Addresses that may legitimately appear in logs (none are shoppers').

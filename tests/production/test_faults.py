@@ -23,15 +23,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from ops.cluster import Postgres
+from harness.paths import MODEL, ROOT
+from harness.ports import free_port
+from harness.postgres import Postgres, create_database, start_postgres
+from harness.stack import Stack, start_stack
 from shop.db.models import Customer, Order, OrderStatusChange, Product, ProductVariant, Return
 from shop.db.pricing_models import CouponRedemption, CouponRow
 from shop.db.session import make_engine
 from shop.seed.demo import DEMO_CUSTOMERS, DEMO_ORDERS
 from tests.e2e.helpers import payloads, pick_order, text_of
-from tests.e2e.stack import MODEL, ROOT, Stack, free_port, start_stack
 from tests.production.conftest import emails_in
-from tests.support.postgres import create_database, start_postgres
 
 CANT_LOOK_UP = "can't look that up right now"  # Rasa's own: the action server didn't answer
 CANT_CHECK = "can't check that right now"  # the action's fail-closed lookup (actions/identity.py)

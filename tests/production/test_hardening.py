@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from ops.cluster import Cluster
+from harness.cluster import Cluster
 
 
 def test_http_api_refuses_requests_without_the_token(cluster: Cluster, sender: str) -> None:

@@ -12,8 +12,8 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ops.cluster import Cluster
-from ops.scaleout import run_conversations
+from harness.cluster import Cluster
+from harness.scaleout import run_conversations
 from tests.production.conftest import emails_in
 
 CONVERSATIONS = 200

@@ -23,9 +23,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from harness.env import default_env
+from harness.paths import ROOT, VENV_BIN
+from harness.ports import free_port
+from harness.processes import wait_http
+from harness.stack import Stack
 from shop.db.models import Customer
 from shop.seed.demo import DEMO_ORDERS
-from tests.e2e.stack import ROOT, VENV_BIN, Stack, _wait_http, default_env, free_port
 
 NUMBER, EMAIL = DEMO_ORDERS["shipped"]
 # Every order number of that customer: none may appear in a refused call's answer.
@@ -147,7 +151,7 @@ def test_loopback_is_the_code_default_without_any_setting(tmp_path: Path) -> Non
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/health", 90, proc)
+        wait_http(f"http://127.0.0.1:{port}/health", 90, proc)
         assert _listening_addresses(port) == {"0100007F"}
     finally:
         proc.terminate()

@@ -26,8 +26,9 @@ import requests
 
 from console import db
 from console.auth import Accounts
+from harness.env import default_env
+from harness.ports import free_port
 from shop.secrets import generate
-from tests.e2e.stack import default_env, free_port
 from tests.web.browser import process
 
 #: the interpreter scripts/run.sh serves the console with (its own virtualenv on a maintained

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 from urllib3 import PoolManager
 
+from harness.stack import Stack
 from shop.config import Settings
 from shop.db.models import Customer, HandoffRequest, LookupAttempt, Order
 from shop.identity import lookup_key
 from shop.seed.demo import DEMO_ORDERS
 from tests.e2e import helpers
 from tests.e2e.helpers import payloads, pick_order, text_of
-from tests.e2e.stack import Stack
 
 DETAIL_WORDS = ("Items:", "Total:", "tracking number", "Carrier", "on its way", "Expected delivery")
 DEFAULTS = Settings()

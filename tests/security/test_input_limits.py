@@ -16,9 +16,9 @@ from typing import Any, Dict, List
 
 import requests
 
+from harness.stack import Stack
 from shop.limits import max_message_chars, too_long_text
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack
 from tests.support.socketio_client import SocketIOClient
 
 HOSTILE_CHARS = 100_000

@@ -26,12 +26,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from harness.env import default_env
+from harness.paths import MODEL, ROOT, VENV_BIN
+from harness.ports import free_port
+from harness.stack import Stack
 from shop.db.models import Customer
 from shop.secrets import KNOWN_DEVELOPMENT_SECRETS, SECRETS, InsecureSecret, check, ensure_file
 from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import MODEL, ROOT, VENV_BIN, Stack, default_env, free_port
 
 OLD_MAIN = "b76a697"
 NUMBER, EMAIL = DEMO_ORDERS["shipped"]
@@ -225,7 +228,7 @@ def test_action_server_starts_with_good_secrets_in_production(tmp_path: Path) ->
     """The control for the refusals: the same environment with its random secrets serves."""
     import requests
 
-    from tests.e2e.stack import _wait_http
+    from harness.processes import wait_http
 
     port = free_port()
     proc = subprocess.Popen(
@@ -236,7 +239,7 @@ def test_action_server_starts_with_good_secrets_in_production(tmp_path: Path) ->
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/health", 90, proc)
+        wait_http(f"http://127.0.0.1:{port}/health", 90, proc)
         assert requests.post(f"http://127.0.0.1:{port}/webhook", json={}, timeout=10).status_code == 401
     finally:
         proc.terminate()

@@ -18,8 +18,8 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from channels import session_ids
+from harness.stack import Stack
 from tests.e2e.helpers import pick_order, text_of
-from tests.e2e.stack import Stack
 from tests.support.socketio_client import SocketIOClient
 
 DETAIL_WORDS = ("Items:", "Total:", "tracking number", "on its way")

@@ -21,13 +21,15 @@ from rasa_sdk import Tracker
 from sqlalchemy import func, select
 
 from actions.identity import signed_customer
+from harness.paths import ROOT
+from harness.ports import free_port
+from harness.processes import wait_http
 from shop.db.models import Customer, Order, Product
 from shop.db.pricing_models import CartLineRow
 from shop.secrets import generate
 from shop.seed.demo import DEMO_CUSTOMERS, DEMO_ORDERS
 from shop.signed_identity import sign
 from shop.urls import safe_next
-from tests.e2e.stack import ROOT, _wait_http, free_port
 from tests.web.storefront import ShopClient, chat_config, config_for, csrf_of, shop_client
 from web.config import StoreConfig
 from web.session import CUSTOMER_COOKIE, SID_COOKIE, sign_cookie
@@ -408,7 +410,7 @@ def production_process(shop: Any, tmp_path: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(f"{url}/health", 60, proc)
+        wait_http(f"{url}/health", 60, proc)
         yield url
     finally:
         proc.terminate()

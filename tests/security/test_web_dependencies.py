@@ -27,8 +27,10 @@ from typing import Any
 
 import pytest
 
+from harness.paths import ROOT
+from harness.ports import free_port
+from harness.processes import wait_http
 from shop.secrets import generate
-from tests.e2e.stack import ROOT, _wait_http, free_port
 
 WEB_PYTHON = Path(os.environ.get("SHOP_WEB_PYTHON") or ROOT / ".venv-web" / "bin" / "python")
 LOCK = ROOT / "requirements-web.lock"
@@ -104,7 +106,7 @@ def storefront(make_db: Any, tmp_path: Path) -> Iterator[Storefront]:
             [str(WEB_PYTHON), "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
+        wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
         probe = Storefront(port, proc.pid, b"")
         page = probe.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         cookie = re.search(rb"(?im)^set-cookie: (shop_sid=[^;\r\n]+)", page)

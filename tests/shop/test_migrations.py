@@ -7,10 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, inspect
 
+from harness.postgres import create_database
 from shop.db import models
 from shop.db.migrate import current_revision, head_revision, load_all_models, upgrade
 from shop.db.session import make_engine
-from tests.support.postgres import create_database
 
 
 def diffs(engine, metadata: MetaData) -> list:

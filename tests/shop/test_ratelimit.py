@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.redis import start_redis
 from shop.ratelimit import Limit, LookupRateLimiter, MemoryCounter, RedisCounter, Verdict
-from tests.support.redis import start_redis
 
 NOW = 1_700_000_000.0
 

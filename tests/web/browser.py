@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.e2e.stack import ROOT, Stack, _wait_http, default_env, free_port, start_stack
+from harness.env import default_env
+from harness.paths import ROOT
+from harness.ports import free_port
+from harness.processes import wait_http
+from harness.stack import Stack, start_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,7 +48,7 @@ def process(args: list[str], env: dict[str, str], health_url: str, log: Path) ->
     with open(log, "ab") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_http(health_url, 60)
+        wait_http(health_url, 60)
         yield
     finally:
         proc.terminate()

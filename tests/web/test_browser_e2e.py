@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from channels.session_ids import conversation_of
+from harness.stack import Stack
 from shop.db.models import Customer
 from shop.db.session import make_engine, make_sessionmaker
 from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.e2e.stack import Stack
 from tests.web.browser import StorefrontStack, chromium, open_chat, say, shot, storefront_stack
 
 SECRET = "e2e-identity-secret"

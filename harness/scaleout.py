@@ -2,7 +2,7 @@
 replicas that share the PostgreSQL tracker store and the Redis lock store; afterwards every
 conversation's tracker must hold exactly the expected user and bot events, in order.
 
-    python -m ops.scaleout --conversations 200      # or scripts/scaleout.py
+    python -m harness.scaleout --conversations 200      # or scripts/scaleout.py
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ STATUS_ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delive
 
 @dataclass
 class Turn:
+    """One shopper message, the replica it goes to, what its answer must contain, and what came back."""
+
     text: str
     replica: int
     expect: str
@@ -36,17 +38,22 @@ class Turn:
 
 @dataclass
 class Conversation:
+    """One simulated shopper's turns and what went wrong in them."""
+
     sender: str
     turns: List[Turn]
     problems: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """True if every turn was answered as expected and the tracker holds them in order."""
         return not self.problems
 
 
 @dataclass
 class Report:
+    """The outcome of a load run: counts, broken conversations, latencies."""
+
     conversations: int
     turns: int
     errors: int
@@ -56,9 +63,11 @@ class Report:
 
     @property
     def ok(self) -> bool:
+        """True if no request failed and no conversation broke."""
         return self.errors == 0 and not self.broken
 
     def summary(self) -> Dict[str, Any]:
+        """The figures printed as JSON: throughput, latency percentiles, a few broken examples."""
         lat = sorted(self.latencies) or [0.0]
         q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
         return {
@@ -132,6 +141,7 @@ def expected_events(convo: Conversation) -> List[Tuple[str, Optional[str]]]:
 
 
 def tracker_events(tracker: Dict[str, Any]) -> List[Tuple[str, Optional[str]]]:
+    """The user and bot events of a stored tracker as (event, text), in order."""
     return [
         (e["event"], e.get("text")) for e in tracker.get("events", []) if e.get("event") in ("user", "bot")
     ]
@@ -191,7 +201,8 @@ async def run_conversations(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from ops.cluster import start_cluster
+    """Start a cluster, run the load, print the report; exit status 0 only if nothing broke."""
+    from harness.cluster import start_cluster
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)

@@ -1,4 +1,4 @@
-"""Starts the real assistant for end-to-end tests: action server + Rasa server on loopback.
+"""The real assistant for end-to-end tests and benchmarks: action server + Rasa on loopback.
 
 Each stack gets its own SQLite order DB (migrated and seeded with the demo shop) and its own
 SQLite tracker store, so tests see exactly what a shopper would, with nothing mocked.
@@ -6,13 +6,9 @@ SQLite tracker store, so tests see exactly what a shopper would, with nothing mo
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,39 +17,49 @@ from urllib.parse import quote
 
 import requests
 
-from shop.secrets import SECRETS, generate
+from harness.env import default_env
+from harness.paths import ROOT, VENV_BIN, require_model
+from harness.ports import free_port
+from harness.processes import Service
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "current.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+#: Seconds Rasa may take to load the model on a busy 2-core machine.
+RASA_START_TIMEOUT = float(os.environ.get("SHOP_RASA_START_TIMEOUT", "600"))
 
 
-@functools.cache
-def stack_secrets() -> Dict[str, str]:
-    """A fresh random value for every secret (shop.secrets.SECRETS), made once per test process.
-
-    Every process of every stack this test process starts shares them, as one install would.
-    """
-    return {name: generate() for name in SECRETS}
+def actions_argv(port: int) -> List[str]:
+    """``python -m actions.server`` on ``port`` (loopback, obeys only ``SHOP_ACTION_TOKEN``)."""
+    return [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
 
 
-def default_env() -> Dict[str, str]:
-    """config/defaults.env overlaid by the test secrets, then by the current environment."""
-    env: Dict[str, str] = {}
-    for line in (ROOT / "config" / "defaults.env").read_text().splitlines():
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            env[key] = value
-    env.update(stack_secrets())
-    env.update(os.environ)
-    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
-    return env
+def rasa_argv(port: int, token: str) -> List[str]:
+    """``rasa run`` with the HTTP API behind ``token``, the trained model and the repo's yml files."""
+    return [
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--port",
+        str(port),
+        "--model",
+        str(require_model()),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+    ]
+
+
+def actions_service(workdir: Path, env: Dict[str, str], port: int) -> Service:
+    """The action server as a restartable :class:`Service` logging to ``workdir/actions.log``."""
+    return Service("actions", actions_argv(port), env, port, f"http://127.0.0.1:{port}/health",
+                   workdir / "actions.log", 120)  # fmt: skip
+
+
+def rasa_service(workdir: Path, env: Dict[str, str], port: int, token: str, name: str = "rasa") -> Service:
+    """A Rasa server as a restartable :class:`Service` logging to ``workdir/<name>.log``."""
+    return Service(name, rasa_argv(port, token), env, port, f"http://127.0.0.1:{port}/status?token={token}",
+                   workdir / f"{name}.log", RASA_START_TIMEOUT)  # fmt: skip
 
 
 @dataclass
@@ -66,8 +72,7 @@ class Stack:
     action_port: int = 0
     # Rasa's HTTP API token: the install's RASA_API_TOKEN (see ``__post_init__``).
     token: str = ""
-    procs: List[subprocess.Popen] = field(default_factory=list)
-    roles: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    services: Dict[str, Service] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.token = self.token or self.env.get("RASA_API_TOKEN") or uuid.uuid4().hex
@@ -79,14 +84,17 @@ class Stack:
 
     @property
     def action_url(self) -> str:
+        """The action server's base URL."""
         return f"http://127.0.0.1:{self.action_port}"
 
     @property
     def db_url(self) -> str:
+        """The order DB's SQLAlchemy URL."""
         return self.env["SHOP_DB_URL"]
 
     @property
     def rasa_url(self) -> str:
+        """Rasa's base URL (REST webhook, socket.io, HTTP API)."""
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
@@ -111,82 +119,50 @@ class Stack:
         return dict(resp.json())
 
     def start_actions(self) -> None:
+        """Start (or restart) the action server on its port and wait until it serves."""
         self.action_port = self.action_port or free_port()
-        log = open(self.workdir / "actions.log", "ab")
-        self._track(
-            "actions",
-            subprocess.Popen(
-                [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.action_port)],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            ),
-        )
-        _wait_http(f"{self.action_url}/health", 90, self.roles["actions"])
+        self._start(actions_service(self.workdir, self.env, self.action_port))
 
     def start_rasa(self) -> None:
+        """Start (or restart) Rasa on its port and wait until the model is loaded."""
         self.rasa_port = self.rasa_port or free_port()
-        log = open(self.workdir / "rasa.log", "ab")
-        self._track(
-            "rasa",
-            subprocess.Popen(
-                [
-                    str(VENV_BIN / "rasa"),
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    self.token,
-                    "--port",
-                    str(self.rasa_port),
-                    "--model",
-                    str(MODEL),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            ),
-        )
-        _wait_http(f"{self.rasa_url}/status?token={self.token}", 600, self.roles["rasa"])
+        self._start(rasa_service(self.workdir, self.env, self.rasa_port, self.token))
 
-    def _track(self, role: str, proc: subprocess.Popen) -> None:
-        self.procs.append(proc)
-        self.roles[role] = proc
+    def _start(self, service: Service) -> None:
+        self.services[service.name] = service
+        service.start()
+
+    def start_both(self) -> None:
+        """Start the action server and Rasa side by side (Rasa needs no action server to load)."""
+        self.action_port = self.action_port or free_port()
+        self.rasa_port = self.rasa_port or free_port()
+        both = [
+            actions_service(self.workdir, self.env, self.action_port),
+            rasa_service(self.workdir, self.env, self.rasa_port, self.token),
+        ]
+        for service in both:
+            self.services[service.name] = service
+            service.spawn()
+        for service in both:
+            service.wait()
 
     def stop_role(self, role: str, kill: bool = False) -> None:
         """Stop only the action server (``"actions"``) or Rasa (``"rasa"``), e.g. to test faults.
 
         ``start_actions()`` / ``start_rasa()`` bring it back on the same port.
         """
-        proc = self.roles.pop(role, None)
-        if proc is None:
-            return
-        if kill:
-            proc.kill()
-        else:
-            proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        self.procs.remove(proc)
+        service = self.services.pop(role, None)
+        if service is not None:
+            service.stop(kill=kill)
+
+    def logs(self) -> List[Path]:
+        """The stack's log files (one per process)."""
+        return sorted(self.workdir.glob("*.log"))
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self.procs.clear()
-        self.roles.clear()
+        """Stop Rasa, then the action server."""
+        for role in reversed(list(self.services)):
+            self.stop_role(role)
 
 
 def prepare_shop_db(env: Dict[str, str]) -> None:
@@ -228,9 +204,8 @@ def prepare_catalog_index(env: Dict[str, str]) -> None:
     env["SPACY_CATALOG_DIR"] = str(spacy_dir)
 
 
-def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make model` first")
+def stack_env(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of a stack in ``workdir``: SQLite order DB and tracker store there."""
     env = default_env()
     env.update(
         {
@@ -244,30 +219,24 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
         }
     )
     env.update(extra_env or {})
-    stack = Stack(workdir=workdir, env=env)
+    return env
+
+
+def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
+    """Migrate + seed the order DB, build the catalog index, start the action server and Rasa.
+
+    ``extra_env`` wins over the defaults (e.g. a PostgreSQL ``SHOP_DB_URL``). On failure
+    whatever was started is stopped again before the error propagates.
+    """
+    require_model()
+    stack = Stack(workdir=workdir, env=stack_env(workdir, extra_env))
     stack.action_port = free_port()
     stack.env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{stack.action_port}/webhook"
     prepare_shop_db(stack.env)
     prepare_catalog_index(stack.env)
     try:
-        stack.start_actions()
-        stack.start_rasa()
-    except Exception:
+        stack.start_both()
+    except BaseException:
         stack.stop()
         raise
     return stack
-
-
-def _wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
-    """Poll ``url`` until it answers 200; fail at once if ``proc`` exited (e.g. refused a secret)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the process serving {url} exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not come up within {timeout:.0f}s")

@@ -8,11 +8,12 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ops.local_services.ports import free_port, wait_for_port
+from harness.paths import Missing
+from harness.ports import free_port, wait_for_port
 
 
-class RedisUnavailable(RuntimeError):
-    pass
+class RedisUnavailable(Missing):
+    """redis-server is missing or did not start; the message says which."""
 
 
 def start_redis(workdir: str | os.PathLike[str], port: int | None = None) -> tuple[str, Callable[[], None]]:
