@@ -22,10 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.carousel import MAX_CARDS, carousel_payload, carousel_text
-from actions.formatting import money
 from actions.identity import verified_customer
 from shop.catalog import Comparison, Match, ProductFacts, Resolution, StockAnswer
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
+from shop.money import format_money as money
 from shop.recommend import Recommendation, RecommenderUnavailable
 
 logger = logging.getLogger(__name__)

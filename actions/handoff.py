@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.identity import message_source
+from shop.clock import naive_utc as utc_naive
 from shop.handoff import HandoffRateLimited
-from shop.orders import utc_naive
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
-from shop.orders import utc_naive
+from shop.clock import naive_utc as utc_naive
 from shop.ratelimit import Verdict
 from shop.signed_identity import CHAT, secret_from_env, verify
 from shop.text import normalize_email, normalize_order_number

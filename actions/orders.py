@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
-from actions.formatting import STATUS_TEXT, line_text, money, order_list_text, order_status_text
+from actions.formatting import STATUS_TEXT, line_text, order_list_text, order_status_text
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
+from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class ActionAskCancelConfirmed(VerifiedOrderAction):
         items = "; ".join(line_text(li, order.currency) for li in order.lines)
         dispatcher.utter_message(
             text=(
-                f"Order #{order.order_number} ({items}; total {money(order.total, order.currency)}) "
+                f"Order #{order.order_number} ({items}; total {format_money(order.total, order.currency)}) "
                 f"is {STATUS_TEXT[order.status]}. Do you want me to cancel it? "
                 "You'll get a full refund to your original payment method."
             ),
@@ -141,8 +142,8 @@ class ActionCancelOrder(VerifiedOrderAction):
             dispatcher.utter_message(
                 text=(
                     f"Done: order #{order_number} is cancelled. A refund of "
-                    f"{money(result.refund_amount)} goes back to your original payment method "
-                    "within 5-7 business days."
+                    f"{format_money(result.refund_amount, result.currency)} goes back to your original "
+                    "payment method within 5-7 business days."
                 )
             )
         elif result.outcome == "already_cancelled":

@@ -13,8 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
-from actions.formatting import day, line_text, money, return_info_text
+from actions.formatting import day, line_text, return_info_text
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
+from shop.money import format_money
 from shop.orders import OrderLine
 from shop.returns import Eligibility
 from shop.text import normalize_rma
@@ -123,7 +124,9 @@ class ActionAskReturnSelection(VerifiedOrderAction):
         ]
         if len(eligibility.lines) > 1:
             buttons.append({"title": "All of them", "payload": '/inform{"return_selection":"all"}'})
-        listing = "\n".join(f"{n}. {line_text(li)}" for n, li in enumerate(eligibility.lines, 1))
+        listing = "\n".join(
+            f"{n}. {line_text(li, eligibility.currency)}" for n, li in enumerate(eligibility.lines, 1)
+        )
         dispatcher.utter_message(
             text=(
                 f"Order #{order_number} can be returned until {day(eligibility.deadline)}. "
@@ -150,7 +153,7 @@ class ActionAskReturnConfirmed(VerifiedOrderAction):
             text=(
                 f"To confirm: return {items} from order #{order_number} "
                 f"(reason: {tracker.get_slot('return_reason')}) for an estimated refund of "
-                f"{money(refund)}. Shall I start the return?"
+                f"{format_money(refund, eligibility.currency)}. Shall I start the return?"
             ),
             buttons=[
                 {"title": "Yes, start the return", "payload": "/affirm"},
@@ -195,7 +198,7 @@ class ActionCreateReturn(VerifiedOrderAction):
         dispatcher.utter_message(
             text=(
                 f"{intro} Your RMA number is {result.rma_number}. Estimated refund: "
-                f"{money(result.refund_amount)}.\n{result.instructions}"
+                f"{format_money(result.refund_amount, result.currency)}.\n{result.instructions}"
             )
         )
         return reset

@@ -13,11 +13,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping
 
+from shop.money import DEFAULT_CURRENCY, UnknownCurrency, format_money
+
 #: Telegram's limit for a text message and for a photo caption, after entity parsing.
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 _MARKUP = re.compile(r"\[(?P<label>[^\[\]\n]+)\]\((?P<url>https?://[^\s()]+)\)|\*\*(?P<bold>[^*\n]+)\*\*")
 
@@ -81,19 +81,22 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> List[str]:
     return parts
 
 
-def format_price(value: Any, currency: str = "USD") -> str:
-    """``19.9`` -> ``$19.90``; strings such as ``"$19.90"`` are kept as they are."""
+def format_price(value: Any, currency: str = DEFAULT_CURRENCY) -> str:
+    """A carousel price as the shopper reads it (``shop.money``): ``19.9`` -> ``$19.90``.
+
+    Strings such as ``"$19.90"`` were formatted by the action already and are kept. A number
+    from the JSON payload is read through its ``repr`` (no float arithmetic). An amount that
+    is not a number, or a currency the shop does not sell in, is shown as it came.
+    """
     if isinstance(value, str):
         return value
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+        return format_money(Decimal(str(value)), currency)
+    except (InvalidOperation, UnknownCurrency, ValueError, TypeError):
+        return f"{value} {currency}".strip()
 
 
-def product_caption(product: Mapping[str, Any], currency: str = "USD") -> str:
+def product_caption(product: Mapping[str, Any], currency: str = DEFAULT_CURRENCY) -> str:
     """HTML caption for one carousel product: bold title, price, link to the product page."""
     title = str(product.get("title") or product.get("name") or product.get("sku") or "Product")
     lines = [f"<b>{html.escape(title, quote=False)}</b>"]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop.clock import naive_utc
 from shop.config import Settings
 from shop.db.models import (
     Order,
@@ -26,28 +27,23 @@ from shop.db.models import (
     Shipment,
     ShipmentEvent,
 )
+from shop.money import DEFAULT_CURRENCY, quantize
 from shop.pricing.service import release_uses
 from shop.text import normalize_order_number
 
-CENT = Decimal("0.01")
 CANCELLABLE = ("pending", "processing")
 OPEN_RETURN_STATUSES = ("requested", "received")
 #: Returns in these states hold their items: they can't be returned again.
 HOLDING_RETURN_STATUSES = ("requested", "received", "refunded")
 
 
-def utc_naive(now: datetime | None = None) -> datetime:
-    """``now`` (default: the current time) as a naive UTC datetime, as the DB stores it."""
-    if now is None:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
-    if now.tzinfo is not None:
-        return now.astimezone(timezone.utc).replace(tzinfo=None)
-    return now
+def money(value: Decimal | int | float | None, currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """A stored amount as ``Decimal`` quantized half up to ``currency`` (``shop.money``).
 
-
-def money(value: Decimal | int | float | None) -> Decimal:
-    """Quantize to cents (SQLite hands Numeric back via float)."""
-    return Decimal(str(value or 0)).quantize(CENT)
+    The database driver may hand ``Numeric`` back as a float (SQLite); it is read through its
+    shortest ``repr`` so ``59.99`` stays ``59.99``. ``None`` (no amount) is zero.
+    """
+    return quantize(Decimal(str(value or 0)), currency)
 
 
 class OrderNotFound(LookupError):
@@ -110,6 +106,7 @@ class CancelResult:
     outcome: str  # "cancelled" | "already_cancelled" | "not_cancellable"
     status: str
     refund_amount: Decimal
+    currency: str = DEFAULT_CURRENCY
 
 
 def find_order(s: Session, order_number: str | None, customer_id: int, *, for_update: bool = False) -> Order:
@@ -165,7 +162,7 @@ def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
             size=size,
             color=color,
             quantity=item.quantity,
-            unit_price=money(item.unit_price),
+            unit_price=money(item.unit_price, order.currency),
             returnable_quantity=max(0, item.quantity - held.get(item.id, 0)) if returnable_status else 0,
         )
         for item, sku, name, variant_sku, size, color in rows
@@ -208,10 +205,10 @@ class OrderService:
                 status=order.status,
                 created_at=order.created_at,
                 currency=order.currency,
-                subtotal=money(order.subtotal),
-                shipping_cost=money(order.shipping_cost),
-                discount_total=money(order.discount_total),
-                total=money(order.total),
+                subtotal=money(order.subtotal, order.currency),
+                shipping_cost=money(order.shipping_cost, order.currency),
+                discount_total=money(order.discount_total, order.currency),
+                total=money(order.total, order.currency),
                 lines=order_lines(s, order),
                 tracking=_tracking(s, order.id),
                 ship_to_city=order.shipping_city,
@@ -235,7 +232,14 @@ class OrderService:
                 .limit(limit)
             ).all()
             return [
-                OrderSummary(o.order_number, o.status, o.created_at, money(o.total), o.currency, int(n or 0))
+                OrderSummary(
+                    o.order_number,
+                    o.status,
+                    o.created_at,
+                    money(o.total, o.currency),
+                    o.currency,
+                    int(n or 0),
+                )
                 for o, n in rows
             ]
 
@@ -246,7 +250,7 @@ class OrderService:
 
         The status flip is a conditional UPDATE, so of two concurrent cancels only one acts.
         """
-        now = utc_naive(now)
+        now = naive_utc(now)
         with self._sessions.begin() as s:
             order = find_order(s, order_number, customer_id)
             from_status = order.status
@@ -259,8 +263,10 @@ class OrderService:
             if result.rowcount != 1:
                 status = s.scalar(select(Order.status).where(Order.id == order.id))
                 if status == "cancelled":
-                    return CancelResult("already_cancelled", "cancelled", money(order.total))
-                return CancelResult("not_cancellable", str(status), Decimal("0.00"))
+                    return CancelResult(
+                        "already_cancelled", "cancelled", money(order.total, order.currency), order.currency
+                    )
+                return CancelResult("not_cancellable", str(status), money(0, order.currency), order.currency)
             s.execute(
                 insert(OrderStatusChange).values(
                     order_id=order.id,
@@ -287,4 +293,4 @@ class OrderService:
                 )
             # Give the order's coupon uses back in the same transaction as the status flip.
             release_uses(s, order.id, now)
-            return CancelResult("cancelled", "cancelled", money(order.total))
+            return CancelResult("cancelled", "cancelled", money(order.total, order.currency), order.currency)

@@ -15,8 +15,10 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import Order, OrderItem, Product, Return, ReturnItem, Shipment
+from shop.money import DEFAULT_CURRENCY, format_money
 from shop.orders import (
     OPEN_RETURN_STATUSES,
     OrderLine,
@@ -24,7 +26,6 @@ from shop.orders import (
     find_order,
     money,
     order_lines,
-    utc_naive,
 )
 from shop.text import normalize_order_number, normalize_rma
 
@@ -78,6 +79,7 @@ class Eligibility:
     reason: str  # "ok" | "not_delivered" | "window_closed" | "nothing_returnable" | "cancelled"
     deadline: datetime | None
     lines: tuple[OrderLine, ...]  # the returnable ones
+    currency: str = DEFAULT_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class ReturnInfo:
     refund_amount: Decimal
     created_at: datetime
     items: tuple[tuple[str, int], ...]  # (product name, quantity)
+    currency: str = DEFAULT_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class ReturnResult:
     refund_amount: Decimal
     instructions: str
     created: bool
+    currency: str = DEFAULT_CURRENCY
 
 
 def clean_reason(reason: str | None) -> str:
@@ -105,11 +109,14 @@ def clean_reason(reason: str | None) -> str:
     return text[:MAX_REASON_CHARS] or "Not specified"
 
 
-def instructions_for(rma: str, refund: Decimal, window_days: int = 14) -> str:
+def instructions_for(
+    rma: str, refund: Decimal, window_days: int = 14, currency: str = DEFAULT_CURRENCY
+) -> str:
+    """What the shopper does next with the parcel, and when the refund arrives."""
     return (
         f"Pack the items with {rma} written on the parcel and drop it off within {window_days} days "
         "using the prepaid label we email you. "
-        f"Your refund of ${refund} goes back to your original payment method within "
+        f"Your refund of {format_money(refund, currency)} goes back to your original payment method within "
         "5 business days after the parcel arrives."
     )
 
@@ -121,17 +128,17 @@ class ReturnService:
 
     def _eligibility(self, s: Session, order: Order, now: datetime) -> Eligibility:
         if order.status == "cancelled":
-            return Eligibility(False, "cancelled", None, ())
+            return Eligibility(False, "cancelled", None, (), order.currency)
         if order.status not in ("delivered", "returned"):
-            return Eligibility(False, "not_delivered", None, ())
+            return Eligibility(False, "not_delivered", None, (), order.currency)
         delivered_at = s.scalar(select(Shipment.delivered_at).where(Shipment.order_id == order.id))
         deadline = (delivered_at or order.updated_at) + timedelta(days=self._settings.return_window_days)
         if now > deadline:
-            return Eligibility(False, "window_closed", deadline, ())
+            return Eligibility(False, "window_closed", deadline, (), order.currency)
         lines = tuple(line for line in order_lines(s, order) if line.returnable_quantity > 0)
         if not lines:
-            return Eligibility(False, "nothing_returnable", deadline, ())
-        return Eligibility(True, "ok", deadline, lines)
+            return Eligibility(False, "nothing_returnable", deadline, (), order.currency)
+        return Eligibility(True, "ok", deadline, lines, order.currency)
 
     def eligibility(self, order_number: str, customer_id: int, now: datetime | None = None) -> Eligibility:
         """Can this order be returned now, until when, and which lines?"""
@@ -165,9 +172,13 @@ class ReturnService:
                 raise ItemNotOnOrder(missing)
             existing = self._open_return_with_items(s, order.id, wanted)
             if existing is not None:
-                refund = money(existing.refund_amount)
+                refund = money(existing.refund_amount, order.currency)
                 return ReturnResult(
-                    existing.rma_number, refund, instructions_for(existing.rma_number, refund), False
+                    existing.rma_number,
+                    refund,
+                    instructions_for(existing.rma_number, refund, currency=order.currency),
+                    False,
+                    order.currency,
                 )
             verdict = self._eligibility(s, order, now)
             if not verdict.eligible:
@@ -179,7 +190,10 @@ class ReturnService:
             if blocked:
                 raise ItemNotReturnable(blocked)
             chosen = [returnable[i] for i in sorted(wanted)]
-            refund = money(sum((line.unit_price * line.returnable_quantity for line in chosen), Decimal("0")))
+            refund = money(
+                sum((line.unit_price * line.returnable_quantity for line in chosen), Decimal("0")),
+                order.currency,
+            )
             rma = self._new_rma(s)
             return_id = s.execute(
                 insert(Return).values(
@@ -203,7 +217,9 @@ class ReturnService:
                     for line in chosen
                 ],
             )
-            return ReturnResult(rma, refund, instructions_for(rma, refund), True)
+            return ReturnResult(
+                rma, refund, instructions_for(rma, refund, currency=order.currency), True, order.currency
+            )
 
     @staticmethod
     def _open_return_with_items(s: Session, order_id: int, item_ids: set[int]) -> Return | None:
@@ -228,7 +244,7 @@ class ReturnService:
         self, customer_id: int, order_number: str | None = None, rma_number: str | None = None
     ) -> list[ReturnInfo]:
         """The customer's returns, newest first, optionally for one order or one RMA."""
-        stmt = select(Return, Order.order_number).join(Order, Order.id == Return.order_id)
+        stmt = select(Return, Order.order_number, Order.currency).join(Order, Order.id == Return.order_id)
         stmt = stmt.where(Order.customer_id == customer_id)
         if order_number is not None:
             number = normalize_order_number(order_number)
@@ -243,7 +259,7 @@ class ReturnService:
         with self._sessions.begin() as s:
             rows = s.execute(stmt.order_by(Return.created_at.desc(), Return.id.desc())).all()
             result = []
-            for ret, number in rows:
+            for ret, number, currency in rows:
                 items = s.execute(
                     select(Product.name, ReturnItem.quantity)
                     .join(OrderItem, OrderItem.id == ReturnItem.order_item_id)
@@ -257,9 +273,10 @@ class ReturnService:
                         order_number=str(number),
                         status=ret.status,
                         reason=ret.reason,
-                        refund_amount=money(ret.refund_amount),
+                        refund_amount=money(ret.refund_amount, currency),
                         created_at=ret.created_at,
                         items=tuple((name, int(qty)) for name, qty in items),
+                        currency=currency,
                     )
                 )
             return result
