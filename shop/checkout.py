@@ -36,16 +36,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from shop.db.checkout_models import CheckoutRequest
 from shop.db.models import Order, OrderItem, OrderStatusChange, Product, ProductVariant
 from shop.db.pricing_models import Cart, CartLineRow, CouponRedemption
+from shop.money import quantize
 from shop.pricing.codes import normalize_code
 from shop.pricing.engine import naive_utc, quote
 from shop.pricing.model import Quote, Rejection
-from shop.pricing.money import money
 from shop.pricing.service import PricingService
 
 log = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_CODES = 5
+#: Longest value of each shipping address field (the checkout form's ``maxlength``).
+ADDRESS_LIMITS = {"name": 200, "street": 200, "city": 100, "postcode": 20, "country": 2}
 ACTOR = "storefront"
 
 
@@ -54,11 +56,15 @@ class CheckoutError(Exception):
 
 
 class SignInRequired(CheckoutError):
+    """Only a signed-in customer places orders (an anonymous cart is never a customer's)."""
+
     def __init__(self) -> None:
         super().__init__("Please sign in to place an order.")
 
 
 class EmptyCart(CheckoutError):
+    """Nothing to order: the cart has no lines (or was emptied by an earlier submit)."""
+
     def __init__(self) -> None:
         super().__init__("Your cart is empty.")
 
@@ -76,6 +82,8 @@ class CodeRefused(CheckoutError):
 
 
 class OutOfStock(CheckoutError):
+    """A line wants more than is left; the whole order is refused, nothing is taken."""
+
     def __init__(self, name: str, sku: str) -> None:
         self.sku = sku
         super().__init__(f"Sorry, {name} ({sku}) is no longer in stock in that quantity.")
@@ -90,6 +98,8 @@ class KeyConflict(CheckoutError):
 
 @dataclass(frozen=True)
 class ShippingAddress:
+    """Where the order goes, as the form sent it; :meth:`cleaned` is what is stored."""
+
     name: str
     street: str
     city: str
@@ -98,15 +108,11 @@ class ShippingAddress:
 
     def cleaned(self) -> ShippingAddress:
         """Trimmed and length-checked; ``InvalidCheckout`` names the first bad field."""
-        fields = {
-            "name": (self.name, 200),
-            "street": (self.street, 200),
-            "city": (self.city, 100),
-            "postcode": (self.postcode, 20),
-        }
         out: dict[str, str] = {}
-        for field, (value, limit) in fields.items():
-            text = " ".join(str(value or "").split())
+        for field, limit in ADDRESS_LIMITS.items():
+            if field == "country":
+                continue
+            text = " ".join(str(getattr(self, field) or "").split())
             if not text:
                 raise InvalidCheckout(f"Please fill in the {field} of the shipping address.")
             if len(text) > limit:
@@ -120,6 +126,8 @@ class ShippingAddress:
 
 @dataclass(frozen=True)
 class PlacedOrder:
+    """What the confirmation page shows of a placed (or replayed) order."""
+
     order_number: str
     order_id: int
     currency: str
@@ -312,8 +320,8 @@ class CheckoutService:
             order_number=order.order_number,
             order_id=int(order.id),
             currency=q.currency,
-            total=money(q.total, q.currency),
-            discount_total=money(q.discount_total, q.currency),
+            total=quantize(q.total, q.currency),
+            discount_total=quantize(q.discount_total, q.currency),
             discount_lines=lines,
             codes=q.applied_codes,
             created=True,
@@ -340,8 +348,8 @@ class CheckoutService:
             order_number=order.order_number,
             order_id=int(order.id),
             currency=currency,
-            total=money(Decimal(str(order.total)), currency),
-            discount_total=money(Decimal(str(order.discount_total)), currency),
+            total=quantize(Decimal(str(order.total)), currency),
+            discount_total=quantize(Decimal(str(order.discount_total)), currency),
             discount_lines=tuple(str(x) for x in row.discount_lines),
             codes=codes,
             created=False,
@@ -373,29 +381,19 @@ def _new_order_number(s: Session) -> str:
 def _take_stock(
     s: Session, product_id: int, variant_id: Optional[int], quantity: int, name: str, sku: str
 ) -> None:
-    """Decrement stock only while enough is left (the variant's when there is one)."""
-    if variant_id is not None:
-        done = s.execute(
-            update(ProductVariant)
-            .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
-            .values(stock=ProductVariant.stock - quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:
-            raise OutOfStock(name, sku)
-        # The product's total follows its variants (OrderService.cancel restocks both).
-        s.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity)
-            .values(stock=Product.stock - quantity)
-            .execution_options(synchronize_session=False)
-        )
-        return
+    """Take stock while enough is left: the chosen variant's (the product total follows) or the product's."""
+    if variant_id is not None and not _decrement(s, ProductVariant, variant_id, quantity):
+        raise OutOfStock(name, sku)
+    if not _decrement(s, Product, product_id, quantity) and variant_id is None:
+        raise OutOfStock(name, sku)
+
+
+def _decrement(s: Session, table: type[Product] | type[ProductVariant], row_id: int, quantity: int) -> bool:
+    """``stock -= quantity`` on one row if it has that many; True when the row was updated."""
     done = s.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock >= quantity)
-        .values(stock=Product.stock - quantity)
+        update(table)
+        .where(table.id == row_id, table.stock >= quantity)
+        .values(stock=table.stock - quantity)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:
-        raise OutOfStock(name, sku)
+    return bool(done.rowcount == 1)

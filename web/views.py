@@ -14,7 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from shop.catalog import ProductFacts
-from shop.checkout import CheckoutError, ShippingAddress
+from shop.checkout import ADDRESS_LIMITS, CheckoutError, ShippingAddress
 from shop.orders import OrderNotFound
 from shop.pricing.model import CartView
 from shop.pricing.service import InvalidQuantity, UnknownProduct
@@ -35,7 +35,6 @@ def _see_other(location: str) -> web.Response:
 #: Longest product SKU the storefront looks up (longer ones are simply not found).
 MAX_SKU_CHARS = 64
 MAX_CODE_TEXT_CHARS = 200
-ADDRESS_LIMITS = {"name": 200, "street": 200, "city": 100, "postcode": 20, "country": 2}
 ADDRESS_FIELDS = tuple(ADDRESS_LIMITS)
 
 
