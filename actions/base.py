@@ -1,4 +1,4 @@
-"""A base for actions that act on one verified order."""
+"""Bases for the shop's actions: a named action, the shared outage reply, one verified order."""
 
 from __future__ import annotations
 
@@ -19,20 +19,37 @@ logger = logging.getLogger(__name__)
 EventList = List[Dict[str, Any]]
 
 
-class VerifiedOrderAction(Action, ABC):
+def service_unavailable(dispatcher: CollectingDispatcher, where: str) -> EventList:
+    """Log the failure with its traceback and send the shared apology, which offers a person.
+
+    Call it from an ``except`` block: a shop database that is down must never look like
+    "no such order" or "nothing found".
+    """
+    logger.exception("shop database unavailable in %s", where)
+    dispatcher.utter_message(response="utter_service_unavailable")
+    return []
+
+
+class ShopAction(Action, ABC):
+    """A rasa-sdk action of this shop; bases stay abstract so the executor skips them."""
+
+    @abstractmethod
+    def name(self) -> str:  # pragma: no cover - abstract
+        """The action's name as domain.yml lists it."""
+        raise NotImplementedError
+
+
+class VerifiedOrderAction(ShopAction):
     """Runs :meth:`act` only for an order the shopper proved is theirs.
 
     Otherwise it explains why nothing is shown. A database failure becomes a
     polite "can't look that up right now" with an offer of a person.
     """
 
-    @abstractmethod  # abstract, so rasa_sdk's executor does not register the base itself
-    def name(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> EventList:
+        """Check the proof for the slot's order, then :meth:`act`; refusals and outages answered."""
         order_number: Optional[str] = tracker.get_slot("order_id")
         customer_id = verified_customer(tracker)
         try:
@@ -49,8 +66,7 @@ class VerifiedOrderAction(Action, ABC):
             )
             return await self.on_unverified(tracker)
         except SQLAlchemyError:
-            logger.exception("order database unavailable in %s", self.name())
-            dispatcher.utter_message(response="utter_service_unavailable")
+            service_unavailable(dispatcher, self.name())
             return await self.on_unverified(tracker)
 
     async def act(
@@ -60,6 +76,7 @@ class VerifiedOrderAction(Action, ABC):
         customer_id: int,
         order_number: str,
     ) -> EventList:  # pragma: no cover - abstract
+        """Do the action's work for ``order_number``, proven to belong to ``customer_id``."""
         raise NotImplementedError
 
     async def on_unverified(self, tracker: Tracker) -> EventList:

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.base import service_unavailable
 from actions.carousel import MAX_CARDS, carousel_payload, carousel_text
 from actions.identity import verified_customer
 from shop.catalog import Comparison, Match, ProductFacts, Resolution, StockAnswer
@@ -311,9 +312,7 @@ class ActionAnswerProductQuestion(Action):
             kind = question_kind(text, len(set(skus)))
             answer = await services.run_blocking(self._answer, kind, skus, text, tracker)
         except SQLAlchemyError:
-            logger.exception("catalog database unavailable")
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+            return service_unavailable(dispatcher, self.name())
         if answer is None:
             not_found(dispatcher, refs[0] if refs else None)
             return []
@@ -413,9 +412,7 @@ class ActionRecommendProducts(Action):
                 for note in parsed.notes:
                     intro = f"Note: I {note}. " + intro if not note.startswith("I ") else intro
         except SQLAlchemyError:
-            logger.exception("catalog database unavailable")
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+            return service_unavailable(dispatcher, self.name())
         if recs is None:
             not_found(dispatcher, refs[0] if refs else None)
             return events

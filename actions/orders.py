@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
-from actions.base import EventList, VerifiedOrderAction
+from actions.base import EventList, VerifiedOrderAction, service_unavailable
 from actions.formatting import STATUS_TEXT, line_text, order_list_text, order_status_text
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
 from shop.money import format_money
@@ -85,9 +85,7 @@ class ActionListOrders(VerifiedOrderAction):
         try:
             return await self.act(dispatcher, tracker, customer_id, tracker.get_slot("order_id") or "")
         except SQLAlchemyError:
-            logger.exception("order database unavailable in %s", self.name())
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+            return service_unavailable(dispatcher, self.name())
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str

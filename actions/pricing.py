@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import logging
 import re
-from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.base import EventList, ShopAction, service_unavailable
 from actions.identity import verified_customer
 from shop.catalog_query import canonical_size
+from shop.clock import naive_utc
 from shop.pricing.chat import CartChange, CodeResult, code_in_text
 from shop.pricing.codes import normalize_code
 from shop.pricing.model import Quote
@@ -29,14 +30,13 @@ from shop.pricing.offers import OfferView
 
 logger = logging.getLogger(__name__)
 
-EventList = List[Dict[str, Any]]
 CART_BUTTON = {"title": "What's in my cart?", "payload": "/view_cart"}
 DEALS_BUTTON = {"title": "Current deals", "payload": "/ask_discounts"}
 MAX_QUANTITY_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def _now() -> datetime:
-    return datetime.utcnow()
+    return naive_utc()
 
 
 def _latest(tracker: Tracker, entity: str) -> Optional[str]:
@@ -166,12 +166,8 @@ async def _say_change(dispatcher: CollectingDispatcher, change: CartChange) -> N
     dispatcher.utter_message(text=change_text(change, labels))
 
 
-class PricingAction(Action, ABC):
+class PricingAction(ShopAction):
     """Turns a database failure into the shared "can't look that up right now"."""
-
-    @abstractmethod  # abstract, so rasa_sdk's executor does not register the base itself
-    def name(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
@@ -179,9 +175,7 @@ class PricingAction(Action, ABC):
         try:
             return await self.act(dispatcher, tracker, verified_customer(tracker))
         except SQLAlchemyError:
-            logger.exception("pricing unavailable in %s", self.name())
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+            return service_unavailable(dispatcher, self.name())
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: Optional[int]
