@@ -1,13 +1,13 @@
 """Shared fixtures: real PostgreSQL (session-scoped) and SQLite databases, migrated
-with the project's Alembic scripts and seeded through ``shop.seed``.
+with the project's Alembic scripts and seeded through ``shop.seed``; the real assistant
+(``stack``), started once per session from :mod:`harness.stack`.
 
-``SHOP_TEST_SKIP_PG=1`` skips the PostgreSQL variants; otherwise a server that
-can't start fails the tests rather than skipping them.
+Nothing is skipped: a PostgreSQL server that can't start, a missing trained model or
+Chromium fails the tests that need them (:class:`harness.paths.Missing`).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -35,17 +35,15 @@ from shop.seed.demo import DEMO_ORDERS, SeedSize, seed_database  # noqa: E402
 
 if TYPE_CHECKING:
     from harness.stack import Stack
+    from tests.web.browser import StorefrontStack
 
 #: Reference time for seeded data in tests (naive UTC).
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0)
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def pg_skipped() -> bool:
-    return os.environ.get("SHOP_TEST_SKIP_PG", "").strip() in ("1", "true", "yes")
-
-
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers and silence SQLite's Decimal warning."""
     config.addinivalue_line("markers", "postgres: needs the throwaway PostgreSQL server")
     # SQLite stores Numeric as float; the services quantize to cents, so this is noise.
     config.addinivalue_line(
@@ -55,20 +53,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skip = pytest.mark.skip(reason="SHOP_TEST_SKIP_PG=1")
+    """Mark the PostgreSQL variants ``postgres`` (``-m "not postgres"`` deselects them by hand)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in callspec.params.values():
             item.add_marker("postgres")
-        if pg_skipped() and "postgres" in item.keywords:
-            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A skipped or xfailed test is a failure: nothing a test needs may be missing quietly."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped:
+        why = getattr(report, "wasxfail", None) or (
+            report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        )
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} was skipped or xfailed ({why}): in this suite that is a failure"
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of a PostgreSQL server started for this test session."""
-    if pg_skipped():
-        pytest.skip("SHOP_TEST_SKIP_PG=1")
     workdir = tempfile.mkdtemp(prefix="shop-pg-")
     url, stop = start_postgres(Path(workdir) / "pg")
     try:
@@ -80,6 +87,8 @@ def pg_url() -> Iterator[str]:
 
 @dataclass
 class Db:
+    """A test database: its backend, URL, engine and session factory."""
+
     backend: str
     url: str
     engine: Engine
@@ -149,16 +158,7 @@ def make_db(
         else:
             server = request.getfixturevalue("pg_url")
             template = _templates.postgres(server, seeded)
-            name = f"t_{uuid.uuid4().hex[:12]}"
-            from sqlalchemy import create_engine, text
-
-            admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-            admin.dispose()
-            from sqlalchemy.engine import make_url
-
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
+            url = create_database(server, f"t_{uuid.uuid4().hex[:12]}", template=template)
         engine = make_engine(url)
         engines.append(engine)
         return Db(backend, url, engine, make_sessionmaker(engine))
@@ -188,6 +188,8 @@ def settings() -> Settings:
 
 @dataclass(frozen=True)
 class DemoOrder:
+    """A demo order the seed always creates, with its customer's id."""
+
     order_number: str
     email: str
     customer_id: int
@@ -207,10 +209,14 @@ def demo(seeded_db: Db, settings: Settings) -> dict[str, DemoOrder]:
     return found
 
 
-# The real assistant (action server + Rasa server + seeded SQLite), started once per test
-# session and shared by tests/e2e and tests/security (a module may define its own).
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real assistant (action server + Rasa + seeded SQLite), started once per session.
+
+    Shared by tests/e2e, tests/security, tests/channels, tests/console and tests/web: a
+    Rasa start-up costs about a minute on 2 cores, so a module starts its own only when it
+    must change how the servers run (the fault tests kill them; Telegram polling mode).
+    """
     from harness.stack import start_stack
 
     running = start_stack(tmp_path_factory.mktemp("stack"))
@@ -218,6 +224,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def web_shop(stack: Stack) -> Iterator[StorefrontStack]:
+    """The storefront (``python -m web``) in front of the session's ``stack``, sharing its keys."""
+    from tests.web.browser import storefront_in_front_of
+
+    with storefront_in_front_of(stack) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ Only TELEGRAM_* variables differ from `make run`; the channel block is credentia
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
@@ -14,13 +13,11 @@ import pytest
 import requests
 
 from channels.telegram import SECRET_HEADER
-from harness.paths import MODEL
+from harness.processes import wait_until
 from harness.stack import Stack, start_stack
 from shop.seed.demo import DEMO_ORDERS
 from tests.channels.conftest import SECRET
 from tests.channels.fake_telegram import TOKEN, FakeTelegram, callback_update, sticker_update, text_update
-
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="needs models/current.tar.gz (make model)")
 
 WEBHOOK_URL = "https://shop.example/webhooks/telegram/webhook"
 
@@ -73,14 +70,16 @@ def sent_to(fake: FakeTelegram, chat_id: int, method: str = "sendMessage") -> li
 
 
 def user_texts(stack: Stack, chat_id: int, at_least: int = 0, timeout: float = 15.0) -> list:
-    """User texts in the stored conversation; Rasa stores it just after the reply is sent."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """User texts in the stored conversation, once there are ``at_least`` of them (Rasa stores
+    the turn just after the reply is sent)."""
+
+    def stored() -> tuple[list, ...]:
         events = stack.tracker(str(chat_id), channel="telegram").get("events", [])
         texts = [e.get("text") for e in events if e.get("event") == "user"]
-        if len(texts) >= at_least or time.monotonic() > deadline:
-            return texts
-        time.sleep(0.2)
+        return (texts,) if len(texts) >= at_least else ()
+
+    (texts,) = wait_until(stored, timeout, f"{at_least} user messages stored for telegram:{chat_id}")
+    return texts
 
 
 def test_webhook_registered_at_startup_with_the_secret(webhook_stack):

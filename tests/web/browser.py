@@ -1,13 +1,13 @@
-"""Helpers for the real-browser tests: Debian's Chromium, the storefront and a stand-in Rasa.
+"""Helpers for the real-browser tests: the storefront, a stand-in Rasa, the widget in Chromium.
 
-Each server runs as a subprocess on a free loopback port; tests wait for URLs and
-selectors, never for fixed delays.
+Processes, Chromium and the assistant come from :mod:`harness`; each server runs as a
+subprocess on a free loopback port, and tests wait for URLs and selectors, never for fixed
+delays.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,66 +15,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.chromium import CHROMIUM_ARGS, chromium, chromium_path
 from harness.env import default_env
-from harness.paths import ROOT
+from harness.paths import ROOT, VENDOR_JS, require_web_assets
 from harness.ports import free_port
-from harness.processes import wait_http
+from harness.processes import serving
 from harness.stack import Stack, start_stack
+from harness.webapps import storefront as storefront_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+__all__ = ["CHROMIUM_ARGS", "VENDOR_JS", "chromium", "chromium_path", "process", "storefront"]
+
 ARTIFACTS = ROOT / "test-artifacts"
-VENDOR_JS = ROOT / "web" / "static" / "vendor" / "socket.io.min.js"
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 
 def require_assets() -> None:
-    if not VENDOR_JS.exists():
-        raise RuntimeError(f"{VENDOR_JS} is missing: run `make web-assets` first")
+    """The widget's socket.io client is in web/static/vendor, or a failure naming `make web-assets`."""
+    require_web_assets()
 
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], health_url: str, log: Path) -> Iterator[None]:
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_http(health_url, 60)
+    """Run ``args`` while the block runs, entered once ``health_url`` answers 200."""
+    with serving(args, env, health_url, log):
         yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextmanager
 def storefront(workdir: Path, db_url: str, rasa_url: str, secret: str) -> Iterator[str]:
     """``python -m web`` on a free port; yields its base URL."""
-    port = free_port()
     env = default_env()
-    env.update(
-        {
-            "SHOP_DB_URL": db_url,
-            "RASA_PUBLIC_URL": rasa_url,
-            "STOREFRONT_PORT": str(port),
-            "STOREFRONT_HOST": "127.0.0.1",
-            "SHOP_IDENTITY_SECRET": secret,
-        }
-    )
-    url = f"http://127.0.0.1:{port}"
-    with process([sys.executable, "-m", "web"], env, f"{url}/health", workdir / "storefront.log"):
-        yield url
+    env.update({"SHOP_DB_URL": db_url, "RASA_PUBLIC_URL": rasa_url, "SHOP_IDENTITY_SECRET": secret})
+    with storefront_app(env, workdir / "storefront.log", sys.executable) as app:
+        yield app.url
 
 
 @contextmanager
@@ -91,16 +66,29 @@ def echo_rasa(workdir: Path) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class StorefrontStack:
-    """The real assistant (tests/e2e/stack.py) with the storefront in front of it."""
+    """The real assistant (:mod:`harness.stack`) with the storefront in front of it."""
 
     stack: Stack
     url: str  # the storefront's base URL
 
+    @property
+    def secret(self) -> str:
+        """The identity key both trust (``SHOP_IDENTITY_SECRET``), to sign test identities."""
+        return self.stack.env["SHOP_IDENTITY_SECRET"]
+
+
+@contextmanager
+def storefront_in_front_of(stack: Stack) -> Iterator[StorefrontStack]:
+    """``python -m web`` on ``stack``'s order DB and Rasa, trusting its identity key."""
+    require_assets()
+    with storefront(stack.workdir, stack.db_url, stack.rasa_url, stack.env["SHOP_IDENTITY_SECRET"]) as url:
+        yield StorefrontStack(stack, url)
+
 
 @contextmanager
 def storefront_stack(workdir: Path, secret: str) -> Iterator[StorefrontStack]:
-    """The trained assistant and ``python -m web``, both trusting ``secret`` for signed
-    identities; stops both on exit."""
+    """A stack of its own and ``python -m web``, both trusting ``secret`` for signed
+    identities; stops both on exit. Tests that can share use the session's ``web_shop``."""
     require_assets()
     stack = start_stack(workdir, {"SHOP_IDENTITY_SECRET": secret})
     try:
@@ -108,19 +96,6 @@ def storefront_stack(workdir: Path, secret: str) -> Iterator[StorefrontStack]:
             yield StorefrontStack(stack, url)
     finally:
         stack.stop()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, launched through Playwright; closed on exit."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 # --- the storefront widget, driven through Playwright's sync API ---------------------------------
