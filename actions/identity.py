@@ -20,7 +20,7 @@ import re
 import time
 from abc import abstractmethod
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -287,15 +287,11 @@ class OrderIdentityFormValidator(FormValidationAction):
         return _scan_answer(tracker, "email", EMAIL_IN_TEXT)
 
     def validate_order_id(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        order_number = normalize_order_number(_as_text(slot_value))
+        """Accept a well-formed number the shopper may ask about; say so when it is locked."""
+        order_number = _answer(slot_value, normalize_order_number, dispatcher, "utter_invalid_order_id")
         if order_number is None:
-            dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
         if is_verified_for(tracker, order_number):
             return {"order_id": order_number}
@@ -319,15 +315,11 @@ class OrderIdentityFormValidator(FormValidationAction):
         return updates
 
     def validate_email(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        email = normalize_email(_as_text(slot_value))
+        """Check the email against the order (bounded by the guessing limits), proving it."""
+        email = _answer(slot_value, normalize_email, dispatcher, "utter_invalid_email")
         if email is None:
-            dispatcher.utter_message(response="utter_invalid_email")
             return {"email": None}
         order_number = tracker.slots.get("order_id")
         if order_number is None:
@@ -379,6 +371,19 @@ def _as_text(value: Any) -> Optional[str]:
     if isinstance(value, list):
         value = value[-1] if value else None
     return None if value is None else str(value)
+
+
+def _answer(
+    slot_value: Any,
+    normalize: Callable[[Optional[str]], Optional[str]],
+    dispatcher: CollectingDispatcher,
+    invalid_response: str,
+) -> Optional[str]:
+    """The slot value normalized, or ``None`` after telling the shopper it is malformed."""
+    value = normalize(_as_text(slot_value))
+    if value is None:
+        dispatcher.utter_message(response=invalid_response)
+    return value
 
 
 def _scan_answer(tracker: Tracker, slot: str, pattern: re.Pattern[str]) -> Dict[str, Any]:
