@@ -22,12 +22,5 @@ def test_public_base_makes_urls_absolute():
 
 def test_sku_is_escaped_in_the_path():
     assert product_url("A/B C", env={}) == "/product/A%2FB%20C"
-
-
-def test_storefront_routes_use_the_same_paths():
-    import ast
-    from pathlib import Path
-
-    routes = ast.parse((Path(__file__).parents[2] / "web" / "routes.py").read_text())
-    paths = {n.value for n in ast.walk(routes) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    assert PRODUCT_PATH in paths and IMAGE_PATH in paths
+    assert image_url("A/B C", env={}) == "/img/A%2FB%20C.svg"
+    # tests/web/test_product_links.py: the storefront's routes are these patterns and serve them.

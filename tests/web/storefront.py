@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.orm import sessionmaker
 
+from shop.db.models import Product, ProductVariant
 from shop.secrets import generate
 from web.app import create_app
 from web.config import StoreConfig
@@ -32,6 +35,26 @@ def config_for(db_url: str, **overrides: Any) -> StoreConfig:
     }
     fields.update(overrides)
     return StoreConfig(**fields)
+
+
+def add_product(
+    sessions: sessionmaker,
+    sku: str,
+    name: str,
+    *,
+    price: str = "49.90",
+    stock: int = 7,
+    variants: Sequence[tuple[str, str | None, str | None, int]] = (),
+    **fields: Any,
+) -> int:
+    """A product (and its ``(sku, size, color, stock)`` variants) in a test shop; its id."""
+    with sessions.begin() as s:
+        product = Product(sku=sku, name=name, price=Decimal(price), stock=stock, **fields)
+        s.add(product)
+        s.flush()
+        for vsku, size, color, vstock in variants:
+            s.add(ProductVariant(product_id=product.id, sku=vsku, size=size, color=color, stock=vstock))
+        return int(product.id)
 
 
 def csrf_of(html: str) -> str:

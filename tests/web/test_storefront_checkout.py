@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shop.db.checkout_models import CheckoutRequest
-from shop.db.models import Customer, Order, Product, ProductVariant
+from shop.db.models import Customer, Order
 from shop.db.pricing_models import CouponRedemption, CouponRow
 from shop.seed.demo import DEMO_CUSTOMERS
-from tests.web.storefront import ShopClient, config_for, shop_client
+from tests.web.storefront import ShopClient, add_product, config_for, shop_client
 
 ADDRESS = {
     "name": "Dana Demo",
@@ -29,14 +29,11 @@ ADDRESS = {
 @pytest.fixture
 def shop(make_db: Callable[..., Any]) -> Any:
     db = make_db("sqlite", True)
+    add_product(
+        db.sessions, "CHK-1", "Checkout Boot", brand="Acme", category="Boots", description="A boot.",
+        variants=[("CHK-1-42", "42", None, 7)],
+    )  # fmt: skip
     with db.sessions.begin() as s:
-        product = Product(
-            sku="CHK-1", name="Checkout Boot", brand="Acme", category="Boots",
-            price=Decimal("49.90"), stock=7, description="A boot.",
-        )  # fmt: skip
-        s.add(product)
-        s.flush()
-        s.add(ProductVariant(product_id=product.id, sku="CHK-1-42", size="42", stock=7))
         # The seed dates SAVE10 from its fixed "now"; the storefront runs on the wall clock.
         s.execute(
             update(CouponRow)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from shop.db.models import Customer, Product, ProductVariant
+from shop.db.models import Customer, ProductVariant
 from shop.seed.demo import DEMO_CUSTOMERS
 from shop.signed_identity import verify
-from tests.web.storefront import ShopClient, chat_config, config_for, shop_client
+from tests.web.storefront import ShopClient, add_product, chat_config, config_for, shop_client
 
 EVIL = '<script>alert("x")</script>'
 
@@ -20,15 +19,11 @@ EVIL = '<script>alert("x")</script>'
 @pytest.fixture
 def shop(make_db: Callable[..., Any]) -> Any:
     db = make_db("sqlite", True)
-    with db.sessions.begin() as s:
-        product = Product(
-            sku="EVIL-1", name=f"Boot {EVIL}", brand="Acme & Co", category="Boots",
-            price=Decimal("49.90"), stock=7, description="Waterproof <b>leather</b> boot.",
-        )  # fmt: skip
-        s.add(product)
-        s.flush()
-        s.add(ProductVariant(product_id=product.id, sku="EVIL-1-42", size="42", color="Brown", stock=3))
-        s.add(ProductVariant(product_id=product.id, sku="EVIL-1-43", size="43", color="Brown", stock=4))
+    add_product(
+        db.sessions, "EVIL-1", f"Boot {EVIL}", brand="Acme & Co", category="Boots",
+        description="Waterproof <b>leather</b> boot.",
+        variants=[("EVIL-1-42", "42", "Brown", 3), ("EVIL-1-43", "43", "Brown", 4)],
+    )  # fmt: skip
     return db
 
 
