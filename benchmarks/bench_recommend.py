@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog_index.index import default_index_dir, load_index  # noqa: E402
 from shop.db.models import Order, OrderItem, Product  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
-from shop.recommend import CoPurchase, Recommender  # noqa: E402
+from shop.ranking import CoPurchase  # noqa: E402
+from shop.recommend import Recommender  # noqa: E402
 
 K = 10
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Callable
@@ -21,9 +21,9 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from shop.catalog_query import money
+from shop.catalog_rows import ProductSummary, summarize
 from shop.db.models import Product
-from shop.urls import product_url
+from shop.money import format_money, quantize
 
 #: Below this score a product is not a match at all.
 MATCH_THRESHOLD = 0.55
@@ -77,18 +77,11 @@ class VariantStock:
 
 
 @dataclass(frozen=True)
-class ProductFacts:
-    product_id: int
-    sku: str
-    name: str
-    brand: str
-    category: str
-    price: Decimal
+class ProductFacts(ProductSummary):
+    """A product with everything a question about it needs: its summary plus text and variants."""
+
     description: str
     materials: str
-    rating: Decimal | None
-    image_url: str | None
-    url: str
     variants: tuple[VariantStock, ...]
     #: Price after an active promotion, and its label, when a pricing hook is configured.
     sale_price: Decimal | None = None
@@ -277,25 +270,15 @@ class CatalogService:
             if not variants:
                 variants = (VariantStock(p.sku, None, None, int(p.stock or 0)),)
             facts = ProductFacts(
-                product_id=p.id,
-                sku=p.sku,
-                name=p.name,
-                brand=p.brand,
-                category=p.category,
-                price=money(Decimal(p.price)),
+                **asdict(summarize(p)),
                 description=p.description or "",
                 materials=p.materials or "",
-                rating=p.rating,
-                image_url=p.image_url,
-                url=product_url(p.sku),
                 variants=variants,
             )
         if self.promotion_price is not None:
             promo = self.promotion_price(facts)
             if promo is not None and promo[0] < facts.price:
-                from dataclasses import replace
-
-                facts = replace(facts, sale_price=money(promo[0]), promotion=promo[1])
+                facts = replace(facts, sale_price=quantize(promo[0]), promotion=promo[1])
         return facts
 
     def lookup(self, name_or_sku: str | None) -> ProductFacts | None:
@@ -352,8 +335,8 @@ class CatalogService:
 
         def fmt_price(p: ProductFacts) -> str:
             if p.sale_price is not None:
-                return f"${p.sale_price} (was ${p.price}, {p.promotion})"
-            return f"${p.price}"
+                return f"{format_money(p.sale_price)} (was {format_money(p.price)}, {p.promotion})"
+            return format_money(p.price)
 
         rows = (
             ("Price", fmt_price(a), fmt_price(b)),

@@ -77,11 +77,6 @@ def canonical_size(value: str | None) -> str | None:
     return SIZE_WORDS.get(words, words.upper())
 
 
-def money(value: Decimal) -> Decimal:
-    """``value`` rounded half up to cents (shop.money.quantize)."""
-    return quantize(value)
-
-
 @dataclass(frozen=True)
 class Filters:
     """Constraints on recommended products; in-stock is always required, so not a field."""
@@ -116,24 +111,22 @@ def _amt(name: str) -> str:
 
 _BETWEEN = re.compile(rf"\b(?:between|from)\s+{_amt('a')}\s*(?:and|to|-)\s*{_amt('b')}", re.I)
 _RANGE = re.compile(rf"(?P<a>\$\s*\d{{1,9}}(?:\.\d{{1,2}})?)\s*(?:-|to)\s*{_amt('b')}", re.I)
-_MAX = re.compile(
-    rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|up\s+to|no\s+more\s+than|not\s+more\s+than|"
-    rf"at\s+most|max(?:imum)?|within|budget(?:\s+(?:of|is))?|for\s+less\s+than)|<|<=)\s*{_amt('a')}",
-    re.I,
-)
+_AT_MOST = r"under|below|less\s+than|cheaper\s+than|up\s+to|no\s+more\s+than|not\s+more\s+than|at\s+most"
+_AT_MOST += r"|max(?:imum)?|within|budget(?:\s+(?:of|is))?|for\s+less\s+than"
+_MAX = re.compile(rf"(?:\b(?:{_AT_MOST})|<|<=)\s*{_amt('a')}", re.I)
 _MIN = re.compile(
     rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+at)|>|>=)\s*{_amt('a')}", re.I
 )
 _AROUND = re.compile(rf"(?:\b(?:around|about|approximately|roughly)|~)\s*{_amt('a')}", re.I)
 _BARE_MONEY = re.compile(r"(?:\$\s*-?\s*\d[\d.,]*|-?\s*\d[\d.,]*\s*(?:dollars?|usd|bucks)\b)", re.I)
+_SIZE_NAMES = r"extra\s+small|extra\s+large|small|medium|large"
+#: "size m", "size 9.5", "size medium" (any case).
 _SIZE_EXPLICIT = re.compile(
-    r"\b(?:in\s+)?size\s+(?P<s>xxxl|xxl|xl|xs|s|m|l|\d{1,2}(?:\.5)?|extra\s+small|extra\s+large|"
-    r"small|medium|large)\b",
-    re.I,
+    rf"\b(?:in\s+)?size\s+(?P<s>xxxl|xxl|xl|xs|s|m|l|\d{{1,2}}(?:\.5)?|{_SIZE_NAMES})\b", re.I
 )
+#: "in M", "in xl", "in a medium": single letters only in capitals ("in s" is not a size).
 _SIZE_IN = re.compile(
-    r"\bin\s+(?:an?\s+)?(?P<s>XXXL|XXL|XL|XS|S|M|L|xxxl|xxl|xl|xs|extra\s+small|extra\s+large|"
-    r"x-large|xx-large|small|medium|large)\b"
+    rf"\bin\s+(?:an?\s+)?(?P<s>XXXL|XXL|XL|XS|S|M|L|xxxl|xxl|xl|xs|x-large|xx-large|{_SIZE_NAMES})\b"
 )
 _SIZE_BARE = re.compile(r"(?<![\w'’-])(?P<s>XXXL|XXL|XL|XS|S|M|L)(?![\w'’-])")
 
@@ -156,7 +149,7 @@ def _parse_amount(raw: str) -> Decimal | None | str:
         return "invalid"
     if not value.is_finite() or value > MAX_PRICE:
         return "invalid"
-    return money(value)
+    return quantize(value)
 
 
 def _norm_color(c: str) -> str:
@@ -213,8 +206,8 @@ def parse_query(
     def around(m: re.Match[str]) -> str:
         a = take(m.group("a"))
         if a is not None:
-            mins.append(money(a * Decimal("0.8")))
-            maxs.append(money(a * Decimal("1.2")))
+            mins.append(quantize(a * Decimal("0.8")))
+            maxs.append(quantize(a * Decimal("1.2")))
         return " "
 
     text = _BETWEEN.sub(between, text)

@@ -1,7 +1,10 @@
-"""The catalog as the index sees it: one row per product with its variant sizes and colours.
+"""Reading the catalog: what the index embeds, and the summary every product list shows.
 
-Read with two SELECTs and hashed without encoding anything, so checking whether the index is
-stale costs milliseconds even at the demo size.
+- :class:`CatalogRow`: one row per product with its variant sizes and colours, read with two
+  SELECTs and hashed without encoding anything, so checking whether the index is stale costs
+  milliseconds even at the demo size.
+- :class:`ProductSummary`: the fields a card shows (a carousel, a search hit, the storefront's
+  grid), price quantized by :mod:`shop.money`, links built by :mod:`shop.urls` only.
 """
 
 from __future__ import annotations
@@ -9,16 +12,25 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from shop.db.models import Product, ProductVariant
+from shop.money import quantize
+from shop.urls import image_url, product_url
+
+#: Ids per ``IN (...)`` when reading summaries (well under every database's parameter limit).
+SUMMARY_CHUNK = 500
 
 
 @dataclass(frozen=True)
 class CatalogRow:
+    """A product as the index embeds it; :meth:`text` is what gets encoded."""
+
     id: int
     sku: str
     name: str
@@ -112,3 +124,49 @@ def vocabulary_fingerprint(rows: list[CatalogRow]) -> str:
             ).encode()
         )
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    """A product as a list shows it, so every list (carousel, search, grid) reads it one way.
+
+    ``url`` and ``image_url`` are the storefront's (:func:`shop.urls.product_url` and
+    :func:`shop.urls.image_url`): the pages a card links to are the pages the storefront serves.
+    """
+
+    product_id: int
+    sku: str
+    name: str
+    brand: str
+    category: str
+    price: Decimal
+    image_url: str
+    url: str
+    rating: Decimal | None
+
+
+def summarize(product: Product) -> ProductSummary:
+    """The summary of one loaded ``Product`` row (price quantized, links from shop.urls)."""
+    return ProductSummary(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        brand=product.brand or "",
+        category=product.category or "",
+        price=quantize(Decimal(product.price)),
+        image_url=image_url(product.sku),
+        url=product_url(product.sku),
+        rating=product.rating,
+    )
+
+
+def read_summaries(session_factory: sessionmaker, ids: Iterable[int]) -> dict[int, ProductSummary]:
+    """Summaries of the products with these ids (unknown ids are left out), by id."""
+    wanted = sorted(set(ids))
+    out: dict[int, ProductSummary] = {}
+    with session_factory() as s:
+        for i in range(0, len(wanted), SUMMARY_CHUNK):
+            chunk = wanted[i : i + SUMMARY_CHUNK]
+            for p in s.execute(select(Product).where(Product.id.in_(chunk))).scalars():
+                out[p.id] = summarize(p)
+    return out

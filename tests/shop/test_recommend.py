@@ -10,7 +10,8 @@ from catalog_index.index import build_index, load_index
 from shop.catalog_query import Filters, parse_query
 from shop.db.models import Base
 from shop.db.session import make_engine, make_sessionmaker
-from shop.recommend import CoPurchase, Recommender, family_key
+from shop.ranking import family_key
+from shop.recommend import Recommender
 from tests.support.small_catalog import make_small_catalog
 
 
@@ -82,12 +83,6 @@ def test_also_bought_for_a_never_bought_product_is_content_only(shop):
     assert got and all(r.reason.startswith("similar to") for r in got)
 
 
-def test_blend_weight_grows_with_evidence(shop):
-    rec, _ = shop
-    assert rec._alpha(0) == 0.0
-    assert 0 < rec._alpha(1) < rec._alpha(10) < rec.hybrid_weight
-
-
 def test_diversity_caps_one_product_per_family(shop):
     rec, _ = shop
     got = rec.search("basic cotton crew-neck t-shirt", 5)
@@ -132,15 +127,6 @@ def test_empty_catalog_gives_empty_results(tmp_path):
     rec = Recommender(load_index(tmp_path / "idx", sf), sf)
     assert rec.search("jacket", 5) == [] and rec.popular(5) == [] and rec.personal_picks(1, 5) == []
     assert rec.similar_to(1) is None
-
-
-def test_copurchase_similarity_is_cosine_normalised():
-    co = CoPurchase([{1, 2}, {1, 2}, {1, 3}, {3}, {3}, {3}])
-    n = co.neighbours(1)
-    assert n[2] == pytest.approx(2 / (3 * 2) ** 0.5)
-    assert n[3] == pytest.approx(1 / (3 * 4) ** 0.5)
-    assert co.neighbours(99) == {}
-    assert co.popular()[0] == 3
 
 
 @pytest.mark.parametrize(
