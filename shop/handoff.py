@@ -11,15 +11,16 @@ requests from rotating conversations are bounded too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
 from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import HandoffRequest
 from shop.identity import source_key
+from shop.ratelimit import AttemptLimiter, Key, Limit, SqlAttemptLog
 
 ACTIVE = ("open", "taken")
 
@@ -55,13 +56,24 @@ def _info(req: HandoffRequest, created: bool = False) -> HandoffInfo:
 
 
 class HandoffService:
+    """The hand-off queue; requests are bounded by :class:`shop.ratelimit.AttemptLimiter`.
+
+    The requests themselves are the limiter's attempts (rows of ``handoff_requests``).
+    """
+
     def __init__(self, sessionmaker: sessionmaker, settings: Settings | None = None) -> None:
         self._sessions = sessionmaker
         self._settings = settings or Settings.from_env()
+        scopes = {"sender": "sender_id", "source": "source_key"}
+        self._limiter = AttemptLimiter(SqlAttemptLog(sessionmaker, HandoffRequest, scopes))
 
-    @property
-    def _window(self) -> timedelta:
-        return timedelta(minutes=self._settings.handoff_window_minutes)
+    def _keys(self, sender: str, key: str | None) -> list[Key]:
+        st = self._settings
+        seconds = st.handoff_window_minutes * 60
+        keys = [Key("sender", sender, Limit(st.handoff_max_per_conversation, seconds))]
+        if key is not None:
+            keys.append(Key("source", key, Limit(st.handoff_max_per_source, seconds)))
+        return keys
 
     def request(
         self,
@@ -75,7 +87,8 @@ class HandoffService:
         """Queue the conversation for a person; an active request is returned as is.
 
         Raises :class:`HandoffRateLimited` when the conversation or its client address
-        already opened its quota of requests inside the window.
+        already opened its quota of requests inside the window, and the database's error
+        when the queue can't be read or written (fail closed).
         """
         sender = str(sender_id or "").strip()[:255]
         if not sender:
@@ -91,52 +104,19 @@ class HandoffService:
             ).first()
             if existing is not None:
                 return _info(existing)
-            self._refuse_over_limit(s, sender, key, now)
-            request_id = int(
-                s.execute(
-                    insert(HandoffRequest).values(
-                        sender_id=sender,
-                        channel=(str(channel or "").strip() or "unknown")[:40],
-                        reason=" ".join(str(reason or "")[:1200].split())[:300] or "Not specified",
-                        status="open",
-                        created_at=now,
-                        source_key=key,
-                    )
-                ).inserted_primary_key[0]
-            )
-        # Counted after it was recorded: of concurrent requests only those within the quota stay.
-        refused: HandoffRateLimited | None = None
+        # Recorded, then counted: of concurrent requests only those within the quota stay.
+        row = {
+            "channel": (str(channel or "").strip() or "unknown")[:40],
+            "reason": " ".join(str(reason or "")[:1200].split())[:300] or "Not specified",
+            "status": "open",
+        }
+        decision = self._limiter.attempt(self._keys(sender, key), now, row)
+        decision.raise_if_unavailable()
+        if not decision.allowed:
+            assert decision.retry_at is not None
+            raise HandoffRateLimited(decision.retry_at)
         with self._sessions.begin() as s:
-            try:
-                self._refuse_over_limit(s, sender, key, now, up_to_id=request_id)
-            except HandoffRateLimited as exc:
-                refused = exc
-                s.execute(delete(HandoffRequest).where(HandoffRequest.id == request_id))
-            else:
-                return _info(s.get(HandoffRequest, request_id), created=True)
-        raise refused  # after the delete is committed
-
-    def _refuse_over_limit(
-        self, s: Session, sender: str, key: str | None, now: datetime, up_to_id: int | None = None
-    ) -> None:
-        st = self._settings
-        counters = [(HandoffRequest.sender_id, sender, st.handoff_max_per_conversation)]
-        if key is not None:
-            counters.append((HandoffRequest.source_key, key, st.handoff_max_per_source))
-        for column, value, limit in counters:
-            if limit <= 0:
-                continue
-            query = select(HandoffRequest.created_at).where(
-                column == value, HandoffRequest.created_at > now - self._window
-            )
-            if up_to_id is not None:
-                query = query.where(HandoffRequest.id <= up_to_id)
-                allowed = limit  # the new request itself is among them
-            else:
-                allowed = limit - 1
-            times = list(s.scalars(query.order_by(HandoffRequest.created_at.desc()).limit(limit + 1)))
-            if len(times) > allowed:
-                raise HandoffRateLimited(times[min(limit, len(times)) - 1] + self._window)
+            return _info(s.get(HandoffRequest, decision.handle), created=True)
 
     def open_requests(self) -> list[HandoffInfo]:
         """Requests nobody has taken yet, oldest first."""

@@ -24,17 +24,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Iterable
+from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import sessionmaker
 
+from shop import secrets
 from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import Customer, LookupAttempt, Order
+from shop.ratelimit import AttemptLimiter, Decision, Key, Limit, SqlAttemptLog
 from shop.text import normalize_email, normalize_order_number
 
 __all__ = [
@@ -72,7 +72,7 @@ def lookup_key(kind: str, value: str, secret: str | None = None) -> str:
     Rotating the secret only makes earlier failures stop counting.
     """
     if secret is None:
-        secret = os.environ.get(KEY_SECRET_ENV, "").strip()
+        secret = secrets.read(KEY_SECRET_ENV) or ""
     key = hashlib.sha256(_KEY_LABEL + secret.encode()).digest()
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:KEY_CHARS]
 
@@ -112,26 +112,26 @@ def source_key(source: str | None, settings: Settings, secret: str | None = None
     return lookup_key("source", source.strip()[:MAX_SOURCE_CHARS], secret)
 
 
-@dataclass(frozen=True)
-class _Key:
-    """One counter: the rows whose ``column`` equals ``value``, at most ``limit`` failures."""
-
-    column: Any
-    value: str
-    limit: int
+#: Limiter scopes: the ``lookup_attempts`` column each key is stored in.
+SCOPES = {"sender": "sender_id", "order": "order_key", "email": "email_key", "source": "source_key"}
 
 
 class IdentityService:
+    """Order number + email checks, bounded by :class:`shop.ratelimit.AttemptLimiter`.
+
+    Attempts are rows of ``lookup_attempts``; only failures (``succeeded`` false) count.
+    """
+
     def __init__(
         self, sessionmaker: sessionmaker, settings: Settings | None = None, key_secret: str | None = None
     ) -> None:
         self._sessions = sessionmaker
         self._settings = settings or Settings.from_env()
         self._key_secret = key_secret
-
-    @property
-    def _window(self) -> timedelta:
-        return timedelta(minutes=self._settings.lookup_lock_minutes)
+        self._log = SqlAttemptLog(
+            sessionmaker, LookupAttempt, SCOPES, counted=LookupAttempt.succeeded.is_(False)
+        )
+        self._limiter = AttemptLimiter(self._log)
 
     def _hash(self, kind: str, value: str) -> str:
         return lookup_key(kind, value, self._key_secret)
@@ -140,63 +140,24 @@ class IdentityService:
         """False for no source and for the exempt ones (``SHOP_LOOKUP_EXEMPT_SOURCES``)."""
         return source_counted(source, self._settings)
 
-    def _row_keys(
+    def _keys(
         self, sender: str | None, number: str | None, address: str | None, source: str | None
-    ) -> dict[str, str | None]:
-        """The column values recorded for one attempt."""
-        return {
-            "sender_id": sender,
-            "order_key": self._hash("order", number) if number else None,
-            "email_key": self._hash("email", address) if address else None,
-            "source_key": source_key(source, self._settings, self._key_secret),
-        }
-
-    def _keys(self, row: dict[str, str | None]) -> list[_Key]:
-        """The enabled counters among an attempt's column values."""
+    ) -> list[Key]:
+        """The limiter keys of one attempt: each present value under its own limit."""
         st = self._settings
-        limits = {
-            "sender_id": (LookupAttempt.sender_id, st.lookup_max_failures),
-            "order_key": (LookupAttempt.order_key, st.lookup_max_failures_per_order),
-            "email_key": (LookupAttempt.email_key, st.lookup_max_failures_per_email),
-            "source_key": (LookupAttempt.source_key, st.lookup_max_failures_per_source),
+        seconds = st.lookup_lock_minutes * 60
+        values = {
+            "sender": (sender, st.lookup_max_failures),
+            "order": (self._hash("order", number) if number else None, st.lookup_max_failures_per_order),
+            "email": (self._hash("email", address) if address else None, st.lookup_max_failures_per_email),
+            "source": (source_key(source, st, self._key_secret), st.lookup_max_failures_per_source),
         }
-        keys = []
-        for name, (column, limit) in limits.items():
-            value = row.get(name)
-            if value and limit > 0:
-                keys.append(_Key(column, value, limit))
-        return keys
+        return [Key(scope, value, Limit(limit, seconds)) for scope, (value, limit) in values.items() if value]
 
-    def _failures(
-        self, s: Session, key: _Key, now: datetime, up_to_id: int | None = None, exclude_id: int | None = None
-    ) -> list[datetime]:
-        """Failure times of ``key`` inside the window, newest first (at most ``limit + 1``)."""
-        query = select(LookupAttempt.created_at).where(
-            key.column == key.value,
-            LookupAttempt.succeeded.is_(False),
-            LookupAttempt.created_at > now - self._window,
-            LookupAttempt.created_at <= now,
-        )
-        if up_to_id is not None:
-            query = query.where(LookupAttempt.id <= up_to_id)
-        if exclude_id is not None:
-            query = query.where(LookupAttempt.id != exclude_id)
-        return list(s.scalars(query.order_by(LookupAttempt.created_at.desc()).limit(key.limit + 1)))
-
-    def _state(
-        self, s: Session, keys: Iterable[_Key], now: datetime, exclude_id: int | None = None
-    ) -> tuple[datetime | None, int]:
-        """(locked until, failures left): the latest unlock and the fewest tries left over ``keys``."""
-        locked: datetime | None = None
-        left = self._settings.lookup_max_failures
-        for key in keys:
-            failures = self._failures(s, key, now, exclude_id=exclude_id)
-            left = min(left, max(key.limit - len(failures), 0))
-            if len(failures) >= key.limit:
-                # Locked until the oldest of the last `limit` failures leaves the window.
-                until = failures[key.limit - 1] + self._window
-                locked = until if locked is None else max(locked, until)
-        return locked, left
+    def _left(self, decision: Decision) -> int:
+        """Tries left, at most the per-conversation limit (what the shopper is told)."""
+        most = self._settings.lookup_max_failures
+        return most if decision.left is None else min(decision.left, most)
 
     def locked_until(
         self,
@@ -211,15 +172,14 @@ class IdentityService:
 
         Raises the database's error when the counters can't be read: callers refuse then.
         """
-        row = self._row_keys(
+        keys = self._keys(
             _sender(sender_id), normalize_order_number(order_number), normalize_email(email), _source(source)
         )
-        keys = self._keys(row)
         if not keys:
             return None
-        now = utc_naive(now)
-        with self._sessions.begin() as s:
-            return self._state(s, keys, now)[0]
+        status = self._limiter.status(keys, utc_naive(now))
+        status.raise_if_unavailable()
+        return status.retry_at
 
     def verify(
         self,
@@ -242,26 +202,20 @@ class IdentityService:
         sender = _sender(sender_id)
         number = normalize_order_number(order_number)
         address = normalize_email(email)
-        row = self._row_keys(sender, number, address, _source(source))
-        keys = self._keys(row)
-        with self._sessions.begin() as s:
-            locked, left = self._state(s, keys, now)
-        if locked is not None:
-            return Verification(False, None, locked, 0)
+        keys = self._keys(sender, number, address, _source(source))
         if sender is None or number is None or address is None:
-            return Verification(False, None, None, left)
+            status = self._limiter.status(keys, now)
+            status.raise_if_unavailable()
+            return Verification(False, None, status.retry_at, self._left(status))
 
-        # Record first (as a failure), then count what was recorded before it: of many
-        # concurrent attempts on one key, only those within its limit are checked.
+        # Recorded as a failure first, then counted: of many concurrent attempts on one key
+        # only those within its limit are checked (the limiter takes the others back).
+        decision = self._limiter.attempt(keys, now, {"sender_id": sender, "succeeded": False})
+        decision.raise_if_unavailable()
+        if not decision.allowed:
+            log.info("order lookup refused: a key is at its limit")
+            return Verification(False, None, decision.retry_at, 0)
         with self._sessions.begin() as s:
-            result = s.execute(insert(LookupAttempt).values(**row, created_at=now, succeeded=False))
-            attempt_id = int(result.inserted_primary_key[0])
-        with self._sessions.begin() as s:
-            if any(len(self._failures(s, key, now, up_to_id=attempt_id)) > key.limit for key in keys):
-                s.execute(delete(LookupAttempt).where(LookupAttempt.id == attempt_id))
-                locked, _ = self._state(s, keys, now, exclude_id=attempt_id)
-                log.info("order lookup refused: a concurrent attempt reached the limit")
-                return Verification(False, None, locked or now + self._window, 0)
             found = s.execute(
                 select(Customer.id, Customer.email)
                 .join(Order, Order.customer_id == Customer.id)
@@ -269,13 +223,16 @@ class IdentityService:
             ).first()
             ok = found is not None and found.email.lower() == address
             if ok:
-                assert found is not None
-                s.execute(update(LookupAttempt).where(LookupAttempt.id == attempt_id).values(succeeded=True))
-                _, left = self._state(s, keys, now)
-                return Verification(True, int(found.id), None, left)
-            locked, left = self._state(s, keys, now)
-        log.info("order lookup failed", extra={"sender_id": sender, "failures_left": left})
-        return Verification(False, None, locked, left)
+                s.execute(
+                    update(LookupAttempt).where(LookupAttempt.id == decision.handle).values(succeeded=True)
+                )
+        after = self._limiter.status(keys, now)
+        after.raise_if_unavailable()
+        if ok:
+            assert found is not None
+            return Verification(True, int(found.id), None, self._left(after))
+        log.info("order lookup failed", extra={"sender_id": sender, "failures_left": self._left(after)})
+        return Verification(False, None, after.retry_at, self._left(after))
 
     def customer_owns_order(self, customer_id: int, order_number: str) -> bool:
         """For signed-in shoppers: does this order belong to them?"""

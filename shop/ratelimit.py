@@ -1,11 +1,24 @@
-"""Rate limits for order lookups, per conversation and per client source.
+"""The one attempt-window limiter: identity checks, coupon codes, hand-offs, console logins.
 
-The identity service already locks a conversation after repeated *failed* checks; these
-limits also bound how fast anyone can try order numbers at all, including a client that
-opens a fresh conversation for every guess. Fixed windows: cheap, and shared between
-action servers through Redis when ``SHOP_RATE_LIMIT_REDIS_URL`` is set (in memory otherwise).
-When the store can't be reached the lookup is refused (:attr:`Verdict.UNAVAILABLE`): a
-limit that lets everything through while Redis is down is no limit.
+An *attempt* is counted under one or more keys, each a ``(scope, value)`` pair with its own
+:class:`Limit` (at most ``count`` attempts per ``seconds``). :meth:`AttemptLimiter.attempt`
+records the attempt under every key **before** it counts, and lets it go ahead only if each
+key holds at most ``count`` attempts recorded up to and including this one; an attempt over a
+limit is taken back and refused with the time the key frees up. So of many concurrent
+attempts on one key only ``count`` go ahead, whichever process they reach.
+
+When the store can't be read or written the answer is :attr:`Verdict.UNAVAILABLE` and the
+caller refuses (fail closed, docs/security.md): a limit that lets everything through while
+its store is down is no limit.
+
+Where attempts are kept is an :class:`AttemptStore`:
+
+* :class:`SqlAttemptLog` - one row per attempt in a table of the order DB (sliding window);
+  parameterised by the table, so ``lookup_attempts``, ``coupon_attempts`` and
+  ``handoff_requests`` keep their schema (migrations 0003 and 0005);
+* :class:`CounterStore` over :class:`MemoryCounter` or :class:`RedisCounter` - a counter per
+  key and fixed window (the per-minute lookup limits);
+* ``console.login_limits.LoginFailureStore`` - the console DB's per-key counters with a lock.
 """
 
 from __future__ import annotations
@@ -13,57 +26,310 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-import os
 import threading
-import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Protocol, Tuple
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import sessionmaker
+
+from shop import settings as shop_settings
+from shop.clock import from_timestamp, naive_utc
+
+__all__ = [
+    "AttemptLimiter",
+    "AttemptStore",
+    "CounterStore",
+    "Decision",
+    "Key",
+    "Limit",
+    "LookupRateLimiter",
+    "MemoryCounter",
+    "RedisCounter",
+    "SqlAttemptLog",
+    "Verdict",
+    "Window",
+    "hashed",
+]
 
 logger = logging.getLogger(__name__)
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _at(now: datetime | float | None = None) -> datetime:
+    """``now`` as the stores' naive UTC clock; epoch seconds are accepted too (the counters)."""
+    if isinstance(now, int | float):
+        return from_timestamp(now)
+    return naive_utc(now)
+
 
 class Verdict(enum.Enum):
+    """What the limiter says about one attempt."""
+
     ALLOWED = "allowed"
-    LIMITED = "limited"  # over a limit: try again later
-    UNAVAILABLE = "unavailable"  # the counter store is down: refused, try again later
+    LIMITED = "limited"  # over a limit: try again at ``retry_at``
+    UNAVAILABLE = "unavailable"  # the store is down: refused, try again later
 
 
 @dataclass(frozen=True)
 class Limit:
-    """At most ``count`` hits per ``seconds``; ``count <= 0`` means unlimited."""
+    """At most ``count`` attempts per ``seconds``; ``count <= 0`` means unlimited.
+
+    ``lock_seconds`` (stores that support it) holds a key that reached its limit for that long
+    from the attempt that reached it, instead of until the window frees a slot.
+    """
 
     count: int
     seconds: int = 60
+    lock_seconds: int = 0
 
     @property
     def enabled(self) -> bool:
+        """Whether this limit counts at all."""
         return self.count > 0
+
+    @property
+    def window(self) -> timedelta:
+        """The window as a timedelta."""
+        return timedelta(seconds=self.seconds)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One counter: the attempts of ``scope`` (a store column or name) equal to ``value``."""
+
+    scope: str
+    value: str
+    limit: Limit
+
+
+@dataclass(frozen=True)
+class Window:
+    """A key's attempts inside its window (``count``, at most limit + 1 are read) and when a
+    key at its limit frees up (``frees_at``; None while under it)."""
+
+    count: int
+    frees_at: datetime | None = None
+
+
+class AttemptStore(Protocol):
+    """Where attempts are kept; every method may raise when the store is down."""
+
+    def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> Any:
+        """Record one attempt under every key (with the store's extra ``values``); a handle."""
+
+    def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
+        """``key``'s window, counting attempts recorded up to ``handle`` (all when None)."""
+
+    def remove(self, handle: Any) -> None:
+        """Take a recorded attempt back."""
+
+    def clear(self, key: Key) -> None:
+        """Forget every attempt of ``key``."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The limiter's answer: the verdict, when to retry, tries left and the attempt's handle."""
+
+    verdict: Verdict
+    retry_at: datetime | None = None
+    #: attempts left before the tightest limit refuses; None when no limit applies
+    left: int | None = None
+    handle: Any = None
+    error: BaseException | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True only for :attr:`Verdict.ALLOWED`."""
+        return self.verdict is Verdict.ALLOWED
+
+    def raise_if_unavailable(self) -> None:
+        """Re-raise the store's error, for callers that refuse on the exception itself."""
+        if self.error is not None:
+            raise self.error
+
+
+class AttemptLimiter:
+    """Records, then counts, then allows or refuses: the one limiter policy over a store."""
+
+    def __init__(self, store: AttemptStore) -> None:
+        self.store = store
+
+    def attempt(
+        self,
+        keys: Sequence[Key],
+        now: datetime | float | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> Decision:
+        """Record one attempt under ``keys`` and say whether it may go ahead.
+
+        Disabled limits are recorded but never refuse. An attempt over any limit is taken
+        back, so a refusal never extends a lock. A store failure is UNAVAILABLE.
+        """
+        at = _at(now)
+        try:
+            handle = self.store.add(keys, at, values or {})
+            counted = [(key, self.store.window(key, at, handle)) for key in keys if key.limit.enabled]
+            if any(w.count > key.limit.count for key, w in counted):
+                self.store.remove(handle)
+                after = self.status(keys, at)
+                after.raise_if_unavailable()
+                fallback = at + max((k.limit.window for k in keys), default=timedelta(0))
+                return Decision(Verdict.LIMITED, after.retry_at or fallback, 0)
+        except Exception as exc:  # noqa: BLE001 - any store failure: fail closed, loudly
+            return self._unavailable(exc)
+        left = min((max(key.limit.count - w.count, 0) for key, w in counted), default=None)
+        return Decision(Verdict.ALLOWED, None, left, handle)
+
+    def status(self, keys: Sequence[Key], now: datetime | float | None = None) -> Decision:
+        """Whether an attempt on ``keys`` would be refused now; records nothing.
+
+        LIMITED while any key is at its limit, with the latest time one frees up.
+        """
+        at = _at(now)
+        retry: datetime | None = None
+        left: int | None = None
+        try:
+            for key in keys:
+                if not key.limit.enabled:
+                    continue
+                w = self.store.window(key, at)
+                room = max(key.limit.count - w.count, 0)
+                left = room if left is None else min(left, room)
+                if w.count >= key.limit.count:
+                    until = w.frees_at or at + key.limit.window
+                    retry = until if retry is None else max(retry, until)
+        except Exception as exc:  # noqa: BLE001 - any store failure: fail closed, loudly
+            return self._unavailable(exc)
+        if retry is not None:
+            return Decision(Verdict.LIMITED, retry, 0)
+        return Decision(Verdict.ALLOWED, None, left)
+
+    def release(self, decision: Decision) -> None:
+        """Take an allowed attempt back (it turned out not to count)."""
+        if decision.handle is not None:
+            self.store.remove(decision.handle)
+
+    def clear(self, key: Key) -> None:
+        """Forget ``key``'s attempts (a proven login clears its username)."""
+        self.store.clear(key)
+
+    @staticmethod
+    def _unavailable(exc: BaseException) -> Decision:
+        logger.warning("event=rate_limit_store_unavailable error=%s", type(exc).__name__)
+        return Decision(Verdict.UNAVAILABLE, error=exc)
+
+
+class SqlAttemptLog:
+    """Attempts as rows of one order-DB table: sliding windows, shared by every process.
+
+    ``scopes`` maps each key scope to the column holding its value; ``time`` names the
+    timestamp column; ``counted`` (optional) restricts which rows count (``succeeded`` is
+    false). A row holds every key of one attempt plus the ``values`` :meth:`add` is given.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        table: Any,
+        scopes: Mapping[str, str],
+        time: str = "created_at",
+        counted: Any = None,
+    ) -> None:
+        self._sessions = sessions
+        self.table = getattr(table, "__table__", table)
+        self._scopes = dict(scopes)
+        self._time = self.table.c[time]
+        self._id = self.table.c["id"]
+        self._counted = counted
+
+    def _column(self, key: Key) -> Any:
+        return self.table.c[self._scopes[key.scope]]
+
+    def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> int:
+        """Insert the attempt's row; its id is the handle."""
+        row = {self._scopes[key.scope]: key.value for key in keys}
+        row.update(values)
+        row[self._time.name] = now
+        with self._sessions.begin() as s:
+            return int(s.execute(insert(self.table).values(**row)).inserted_primary_key[0])
+
+    def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
+        """Newest ``count + 1`` counted rows of ``key`` inside the window (up to ``handle``)."""
+        limit = key.limit
+        query = select(self._time).where(
+            self._column(key) == key.value, self._time > now - limit.window, self._time <= now
+        )
+        if self._counted is not None:
+            query = query.where(self._counted)
+        if handle is not None:
+            query = query.where(self._id <= handle)
+        with self._sessions.begin() as s:
+            times = list(s.scalars(query.order_by(self._time.desc(), self._id.desc()).limit(limit.count + 1)))
+        if len(times) < limit.count:
+            return Window(len(times))
+        hold = timedelta(seconds=limit.lock_seconds) if limit.lock_seconds else limit.window
+        # Frees up once the oldest of the newest `count` attempts leaves the window.
+        return Window(len(times), times[limit.count - 1] + hold)
+
+    def remove(self, handle: Any) -> None:
+        """Delete the attempt's row."""
+        with self._sessions.begin() as s:
+            s.execute(delete(self.table).where(self._id == handle))
+
+    def clear(self, key: Key) -> None:
+        """Delete every row of ``key``."""
+        with self._sessions.begin() as s:
+            s.execute(delete(self.table).where(self._column(key) == key.value))
+
+    def prune(self, before: datetime, key: Key | None = None) -> int:
+        """Delete the rows (of ``key``, default all) older than ``before``; returns how many."""
+        query = delete(self.table).where(self._time <= before)
+        if key is not None:
+            query = query.where(self._column(key) == key.value)
+        with self._sessions.begin() as s:
+            return int(s.execute(query).rowcount or 0)
 
 
 class Counter(Protocol):
-    def incr(self, key: str, window_seconds: int, now: float) -> int:
-        """Add one hit to ``key``'s current window and return the window's count."""
+    """A fixed-window counter per key name."""
+
+    def incr(self, key: str, window_seconds: int, now: float, by: int = 1) -> int:
+        """Add ``by`` to ``key``'s current window and return the window's count."""
+
+    def get(self, key: str, window_seconds: int, now: float) -> int:
+        """The count of ``key``'s current window."""
 
 
 class MemoryCounter:
     """Per-process counters (one action server, or tests)."""
 
     def __init__(self) -> None:
-        self._counts: Dict[Tuple[str, int], int] = {}
+        self._counts: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
 
-    def incr(self, key: str, window_seconds: int, now: float) -> int:
+    def incr(self, key: str, window_seconds: int, now: float, by: int = 1) -> int:
+        """Add ``by`` in memory; finished windows are forgotten past 10,000 keys."""
         window = int(now // window_seconds)
         with self._lock:
-            if len(self._counts) > 10_000:  # forget finished windows
+            if len(self._counts) > 10_000:
                 self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            count = self._counts.get((key, window), 0) + 1
+            count = self._counts.get((key, window), 0) + by
             self._counts[(key, window)] = count
             return count
 
+    def get(self, key: str, window_seconds: int, now: float) -> int:
+        """The current window's count."""
+        with self._lock:
+            return self._counts.get((key, int(now // window_seconds)), 0)
+
 
 class RedisCounter:
-    """Counters shared by all action servers: INCR + EXPIRE on a key per window."""
+    """Counters shared by all action servers: INCRBY + EXPIRE on a key per window."""
 
     def __init__(self, client: Any, prefix: str = "shop:ratelimit") -> None:
         self._client = client
@@ -71,27 +337,78 @@ class RedisCounter:
 
     @classmethod
     def from_url(cls, url: str) -> RedisCounter:
+        """A counter on the Redis at ``url`` with 2-second timeouts (a hung Redis refuses fast)."""
         import redis  # type: ignore[import-untyped]
 
         return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
 
-    def incr(self, key: str, window_seconds: int, now: float) -> int:
-        window = int(now // window_seconds)
-        name = f"{self._prefix}:{key}:{window}"
+    def _name(self, key: str, window_seconds: int, now: float) -> str:
+        return f"{self._prefix}:{key}:{int(now // window_seconds)}"
+
+    def incr(self, key: str, window_seconds: int, now: float, by: int = 1) -> int:
+        """One round trip: INCRBY and EXPIRE (two windows) in a pipeline."""
+        name = self._name(key, window_seconds, now)
         pipe = self._client.pipeline()
-        pipe.incr(name)
+        pipe.incrby(name, by)
         pipe.expire(name, window_seconds * 2)
         count, _ = pipe.execute()
         return int(count)
 
+    def get(self, key: str, window_seconds: int, now: float) -> int:
+        """The current window's count (0 when absent)."""
+        return int(self._client.get(self._name(key, window_seconds, now)) or 0)
 
-def _hashed(value: str) -> str:
+
+class CounterStore:
+    """An :class:`AttemptStore` over fixed-window counters (memory or Redis)."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+
+    @staticmethod
+    def _name(key: Key) -> str:
+        return f"{key.scope}:{key.value}"
+
+    def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> Any:
+        """Increment each enabled key; the handle holds the counts and the clock."""
+        t = (now - _EPOCH).total_seconds()
+        counts = {k: self.counter.incr(self._name(k), k.limit.seconds, t) for k in keys if k.limit.enabled}
+        return (t, counts)
+
+    def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
+        """The count at ``handle`` (or now); a full window frees up when it ends."""
+        t = (now - _EPOCH).total_seconds()
+        if handle is not None and key in handle[1]:
+            count = handle[1][key]
+        else:
+            count = self.counter.get(self._name(key), key.limit.seconds, t)
+        if count < key.limit.count:
+            return Window(count)
+        seconds = key.limit.seconds
+        return Window(count, _EPOCH + timedelta(seconds=(int(t // seconds) + 1) * seconds))
+
+    def remove(self, handle: Any) -> None:
+        """Decrement what :meth:`add` incremented."""
+        t, counts = handle
+        for key in counts:
+            self.counter.incr(self._name(key), key.limit.seconds, t, by=-1)
+
+    def clear(self, key: Key) -> None:
+        """Not needed for fixed windows: they expire by themselves."""
+
+
+def hashed(value: str) -> str:
     """Keys never hold a shopper's address or conversation id in clear."""
     return hashlib.sha256(value.encode()).hexdigest()[:24]
 
 
 class LookupRateLimiter:
-    """Allows an order lookup unless its conversation or its source is over the limit."""
+    """Allows an order lookup unless its conversation or its source is over the limit.
+
+    Bounds how fast anyone can try order numbers at all, including a client that opens a
+    fresh conversation for every guess (the identity service counts only failures). Fixed
+    windows, shared through Redis when ``SHOP_RATE_LIMIT_REDIS_URL`` is set.
+    """
 
     def __init__(
         self,
@@ -102,50 +419,29 @@ class LookupRateLimiter:
         self.counter = counter
         self.per_conversation = per_conversation
         self.per_source = per_source
+        self.limiter = AttemptLimiter(CounterStore(counter))
 
-    def check(
-        self, conversation_id: str, source: Optional[str] = None, now: Optional[float] = None
-    ) -> Verdict:
-        """Count one lookup and say whether it may go ahead. Both counters always advance.
+    def check(self, conversation_id: str, source: str | None = None, now: float | None = None) -> Verdict:
+        """Count one lookup and say whether it may go ahead (UNAVAILABLE when the store is down)."""
+        keys = [Key("c", hashed(conversation_id), self.per_conversation)]
+        if source:
+            keys.append(Key("s", hashed(source), self.per_source))
+        return self.limiter.attempt(keys, now).verdict
 
-        If the counter store is down the lookup is refused (fail closed).
-        """
-        try:
-            allowed = self._allow(conversation_id, source, time.time() if now is None else now)
-        except Exception as exc:  # noqa: BLE001 - any store failure: fail closed, loudly
-            logger.warning("event=rate_limit_store_unavailable error=%s", type(exc).__name__)
-            return Verdict.UNAVAILABLE
-        return Verdict.ALLOWED if allowed else Verdict.LIMITED
-
-    def allow(self, conversation_id: str, source: Optional[str] = None, now: Optional[float] = None) -> bool:
+    def allow(self, conversation_id: str, source: str | None = None, now: float | None = None) -> bool:
         """True only when :meth:`check` allows the lookup (False over a limit or store down)."""
         return self.check(conversation_id, source, now) is Verdict.ALLOWED
 
-    def _allow(self, conversation_id: str, source: Optional[str], now: float) -> bool:
-        allowed = True
-        if self.per_conversation.enabled:
-            count = self.counter.incr(f"c:{_hashed(conversation_id)}", self.per_conversation.seconds, now)
-            allowed = count <= self.per_conversation.count
-        if source and self.per_source.enabled:
-            count = self.counter.incr(f"s:{_hashed(source)}", self.per_source.seconds, now)
-            allowed = allowed and count <= self.per_source.count
-        return allowed
-
     @classmethod
     def from_env(cls) -> LookupRateLimiter:
-        """``SHOP_LOOKUP_RATE_PER_CONVERSATION`` (10), ``SHOP_LOOKUP_RATE_PER_SOURCE`` (60) per
-        ``SHOP_LOOKUP_RATE_WINDOW_SECONDS`` (60); ``0`` disables one. Redis when
+        """Limits from :mod:`shop.settings` (``SHOP_LOOKUP_RATE_*``); Redis when
         ``SHOP_RATE_LIMIT_REDIS_URL`` is set."""
-        window = _int("SHOP_LOOKUP_RATE_WINDOW_SECONDS", 60)
-        url = os.environ.get("SHOP_RATE_LIMIT_REDIS_URL", "").strip()
+        st = shop_settings.load()
+        window = st.lookup_rate_window_seconds
+        url = st.rate_limit_redis_url
         counter: Counter = RedisCounter.from_url(url) if url else MemoryCounter()
         return cls(
             counter,
-            Limit(_int("SHOP_LOOKUP_RATE_PER_CONVERSATION", 10), window),
-            Limit(_int("SHOP_LOOKUP_RATE_PER_SOURCE", 60), window),
+            Limit(st.lookup_rate_per_conversation, window),
+            Limit(st.lookup_rate_per_source, window),
         )
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default

@@ -6,25 +6,26 @@ an honest shopper meets them while adjusting the cart. After ``max_failures`` mi
 ``window`` the conversation is told to wait until the oldest counted miss leaves the window
 (a sliding window), and no code is checked meanwhile.
 
-Misses are rows in ``coupon_attempts`` (migration ``0003_coupon_attempts``), so the limit
-holds across action-server processes and restarts. Rows hold no code and no customer.
+Misses are rows in ``coupon_attempts`` (migration ``0003_coupon_attempts``) counted by the
+one attempt-window limiter (:class:`shop.ratelimit.AttemptLimiter`), so the limit holds
+across action-server processes and restarts. Rows hold no code and no customer.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
+from shop import settings as shop_settings
 from shop.db.pricing_models import CouponAttempt
 from shop.pricing.engine import naive_utc
 from shop.pricing.model import Rejection
 from shop.pricing.rejections import Reason
+from shop.ratelimit import AttemptLimiter, Key, Limit, SqlAttemptLog
 
 #: The reason code of a throttled check; not in ``Reason`` because no code was checked.
 TOO_MANY_ATTEMPTS = "too_many_attempts"
@@ -83,24 +84,26 @@ class CodeAttemptThrottle:
         window: Optional[timedelta] = None,
     ) -> None:
         self._sessions = sessions
-        self.max_failures = (
-            max_failures if max_failures is not None else _env_int("SHOP_CODE_MAX_FAILURES", 5)
-        )
-        self.window = window or timedelta(minutes=_env_int("SHOP_CODE_WINDOW_MINUTES", 15))
+        st = shop_settings.load() if max_failures is None or window is None else None
+        self.max_failures = max_failures if max_failures is not None else st.code_max_failures  # type: ignore[union-attr]
+        self.window = window or timedelta(minutes=st.code_window_minutes)  # type: ignore[union-attr]
         if self.max_failures < 1:
             raise ValueError("max_failures must be at least 1")
+        self._log = SqlAttemptLog(sessions, CouponAttempt, {"sender": "sender_id"}, time="attempted_at")
+        self._limiter = AttemptLimiter(self._log)
+
+    def _key(self, sender_id: str) -> Key:
+        return Key("sender", sender_id, Limit(self.max_failures, int(self.window.total_seconds())))
 
     def check(self, sender_id: str, now: datetime) -> ThrottleStatus:
-        """May this conversation have a code checked now? Writes nothing."""
-        now = naive_utc(now)
-        with self._sessions() as s:
-            times = s.scalars(
-                select(CouponAttempt.attempted_at)
-                .where(CouponAttempt.sender_id == sender_id, CouponAttempt.attempted_at > now - self.window)
-                .order_by(CouponAttempt.attempted_at.desc())
-                .limit(self.max_failures)
-            ).all()
-        return self._status(list(times))
+        """May this conversation have a code checked now? Writes nothing.
+
+        Raises the database's error when the misses can't be read (callers refuse).
+        """
+        status = self._limiter.status([self._key(sender_id)], naive_utc(now))
+        status.raise_if_unavailable()
+        left = self.max_failures if status.left is None else status.left
+        return ThrottleStatus(status.allowed, self.max_failures - left, self.max_failures, status.retry_at)
 
     def record(self, sender_id: str, rejections: Iterable[Rejection], now: datetime) -> ThrottleStatus:
         """Count the misses among ``rejections``; returns the status for the next check."""
@@ -108,46 +111,26 @@ class CodeAttemptThrottle:
         return self.record_failures(sender_id, len(missed), now)
 
     def record_failures(self, sender_id: str, count: int, now: datetime) -> ThrottleStatus:
+        """Record ``count`` misses; the conversation's rows older than the window go.
+
+        Misses are recorded after the codes were checked: a conversation's turns run one at a
+        time (Rasa's lock store), so its checks never race each other.
+        """
         now = naive_utc(now)
-        with self._sessions.begin() as s:
-            if count > 0:
-                s.add_all(
-                    CouponAttempt(sender_id=sender_id, attempted_at=now, reason=Reason.UNKNOWN_CODE.value)
-                    for _ in range(count)
-                )
-                # Old rows of this conversation are no longer needed.
-                s.execute(
-                    delete(CouponAttempt)
-                    .where(
-                        CouponAttempt.sender_id == sender_id, CouponAttempt.attempted_at <= now - self.window
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+        key = self._key(sender_id)
+        for _ in range(max(count, 0)):
+            self._log.add([key], now, {"reason": Reason.UNKNOWN_CODE.value})
+        if count > 0:
+            self._log.prune(now - self.window, key)
         return self.check(sender_id, now)
 
     def reset(self, sender_id: str) -> None:
         """Forget a conversation's misses (e.g. after an agent vouches for the shopper)."""
-        with self._sessions.begin() as s:
-            s.execute(delete(CouponAttempt).where(CouponAttempt.sender_id == sender_id))
+        self._limiter.clear(self._key(sender_id))
 
     def prune(self, now: datetime) -> int:
         """Delete every row older than the window; returns how many."""
-        now = naive_utc(now)
-        with self._sessions.begin() as s:
-            result = s.execute(delete(CouponAttempt).where(CouponAttempt.attempted_at <= now - self.window))
-            return int(result.rowcount or 0)
-
-    def _status(self, newest_first: list[datetime]) -> ThrottleStatus:
-        failures = len(newest_first)
-        if failures < self.max_failures:
-            return ThrottleStatus(True, failures, self.max_failures)
-        # Allowed again once the oldest of the last ``max_failures`` misses leaves the window.
-        return ThrottleStatus(False, failures, self.max_failures, retry_at=newest_first[-1] + self.window)
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
+        return self._log.prune(naive_utc(now) - self.window)
 
 
 __all__ = ["COUNTED_REASONS", "TOO_MANY_ATTEMPTS", "CodeAttemptThrottle", "ThrottleStatus"]
