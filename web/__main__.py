@@ -17,6 +17,7 @@ from web.config import StoreConfig
 
 
 def main() -> None:
+    """Run the storefront until stopped; exit 78 when a required secret is missing or weak."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         config = StoreConfig.from_env()

@@ -24,6 +24,8 @@ COOKIE_SECRET = "SHOP_COOKIE_SECRET"
 
 @dataclass(frozen=True)
 class StoreConfig:
+    """The storefront's settings, one field per environment variable (see :meth:`from_env`)."""
+
     #: ``SHOP_DB_URL``: the order database (products, customers, carts).
     db_url: str
     #: ``RASA_PUBLIC_URL``: where browsers reach Rasa's socket.io (default http://localhost:5005).

@@ -127,6 +127,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def csrf_refused(request: web.Request) -> web.Response:
+    """The 403 page for a form that did not come from this session: nothing was changed."""
     response = aiohttp_jinja2.render_template(
         "refused.html",
         request,
@@ -155,6 +156,7 @@ def signed_in_customer(request: web.Request) -> int | None:
 
 
 def set_signed_in(request: web.Request, response: web.StreamResponse, customer_id: int | None) -> None:
+    """Sign ``response``'s browser in as ``customer_id`` (a signed cookie), or out for None."""
     config = request.app[CONFIG]
     if customer_id is None:
         response.del_cookie(CUSTOMER_COOKIE, path="/")
