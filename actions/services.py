@@ -1,12 +1,20 @@
-"""The shop services the actions use, built once per action-server process."""
+"""The shop services the actions use, built once per action-server process.
+
+The action server runs calls on ``ACTION_WORKERS`` threads, so two shoppers' first
+messages can ask for the same service at the same moment. Every factory here is
+:class:`once`: the first caller builds the service under a lock, everyone else waits for
+that one instance (``functools.cache`` would let both build it, e.g. two engines/pools).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
-from functools import cache
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
+
+from sqlalchemy.orm import sessionmaker
 
 from shop.config import Settings
 from shop.db.session import default_sessionmaker
@@ -26,50 +34,91 @@ if TYPE_CHECKING:  # pragma: no cover
 T = TypeVar("T")
 
 
-@cache
+class once(Generic[T]):  # lower-case: a decorator, like functools.cache
+    """A zero-argument factory whose result is built exactly once, thread-safely.
+
+    Double-checked: after the first build a call is a plain read. A factory that raises
+    caches nothing, so the next call tries again (a database that was down at start-up).
+    """
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._built: list[T] = []  # empty until built; a list so ``None`` could be a value
+        functools.update_wrapper(self, factory)
+
+    def __call__(self) -> T:
+        """The one instance, building it on first use while other callers wait."""
+        if self._built:
+            return self._built[0]
+        with self._lock:
+            if not self._built:
+                self._built.append(self._factory())
+            return self._built[0]
+
+    def cache_clear(self) -> None:
+        """Forget the instance (tests; a changed environment); the next call builds anew."""
+        with self._lock:
+            self._built.clear()
+
+
+@once
+def sessions() -> sessionmaker:
+    """The one session factory (one engine, one pool) every service below shares."""
+    return default_sessionmaker()
+
+
+@once
 def settings() -> Settings:
+    """The shop settings from the environment, read once."""
     return Settings.from_env()
 
 
-@cache
+@once
 def identity() -> IdentityService:
-    return IdentityService(default_sessionmaker(), settings())
+    """Identity proofs and the guessing counters."""
+    return IdentityService(sessions(), settings())
 
 
-@cache
+@once
 def orders() -> OrderService:
-    return OrderService(default_sessionmaker(), settings())
+    """Order lookups and cancellation."""
+    return OrderService(sessions(), settings())
 
 
-@cache
+@once
 def returns() -> ReturnService:
-    return ReturnService(default_sessionmaker(), settings())
+    """Return eligibility, RMAs and their status."""
+    return ReturnService(sessions(), settings())
 
 
-@cache
+@once
 def lookup_limiter() -> LookupRateLimiter:
+    """The per-conversation and per-address lookup rate limit."""
     return LookupRateLimiter.from_env()
 
 
-@cache
+@once
 def handoff() -> HandoffService:
-    return HandoffService(default_sessionmaker(), settings())
+    """Hand-off requests to a person."""
+    return HandoffService(sessions(), settings())
 
 
-@cache
+@once
 def pricing() -> PricingService:
-    return PricingService(default_sessionmaker())
+    """Coupons, promotions and carts."""
+    return PricingService(sessions())
 
 
-@cache
+@once
 def pricing_chat() -> PricingChat:
     """Carts, codes and deals for the chat. Its ``promotion_price`` is the hook to pass as
     ``CatalogService(..., promotion_price=services.pricing_chat().promotion_price)``; its
     own catalog only resolves product names (no hook, so no cycle)."""
     from shop.catalog import CatalogService
 
-    sessions = default_sessionmaker()
-    return PricingChat(sessions, pricing(), CodeAttemptThrottle(sessions), CatalogService(sessions))
+    factory = sessions()
+    return PricingChat(factory, pricing(), CodeAttemptThrottle(factory), CatalogService(factory))
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -92,17 +141,15 @@ def _promotion_hook() -> Any:
         return None
 
 
-@cache
+@once
 def catalog() -> CatalogService:
+    """Product lookups for product questions, with running promotions when pricing works."""
     from shop.catalog import CatalogService
 
-    return CatalogService(default_sessionmaker(), promotion_price=_promotion_hook())
+    return CatalogService(sessions(), promotion_price=_promotion_hook())
 
 
-_recommender: Recommender | None = None
-_recommender_lock = threading.Lock()
-
-
+@once
 def recommender() -> Recommender:
     """The recommender over the FAISS index, loaded once.
 
@@ -110,19 +157,15 @@ def recommender() -> Recommender:
     while the index is missing or was built from another catalog; nothing is cached then,
     so a rebuilt index is picked up.
     """
-    global _recommender
-    with _recommender_lock:
-        if _recommender is None:
-            from catalog_index import load_index
-            from shop.recommend import Recommender
+    from catalog_index import load_index
+    from shop.recommend import Recommender
 
-            sessions = default_sessionmaker()
-            index = load_index(session_factory=sessions)
-            # Load the encoder here, under the lock: transformers' lazy imports are not
-            # thread-safe, and a shopper's first search then waits for the warm-up instead.
-            index.encode("warm up")
-            _recommender = Recommender(index, sessions)
-        return _recommender
+    factory = sessions()
+    index = load_index(session_factory=factory)
+    # Load the encoder here, under once's lock: transformers' lazy imports are not
+    # thread-safe, and a shopper's first search then waits for the warm-up instead.
+    index.encode("warm up")
+    return Recommender(index, factory)
 
 
 def warm_up_catalog() -> None:
