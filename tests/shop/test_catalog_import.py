@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from shop.catalog_import import main, read_catalog, variant_sku
+from shop.catalog_import import main, parse_csv, read_catalog, variant_sku
 from shop.db import models as m
 from tests.conftest import Db
 
@@ -210,3 +212,38 @@ def test_variant_sku_is_normalised() -> None:
     assert variant_sku("AB-1", "10.5", "Navy Blue") == "AB-1-10-5-NAVY-BLUE"
     assert variant_sku("AB-1", None, "Red") == "AB-1-RED"
     assert variant_sku("AB-1", None, None) == "AB-1-STD"
+
+
+def test_prices_keep_the_currencys_cents_and_refuse_more() -> None:
+    rows = ["AB-101,Tee,Acme,Tees,19.9,,,,,1,", "AB-102,Tee,Acme,Tees,20,,,,,1,",
+            "AB-103,Tee,Acme,Tees,1e2,,,,,1,", "AB-104,Tee,Acme,Tees,19.999,,,,,1,",
+            "AB-105,Tee,Acme,Tees,NaN,,,,,1,", "AB-106,Tee,Acme,Tees,-1,,,,,1,",
+            "AB-107,Tee,Acme,Tees,$5,,,,,1,"]  # fmt: skip
+    products, errors = parse_csv(HEADER + "\n".join(rows) + "\n")
+    assert {p.sku: str(p.price) for p in products} == {
+        "AB-101": "19.90",
+        "AB-102": "20.00",
+        "AB-103": "100.00",
+    }
+    assert [str(e) for e in errors] == [
+        "line 5: price: 19.999 has more than 2 decimals",
+        "line 6: price: 'NaN' is not a number",
+        "line 7: price: -1 must be positive",
+        "line 8: price: '$5' is not a number",
+    ]
+
+
+def test_import_command_runs_as_the_docs_write_it(db: Db) -> None:
+    # docs/catalog-import.md: python -m shop.catalog_import docs/sample-catalog.csv [--dry-run] [--url]
+    command = [sys.executable, "-m", "shop.catalog_import", "docs/sample-catalog.csv", "--url", db.url]
+    dry = subprocess.run([*command, "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("dry run, nothing written: would import 3 products (3 created")
+    assert _counts(db) == (0, 0, 0)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "imported 3 products (3 created, 0 updated, 0 unchanged), "
+        "6 variants (6 created, 0 updated, 0 unchanged), 3 new categories"
+    )
+    assert _counts(db) == (3, 6, 3)
