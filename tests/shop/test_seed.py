@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from shop.db.models import Customer, Order, OrderItem, Return, Shipment
-from shop.seed.demo import DEMO_ORDERS, SeedSize, build, seed_database
+from shop.seed.demo import DEMO_ORDERS, DEMO_RMA, SeedSize, build, seed_database
 from tests.conftest import FIXED_NOW
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seed_is_deterministic_for_the_same_now():
@@ -70,3 +80,71 @@ def test_full_seed_counts_and_spread(db):
     from shop.handoff import HandoffService
 
     assert HandoffService(db.sessions).request("after-seed", "rest", "hi", now=FIXED_NOW).created
+
+
+# The rows of SeedSize.small() at FIXED_NOW (image_url aside: it follows STOREFRONT_PUBLIC_URL).
+# A change here means every seeded database, the README's demo orders and docs/pricing.md's
+# figures change too: update the digest only for a change meant to alter the demo data.
+SMALL_SEED_DIGEST = "5983060d57b5d16daa1ad72d14023d40b1be827e3dc55186a5eb26e5eb1b5500"
+
+
+def _digest(tables: dict[str, list[dict[str, object]]]) -> str:
+    h = hashlib.sha256()
+    for rows in tables.values():
+        for row in rows:
+            h.update(
+                json.dumps({k: str(v) for k, v in row.items() if k != "image_url"}, sort_keys=True).encode()
+            )
+    return h.hexdigest()
+
+
+def test_small_seed_rows_match_the_recorded_digest():
+    assert _digest(build(FIXED_NOW, SeedSize.small()).tables) == SMALL_SEED_DIGEST
+
+
+def test_each_demo_order_tells_its_story():
+    data = build(FIXED_NOW, SeedSize.small())
+    orders = {o["order_number"]: o for o in data.tables["orders"]}
+    status = {name: orders[number]["status"] for name, (number, _) in DEMO_ORDERS.items()}
+    assert status == {
+        "delivered_recent": "delivered",
+        "shipped": "shipped",
+        "processing": "processing",
+        "pending": "pending",
+        "delivered_old": "delivered",
+        "cancelled": "cancelled",
+        "returned": "returned",
+    }
+    recent = orders[DEMO_ORDERS["delivered_recent"][0]]
+    assert recent["created_at"] == FIXED_NOW - timedelta(days=9)
+    items = [i for i in data.tables["order_items"] if i["order_id"] == recent["id"]]
+    assert [i["quantity"] for i in items] == [1, 2]  # running shoe + 2 pairs of socks
+    delivered = next(s for s in data.tables["shipments"] if s["order_id"] == recent["id"])
+    assert delivered["delivered_at"] == FIXED_NOW - timedelta(days=5)
+    in_transit = next(
+        s for s in data.tables["shipments"] if s["order_id"] == orders[DEMO_ORDERS["shipped"][0]]["id"]
+    )
+    assert in_transit["delivered_at"] is None and in_transit["carrier"] == "UPS"
+    (rma,) = (r for r in data.tables["returns"] if r["rma_number"] == DEMO_RMA)
+    assert rma["order_id"] == orders[DEMO_ORDERS["returned"][0]]["id"] and rma["status"] == "refunded"
+
+
+def test_seed_command_writes_the_same_database_for_the_same_seed(tmp_path):
+    args = ["--now", "2024-06-01", "--seed", "7", "--customers", "20", "--products", "60", "--orders", "80"]
+    env = {**os.environ, "SHOP_DEMO_MODE": "1", "SHOP_ENV": "development"}
+    dumps = []
+    for name in ("a", "b"):
+        url = f"sqlite:///{tmp_path / name}.db"
+        done = subprocess.run(
+            [sys.executable, "-m", "shop.seed.demo", "--url", url, *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        assert "20 customers, 60 products" in done.stdout and "80 orders" in done.stdout
+        with closing(sqlite3.connect(tmp_path / f"{name}.db")) as conn:
+            dumps.append([line for line in conn.iterdump() if "alembic_version" not in line])
+    assert dumps[0] == dumps[1] and len(dumps[0]) > 1000
+    again = subprocess.run(
+        [sys.executable, "-m", "shop.seed.demo", "--if-empty", "--url", f"sqlite:///{tmp_path / 'a'}.db"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert again.stdout.strip() == "demo database already seeded; nothing to do"
