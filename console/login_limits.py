@@ -11,6 +11,8 @@ table never holds either in clear, and a row is a fixed 64 characters whatever w
 * A successful login clears its username's count, never its address's (one good account must
   not reset an address that is guessing others).
 * Counting is one atomic UPDATE (or INSERT) per key, correct with several processes on one DB.
+* The policy is the shop's one attempt-window limiter (:class:`shop.ratelimit.AttemptLimiter`);
+  :class:`LoginFailureStore` is its store over this table (a counter and a lock per key).
 * Rows whose window and lock are both over are deleted on every failure, so the table holds at
   most the keys that failed in the last window: per address at most ``max_failures_per_address``
   usernames, however many an attacker invents.
@@ -21,17 +23,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from console import db
-from console.auth import utcnow
+from shop.clock import naive_utc
+from shop.ratelimit import AttemptLimiter, Key, Limit, Window
 
-__all__ = ["LoginLimits", "LoginLimiter"]
+__all__ = ["LoginFailureStore", "LoginLimits", "LoginLimiter"]
 
 ADDRESS = "addr"
 USERNAME = "user"
@@ -47,69 +52,75 @@ class LoginLimits:
     lock_seconds: int = 900
 
 
-class LoginLimiter:
-    """Blocking (call from a thread in handlers)."""
+class LoginFailureStore:
+    """The limiter's store over ``login_failures``: a fixed-window counter and a lock per key.
 
-    def __init__(self, engine: Engine, secret: str, limits: LoginLimits | None = None) -> None:
-        if not secret:
-            raise ValueError("LoginLimiter needs CONSOLE_SECRET to key its rows")
+    A key's count restarts when its window is over; reaching the limit sets ``locked_until``
+    (the attempt's time + the lock). Once a lock is served the key stands one below its
+    limit until its window ends, so the next failure locks it again.
+    """
+
+    def __init__(self, engine: Engine, window_seconds: int) -> None:
         self.engine = engine
-        self.limits = limits or LoginLimits()
-        self._secret = secret.encode()
+        self.window_seconds = window_seconds
 
-    def _key(self, kind: str, value: str) -> str:
-        return hmac.new(self._secret, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
-
-    def _keys(self, address: str, username: str) -> list[tuple[str, str, int]]:
-        lim = self.limits
-        return [
-            (ADDRESS, self._key(ADDRESS, address), lim.max_failures_per_address),
-            (USERNAME, self._key(USERNAME, username.strip().casefold()), lim.max_failures),
-        ]
-
-    def retry_after(self, address: str, username: str, now: datetime | None = None) -> int:
-        """Seconds until this address and username may try again; 0 when neither is locked."""
-        now = now or utcnow()
+    def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> dict[Key, int]:
+        """Count one failure under each key (locking those at their limit); prune finished rows."""
         t = db.login_failures.c
-        wanted = [and_(t.kind == kind, t.key == key) for kind, key, _ in self._keys(address, username)]
-        with self.engine.connect() as conn:
-            until = conn.execute(select(t.locked_until).where(or_(*wanted), t.locked_until > now)).scalars()
-            latest = max(until, default=None)
-        return 0 if latest is None else max(1, math.ceil((latest - now).total_seconds()))
-
-    def failed(self, address: str, username: str, now: datetime | None = None) -> int:
-        """Count one failure for both keys; returns the lock in seconds it caused (0: none)."""
-        now = now or utcnow()
-        lim = self.limits
-        locked = 0
+        counts: dict[Key, int] = {}
         with self.engine.begin() as conn:
-            for kind, key, limit in self._keys(address, username):
-                count = self._bump(conn, kind, key, now)
-                if limit > 0 and count >= limit:
-                    until = now + timedelta(seconds=lim.lock_seconds)
-                    t = db.login_failures.c
+            for key in keys:
+                counts[key] = count = self._bump(conn, key, now)
+                limit = key.limit
+                if limit.enabled and count >= limit.count:
                     conn.execute(
                         update(db.login_failures)
-                        .where(t.kind == kind, t.key == key)
-                        .values(locked_until=until)
+                        .where(t.kind == key.scope, t.key == key.value)
+                        .values(locked_until=now + timedelta(seconds=limit.lock_seconds or limit.seconds))
                     )
-                    locked = lim.lock_seconds
             self._prune(conn, now)
-        return locked
+        return counts
 
-    def succeeded(self, username: str) -> None:
+    def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
+        """The key's count in its window and, while locked, when the lock ends."""
+        t = db.login_failures.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.failures, t.window_start, t.locked_until).where(
+                    t.kind == key.scope, t.key == key.value
+                )
+            ).first()
+        if row is None:
+            return Window(0)
+        fresh = row.window_start > now - timedelta(seconds=self.window_seconds)
+        count = (
+            int(handle[key]) if handle is not None and key in handle else (int(row.failures) if fresh else 0)
+        )
+        if row.locked_until is not None and row.locked_until > now:
+            return Window(max(count, key.limit.count), row.locked_until)
+        return Window(min(count, key.limit.count - 1))
+
+    def remove(self, handle: Any) -> None:
+        """Take one failure back from each key :meth:`add` counted."""
         t = db.login_failures.c
         with self.engine.begin() as conn:
-            conn.execute(
-                delete(db.login_failures).where(
-                    t.kind == USERNAME, t.key == self._key(USERNAME, username.strip().casefold())
+            for key in handle:
+                conn.execute(
+                    update(db.login_failures)
+                    .where(t.kind == key.scope, t.key == key.value, t.failures > 0)
+                    .values(failures=t.failures - 1)
                 )
-            )
 
-    def _bump(self, conn: Connection, kind: str, key: str, now: datetime) -> int:
+    def clear(self, key: Key) -> None:
+        """Forget the key (a proven username)."""
         t = db.login_failures.c
-        stale = t.window_start <= now - timedelta(seconds=self.limits.window_seconds)
-        where = and_(t.kind == kind, t.key == key)
+        with self.engine.begin() as conn:
+            conn.execute(delete(db.login_failures).where(t.kind == key.scope, t.key == key.value))
+
+    def _bump(self, conn: Connection, key: Key, now: datetime) -> int:
+        t = db.login_failures.c
+        stale = t.window_start <= now - timedelta(seconds=self.window_seconds)
+        where = and_(t.kind == key.scope, t.key == key.value)
         bump = (
             update(db.login_failures)
             .where(where)
@@ -124,7 +135,7 @@ class LoginLimiter:
                 with conn.begin_nested():
                     conn.execute(
                         insert(db.login_failures).values(
-                            kind=kind, key=key, failures=1, window_start=now, updated_at=now
+                            kind=key.scope, key=key.value, failures=1, window_start=now, updated_at=now
                         )
                     )
                 return 1
@@ -136,7 +147,56 @@ class LoginLimiter:
         t = db.login_failures.c
         conn.execute(
             delete(db.login_failures).where(
-                t.updated_at < now - timedelta(seconds=self.limits.window_seconds),
+                t.updated_at < now - timedelta(seconds=self.window_seconds),
                 or_(t.locked_until.is_(None), t.locked_until <= now),
             )
         )
+
+
+class LoginLimiter:
+    """Failed-login limits per address and username; blocking (call from a thread in handlers)."""
+
+    def __init__(self, engine: Engine, secret: str, limits: LoginLimits | None = None) -> None:
+        if not secret:
+            raise ValueError("LoginLimiter needs CONSOLE_SECRET to key its rows")
+        self.engine = engine
+        self.limits = limits or LoginLimits()
+        self._secret = secret.encode()
+        self._limiter = AttemptLimiter(LoginFailureStore(engine, self.limits.window_seconds))
+
+    def _key(self, kind: str, value: str) -> str:
+        return hmac.new(self._secret, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+    def _limit(self, count: int) -> Limit:
+        return Limit(count, self.limits.window_seconds, self.limits.lock_seconds)
+
+    def _user(self, username: str) -> Key:
+        name = username.strip().casefold()
+        return Key(USERNAME, self._key(USERNAME, name), self._limit(self.limits.max_failures))
+
+    def _keys(self, address: str, username: str) -> list[Key]:
+        lim = self.limits
+        address_key = Key(ADDRESS, self._key(ADDRESS, address), self._limit(lim.max_failures_per_address))
+        return [address_key, self._user(username)]
+
+    def retry_after(self, address: str, username: str, now: datetime | None = None) -> int:
+        """Seconds until this address and username may try again; 0 when neither is locked.
+
+        Raises the database's error when the counters can't be read (the login is refused).
+        """
+        now = naive_utc(now)
+        status = self._limiter.status(self._keys(address, username), now)
+        status.raise_if_unavailable()
+        if status.retry_at is None:
+            return 0
+        return max(1, math.ceil((status.retry_at - now).total_seconds()))
+
+    def failed(self, address: str, username: str, now: datetime | None = None) -> int:
+        """Count one failure for both keys; returns the lock in seconds it caused (0: none)."""
+        decision = self._limiter.attempt(self._keys(address, username), naive_utc(now))
+        decision.raise_if_unavailable()
+        return self.limits.lock_seconds if not decision.allowed or decision.left == 0 else 0
+
+    def succeeded(self, username: str) -> None:
+        """A right password clears its username's failures, never its address's."""
+        self._limiter.clear(self._user(username))
