@@ -1,19 +1,8 @@
 """Telegram as a Rasa input channel, on python-telegram-bot 22.
 
-Enable it in ``credentials.yml`` with an empty block; each setting then comes from its
-environment variable (or from a key in the block, which wins)::
-
-    channels.telegram.TelegramInput:
-
-    TELEGRAM_TOKEN          BotFather's token; empty or unset: channel disabled (webhook -> 503)
-    TELEGRAM_MODE           webhook | polling; empty: webhook if TELEGRAM_WEBHOOK_URL, else polling
-    TELEGRAM_WEBHOOK_URL    public HTTPS URL of /webhooks/telegram/webhook, registered at start
-    TELEGRAM_SECRET_TOKEN   required in webhook mode; Telegram sends it back in a header
-    TELEGRAM_API_BASE_URL   default https://api.telegram.org (tests use a loopback stand-in)
-    TELEGRAM_POLL_TIMEOUT   long-poll seconds, default 30
-
-Reading the environment here rather than writing ``${TELEGRAM_TOKEN}`` in the YAML keeps Rasa
-starting when the variables are unset (Rasa's ``${}`` expansion fails on unset variables).
+Enable it in ``credentials.yml`` with an empty block (``channels.telegram.TelegramInput:``);
+the settings (TELEGRAM_* variables, or keys in the block) are read and checked by
+:mod:`channels.telegram_config`.
 
 Webhook mode: Telegram POSTs updates to ``/webhooks/telegram/webhook`` carrying the secret in
 ``X-Telegram-Bot-Api-Secret-Token``; anything else gets 403. Polling mode: a background task
@@ -31,14 +20,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
-import re
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,6 +31,7 @@ from telegram import Bot, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
+from channels.telegram_config import TelegramConfig
 from channels.telegram_keyboard import CallbackPayloads
 from channels.telegram_output import TelegramOutput
 from ops import input_guard
@@ -55,19 +41,7 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_API_BASE_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]
-#: Where each setting comes from when credentials.yml does not give it.
-ENV_VARS = {
-    "token": "TELEGRAM_TOKEN",
-    "mode": "TELEGRAM_MODE",
-    "webhook_url": "TELEGRAM_WEBHOOK_URL",
-    "secret_token": "TELEGRAM_SECRET_TOKEN",
-    "api_base_url": "TELEGRAM_API_BASE_URL",
-    "poll_timeout": "TELEGRAM_POLL_TIMEOUT",
-}
-_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
 HELP_TEXT = (
     "I'm the shop's assistant. I can help you with:\n"
     "• where your order is, or cancelling it\n"
@@ -100,56 +74,6 @@ _NON_TEXT = (
     "poll",
     "dice",
 )
-
-
-@dataclass(frozen=True)
-class TelegramConfig:
-    token: str = ""
-    mode: str = "webhook"
-    webhook_url: str = ""
-    secret_token: str = ""
-    api_base_url: str = DEFAULT_API_BASE_URL
-    poll_timeout: int = 30
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.token)
-
-    @classmethod
-    def from_credentials(
-        cls, credentials: Optional[Dict[str, Any]], environ: Optional[Mapping[str, str]] = None
-    ) -> TelegramConfig:
-        """Read and check the settings: a key in ``credentials`` wins, else its TELEGRAM_* variable.
-
-        Empty values mean "not set"; without a token the channel is disabled.
-        """
-        env = os.environ if environ is None else environ
-        given = credentials or {}
-        creds = {}
-        for key, var in ENV_VARS.items():
-            value = given[key] if key in given else env.get(var)
-            creds[key] = "" if value is None else str(value).strip()
-        webhook_url = creds.get("webhook_url", "")
-        mode = creds.get("mode", "").lower() or ("webhook" if webhook_url else "polling")
-        if mode not in ("webhook", "polling"):
-            raise RasaException(f"telegram: mode must be 'webhook' or 'polling', not {mode!r}")
-        secret = creds.get("secret_token", "")
-        if secret and not _SECRET_FORMAT.match(secret):
-            raise RasaException("telegram: secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        config = cls(
-            token=creds.get("token", ""),
-            mode=mode,
-            webhook_url=webhook_url,
-            secret_token=secret,
-            api_base_url=(creds.get("api_base_url", "") or DEFAULT_API_BASE_URL).rstrip("/"),
-            poll_timeout=int(creds.get("poll_timeout", "") or 30),
-        )
-        if config.enabled and mode == "webhook" and not secret:
-            raise RasaException(
-                "telegram: webhook mode needs a secret_token (TELEGRAM_SECRET_TOKEN), "
-                "otherwise anyone could post updates as any user"
-            )
-        return config
 
 
 class _Recent:
