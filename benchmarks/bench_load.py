@@ -14,7 +14,7 @@ three kinds of turn in the same run:
                         counts as an error.
 
 The action server gets a catalog index built from (or checked against) the cluster's seeded
-order DB by ``tests.e2e.stack.prepare_catalog_index``, in ``var/bench_catalog_index`` and
+order DB by ``harness.stack.prepare_catalog_index``, in ``var/bench_catalog_index`` and
 ``var/bench_spacy_catalog`` unless ``CATALOG_INDEX_DIR`` / ``SPACY_CATALOG_DIR`` are set, so
 a rebuild never touches the test suite's index.
 

@@ -7,7 +7,8 @@ rules:
 
 * ``shop`` (the Rasa-free core) imports only ``shop``, the standard library and
   third-party packages: never an outer package of this project.
-* No product package imports ``tests``.
+* No product package imports ``tests`` or ``harness`` (the test harness that starts the
+  servers; tests, benchmarks and scripts use it), and ``harness`` imports no ``tests``.
 * No import cycle among the project's modules, lazy imports included: a lazy
   import is still a dependency, only one that hides the cycle from Python.
 """
@@ -32,8 +33,11 @@ PRODUCT_PACKAGES = (
     "text_encoder",
 )
 
+#: Parsed too, under its own rule: it may import product packages, never ``tests``.
+HARNESS = "harness"
+
 # Top-level names that belong to this project (anything else is stdlib or third-party).
-PROJECT_TOP_LEVEL = frozenset(PRODUCT_PACKAGES) | {"tests", "benchmarks", "scripts"}
+PROJECT_TOP_LEVEL = frozenset(PRODUCT_PACKAGES) | {HARNESS, "tests", "benchmarks", "scripts"}
 
 
 def _module_name(path: Path) -> str:
@@ -44,7 +48,7 @@ def _module_name(path: Path) -> str:
 
 
 def _product_files() -> Iterator[Path]:
-    for package in PRODUCT_PACKAGES:
+    for package in (*PRODUCT_PACKAGES, HARNESS):
         yield from sorted((ROOT / package).rglob("*.py"))
 
 
@@ -156,7 +160,7 @@ def _describe(component: list[str], graph: dict[str, dict[str, tuple[str, int]]]
 
 def test_the_graph_sees_every_product_package() -> None:
     graph = _graph()
-    assert {_top(module) for module in graph} == set(PRODUCT_PACKAGES)
+    assert {_top(module) for module in graph} == {*PRODUCT_PACKAGES, HARNESS}
     # A known edge, so a parser that finds nothing cannot pass the rules below.
     assert "shop.db.models" in graph["shop.orders"]
 
@@ -170,7 +174,14 @@ def test_shop_imports_only_shop_and_third_party() -> None:
 
 def test_no_product_package_imports_tests() -> None:
     violations = _violations(_graph(), lambda module, target: _top(target) == "tests")
-    assert violations == [], "product code must not import tests:\n" + "\n".join(violations)
+    assert violations == [], "product code and the harness must not import tests:\n" + "\n".join(violations)
+
+
+def test_no_product_package_imports_the_harness() -> None:
+    violations = _violations(
+        _graph(), lambda module, target: _top(module) != HARNESS and _top(target) == HARNESS
+    )
+    assert violations == [], "product code must not import harness:\n" + "\n".join(violations)
 
 
 def test_no_import_cycles_between_modules() -> None:

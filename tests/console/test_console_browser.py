@@ -8,28 +8,12 @@ assistant, is ``test_console_browser_stack.py``.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
-
+from harness.chromium import CHROMIUM_ARGS, chromium_path
 from shop.db.session import make_engine, make_sessionmaker
 from shop.handoff import HandoffService
 from tests.console.conftest import Console
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed")
 
 
 async def test_review_and_handoff_in_a_real_browser(console: Console) -> None:
@@ -40,7 +24,7 @@ async def test_review_and_handoff_in_a_real_browser(console: Console) -> None:
     )
     base = str(console.client.make_url("")).rstrip("/")
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         try:
             page = await browser.new_page()
             await page.goto(base + "/conversations")

@@ -28,13 +28,11 @@ from console import db
 from console.auth import Accounts
 from console.handoff import join_message, leave_message
 from harness.env import default_env
-from harness.paths import MODEL
 from harness.ports import free_port
 from harness.stack import Stack
 from shop.secrets import generate
 from tests.console.conftest import PASSWORD
 from tests.web.browser import (
-    CHROMIUM,
     StorefrontStack,
     chromium,
     open_chat,
@@ -44,11 +42,6 @@ from tests.web.browser import (
     storefront_stack,
     type_message,
 )
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed"),
-    pytest.mark.skipif(not MODEL.exists(), reason="models/current.tar.gz not trained yet (make model)"),
-]
 
 SECRET = "console-browser-identity-secret"
 TIMEOUT_MS = 90_000

@@ -7,31 +7,18 @@ widget does; the console takes the handoff, replies and hands back through Rasa'
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.session_ids import conversation_of
 from console.app import build_app
 from console.auth import Accounts
 from console.config import PROJECT_ROOT, ConsoleSettings
-from harness.paths import MODEL
-from harness.stack import Stack, start_stack
+from harness.stack import Stack
 from shop.secrets import generate
-
-pytestmark = pytest.mark.skipif(
-    not MODEL.exists(), reason="models/current.tar.gz not trained yet (make model)"
-)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    running = start_stack(tmp_path_factory.mktemp("console-stack"))
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 class Shopper:
@@ -47,12 +34,15 @@ class Shopper:
         self.url = url
         self.session_id = ""  # issued by the server (session_confirm)
         self.received: list[str] = []
+        self._changed = threading.Condition()  # notified by the client's thread on each event
         self.sio = socketio.Client()
         self.sio.on("bot_uttered", self._on_bot)
         self.sio.on("session_confirm", self._on_session)
 
     def _on_session(self, session_id: str) -> None:
-        self.session_id = session_id
+        with self._changed:
+            self.session_id = session_id
+            self._changed.notify_all()
 
     @property
     def conversation(self) -> str:
@@ -61,18 +51,26 @@ class Shopper:
 
     def _on_bot(self, data: dict) -> None:
         if data.get("text"):
-            self.received.append(data["text"])
+            with self._changed:
+                self.received.append(data["text"])
+                self._changed.notify_all()
+
+    async def _until(self, ready: Callable[[], bool], timeout: float) -> bool:
+        """Wait (off the event loop) until ``ready()`` holds after an event; False on timeout."""
+
+        def wait() -> bool:
+            with self._changed:
+                return self._changed.wait_for(ready, timeout)
+
+        return await asyncio.to_thread(wait)
 
     async def connect(self) -> None:
         await asyncio.to_thread(
             self.sio.connect, self.url, transports=["polling"], socketio_path="/socket.io"
         )
         await asyncio.to_thread(self.sio.emit, "session_request", {"session_id": None})
-        for _ in range(100):
-            if self.session_id:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError("no session_confirm")
+        if not await self._until(lambda: bool(self.session_id), 10):
+            raise AssertionError("no session_confirm")
 
     async def say(self, text: str) -> None:
         await asyncio.to_thread(
@@ -80,11 +78,8 @@ class Shopper:
         )
 
     async def wait_for(self, needle: str, timeout: float = 30) -> None:
-        for _ in range(int(timeout * 10)):
-            if any(needle in t for t in self.received):
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{needle!r} never reached the shopper; got {self.received}")
+        if not await self._until(lambda: any(needle in t for t in self.received), timeout):
+            raise AssertionError(f"{needle!r} never reached the shopper; got {self.received}")
 
 
 async def test_agent_reply_reaches_the_shopper_on_the_widget_channel(stack: Stack, tmp_path: Path) -> None:
