@@ -16,6 +16,7 @@ from shop.secrets import InsecureSecret
 
 
 def main() -> int:
+    """Serve until stopped; 2 when the settings are refused."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = ConsoleSettings.from_env()

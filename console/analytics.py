@@ -14,6 +14,8 @@ from console import db
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar of a chart, already laid out (the template only draws it)."""
+
     x: float
     y: float
     width: float
@@ -36,6 +38,7 @@ class Chart:
 def bar_chart(
     title: str, items: list[tuple[str, float]], horizontal: bool = False, fmt: str = "{:g}"
 ) -> Chart:
+    """Lay out ``items`` (label, value) as bars scaled to the largest value."""
     peak = max((v for _, v in items), default=0) or 1
     if horizontal:
         row, label_w, width = 22, 190, 560
@@ -71,6 +74,7 @@ def _window(days: int, today: date | None = None) -> tuple[datetime, datetime]:
 
 
 def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[str, Any]:
+    """Conversations, containment, fallback rate and CSAT over the last ``days`` days."""
     start, end = _window(days, today)
     c = db.conversations.c
     in_window = and_(c.started_at >= start, c.started_at < end)
@@ -134,6 +138,7 @@ def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[s
 
 
 def charts(figures: dict[str, Any]) -> list[Chart]:
+    """The analytics page's charts, from :func:`summary`'s figures."""
     return [
         bar_chart("Conversations per day", [(d[5:], float(n)) for d, n in figures["per_day"]]),
         bar_chart("Top intents (conversations)", [(k, float(v)) for k, v in figures["top_intents"]], True),

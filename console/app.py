@@ -1,10 +1,12 @@
-"""The aiohttp application: factory, routes (each with the permission it needs), middlewares."""
+"""The aiohttp application: the factory, the middlewares (security headers, permissions,
+CSRF, audit) and the background ingestion timer. The routes are ``console.routes``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
@@ -19,6 +21,7 @@ from console.context import (  # the shared keys and helpers; re-exported for ca
     ACCOUNTS,
     CONSOLE_DB,
     COOKIE,
+    CSP,
     DESK,
     HERE,
     INGEST_LOCK,
@@ -29,14 +32,17 @@ from console.context import (  # the shared keys and helpers; re-exported for ca
     TRACKER_DB,
     TRAINING,
     Handler,
-    Route,
     client_address,
     is_api,
     run_ingest,
 )
+from console.handoff import make_desk
 from console.ingest import Ingestor
 from console.login_limits import LoginLimiter
+from console.routes import ROUTE_BY_NAME, ROUTES
 from console.training import TrainingIndex
+from shop.clock import format_datetime
+from shop.db.session import make_engine
 from shop.secrets import check as check_secret
 
 logger = logging.getLogger(__name__)
@@ -65,26 +71,37 @@ async def _stop(app: web.Application) -> None:
             await task
     app[CONSOLE_DB].dispose()
     app[TRACKER_DB].dispose()
+    app[DESK].shop_engine.dispose()
+
+
+def content_security_policy(storefront_url: str) -> str:
+    """Scripts, styles and forms from the console only; pictures also from the storefront
+    (the product cards of a carousel show its ``/img/`` pictures)."""
+    parts = urlsplit(storefront_url)
+    storefront = (
+        f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+    )
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{storefront}; "
+        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CSP, nosniff, same-origin referrers and no caching on every response, errors too."""
+    policy = request.app[CSP]
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        response = exc
-        _headers(response)
+        _headers(exc, policy)
         raise
-    _headers(response)
+    _headers(response, policy)
     return response
 
 
-def _headers(response: web.StreamResponse) -> None:
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
+def _headers(response: web.StreamResponse, policy: str) -> None:
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cache-Control", "no-store")
@@ -106,7 +123,8 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
         if session is None:
             if is_api(request) or request.method != "GET":
                 raise web.HTTPUnauthorized(text="login required")
-            raise web.HTTPFound("/login?next=" + quote(request.path_qs, safe=""))
+            # raw_path: still percent-encoded, as ``safe_next`` expects a path on this site
+            raise web.HTTPFound("/login?next=" + quote(request.raw_path, safe=""))
         if permission != "session" and not session.user.can(permission):
             await asyncio.to_thread(
                 audit,
@@ -166,21 +184,20 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     Refuses (``shop.secrets.InsecureSecret``, naming CONSOLE_SECRET) to build without a usable
     ``settings.secret``.
     """
-    from console import views
-
     check_secret("CONSOLE_SECRET", settings.secret)
 
     app = web.Application(middlewares=[security_headers, access_control], client_max_size=256 * 1024)
     app[SETTINGS] = settings
-    app[CONSOLE_DB] = console_engine or db.make_engine(settings.console_db_url)
+    app[CONSOLE_DB] = console_engine or make_engine(settings.console_db_url)
     db.ensure_schema(app[CONSOLE_DB])
-    app[TRACKER_DB] = db.make_engine(settings.tracker_url)
+    app[TRACKER_DB] = make_engine(settings.tracker_url)
     app[ACCOUNTS] = Accounts(app[CONSOLE_DB], settings.session_hours, settings.secret)
     app[TRAINING] = TrainingIndex(settings.nlu_dir, settings.domain_file, exclude=settings.export_file)
     app[INGESTOR] = Ingestor(app[CONSOLE_DB], app[TRACKER_DB], app[TRAINING])
     app[INGEST_LOCK] = asyncio.Lock()
     app[LOGIN_LIMITER] = LoginLimiter(app[CONSOLE_DB], settings.secret, settings.login_limits)
-    app[DESK] = views.make_desk(settings, app[CONSOLE_DB])
+    app[DESK] = make_desk(settings, app[CONSOLE_DB])
+    app[CSP] = content_security_policy(settings.storefront_url)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -190,9 +207,9 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     env.filters["q"] = lambda s: quote(str(s), safe="")
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["conf"] = lambda v: "-" if v is None else f"{v:.2f}"
-    for spec in views.ROUTES:
+    env.filters["when"] = _when
+    for spec in ROUTES:
         app.router.add_route(spec.method, spec.path, spec.handler, name=spec.name)
-    ROUTE_BY_NAME.update({spec.name: spec for spec in views.ROUTES})
     app.router.add_static("/static/", HERE / "static", name="static")
     app.on_startup.append(_start_timer)  # type: ignore[arg-type]
     app.on_cleanup.append(_stop)  # type: ignore[arg-type]
@@ -205,4 +222,6 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     return app
 
 
-ROUTE_BY_NAME: dict[str, Route] = {}
+def _when(value: Any) -> str:
+    """A stored time as staff read it (``shop.clock``: UTC, whole seconds); "" for none."""
+    return format_datetime(value) if value else ""

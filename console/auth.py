@@ -13,7 +13,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from console import db
+from shop.clock import naive_utc
 
 ROLES = ("admin", "annotator", "agent")
 
@@ -56,24 +57,30 @@ class UserExists(ValueError):
 
 @dataclass(frozen=True)
 class User:
+    """A console user as a request sees it: who, and the role that decides what they may do."""
+
     id: int
     username: str
     display_name: str
     role: str
 
     def can(self, permission: str) -> bool:
+        """Whether this user's role grants ``permission`` (see ``PERMISSIONS``)."""
         return self.role in PERMISSIONS.get(permission, frozenset())
 
 
 @dataclass(frozen=True)
 class Session:
+    """A logged-in browser: its user, the CSRF token its forms carry, and when it ends."""
+
     user: User
     csrf_token: str
     expires_at: datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Now as naive UTC, as the console's tables store times (``shop.clock.naive_utc``)."""
+    return naive_utc()
 
 
 class Accounts:
@@ -94,6 +101,7 @@ class Accounts:
         return hmac.new(self._secret, token.encode(), hashlib.sha256).hexdigest()
 
     def create_user(self, username: str, password: str, role: str, display_name: str | None = None) -> User:
+        """Add a user with an Argon2 password hash (``UserExists`` if the name is taken)."""
         username = username.strip()
         if not username or len(username) > 100:
             raise ValueError("username must be 1-100 characters")
@@ -117,6 +125,7 @@ class Accounts:
         return User(int(user_id), username, display_name or username, role)
 
     def set_password(self, username: str, password: str) -> None:
+        """Replace a user's password (at least 10 characters)."""
         if len(password) < 10:
             raise ValueError("password must be at least 10 characters")
         with self.engine.begin() as conn:
@@ -127,6 +136,7 @@ class Accounts:
             )
 
     def list_users(self) -> list[dict[str, Any]]:
+        """Every user for the admin page, without password hashes."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(db.users.c.id, db.users.c.username, db.users.c.role, db.users.c.active).order_by(
@@ -136,6 +146,7 @@ class Accounts:
             return [dict(r._mapping) for r in rows]
 
     def set_active(self, user_id: int, active: bool) -> None:
+        """Enable or disable a user; a disabled user's sessions stop working."""
         with self.engine.begin() as conn:
             conn.execute(update(db.users).where(db.users.c.id == user_id).values(active=active))
             if not active:
@@ -189,12 +200,14 @@ class Accounts:
         return Session(User(row.id, row.username, row.display_name, row.role), row.csrf_token, row.expires_at)
 
     def logout(self, token: str | None) -> None:
+        """End the session behind ``token`` (nothing happens for an unknown one)."""
         if token:
             with self.engine.begin() as conn:
                 conn.execute(delete(db.sessions).where(db.sessions.c.token_hash == self._token_hash(token)))
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
+    """Constant-time check that a form's CSRF token is the session's."""
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
 

@@ -76,6 +76,9 @@ class ConsoleSettings:
     tracker_url: str = "sqlite:///var/tracker.db"
     shop_db_url: str = field(default_factory=_default_shop_db)
     rasa_url: str = "http://localhost:5005"
+    #: where staff reach the storefront: carousel cards link to its product pages and show its
+    #: pictures (CONSOLE_STOREFRONT_URL, else STOREFRONT_PUBLIC_URL, else the local storefront)
+    storefront_url: str = "http://localhost:8080"
     rasa_token: str = ""
     host: str = "127.0.0.1"
     port: int = 8081
@@ -106,6 +109,9 @@ class ConsoleSettings:
             tracker_url=tracker_url_from_env(),
             shop_db_url=_env("SHOP_DB_URL", _default_shop_db()),
             rasa_url=_env("RASA_URL", "http://localhost:5005").rstrip("/"),
+            storefront_url=_env(
+                "CONSOLE_STOREFRONT_URL", _env("STOREFRONT_PUBLIC_URL", "http://localhost:8080")
+            ).rstrip("/"),
             rasa_token=_rasa_token(),
             host=_env("CONSOLE_HOST", "127.0.0.1"),
             port=int(_env("CONSOLE_PORT", "8081")),

@@ -1,7 +1,8 @@
 """What the console's modules share: the app keys, the route record and request helpers.
 
-``console.app`` builds the app and ``console.views`` handles requests; both import this
-module, so neither imports the other (no cycle).
+``console.app`` builds the app and ``console.routes`` collects the handlers of the
+``console.views`` modules; all of them import this module, and it imports none of them,
+so no module imports the one that imports it (no cycle).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from console.auth import Accounts, Session
 from console.config import ConsoleSettings
+from console.handoff import HandoffDesk
 from console.ingest import Ingestor, IngestResult
 from console.login_limits import LoginLimiter
 from console.training import TrainingIndex
@@ -37,13 +39,17 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 TRAINING = web.AppKey("training", TrainingIndex)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 INGEST_LOCK = web.AppKey("ingest_lock", asyncio.Lock)
-DESK = web.AppKey("desk", object)
+DESK = web.AppKey("desk", HandoffDesk)
 LOGIN_LIMITER = web.AppKey("login_limiter", LoginLimiter)
 INGEST_TASK = web.AppKey("ingest_task", asyncio.Task)
+#: the Content-Security-Policy header of every response (``console.app.content_security_policy``)
+CSP = web.AppKey("csp", str)
 
 
 @dataclass(frozen=True)
 class Route:
+    """One URL: what serves it and the permission it needs (checked by ``console.app``)."""
+
     method: str
     path: str
     handler: Handler
@@ -58,6 +64,7 @@ async def run_ingest(app: web.Application) -> IngestResult:
 
 
 def current(request: web.Request) -> Session:
+    """The logged-in session (401 without one; routes that need none never call this)."""
     session = request.get("session")
     if session is None:
         raise web.HTTPUnauthorized()
@@ -83,14 +90,17 @@ def client_address(request: web.Request) -> str:
 
 
 def is_api(request: web.Request) -> bool:
+    """JSON clients get status codes and JSON errors, never login redirects or HTML."""
     return request.path.startswith("/api/")
 
 
 def new_login_csrf() -> str:
+    """A fresh CSRF token for the login form (there is no session to hold one yet)."""
     return secrets.token_urlsafe(24)
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    """A page with what every template needs: the user, the CSRF token, ``can()`` and the path."""
     session: Session | None = request.get("session")
     base = {
         "user": session.user if session else None,

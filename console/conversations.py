@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
 from console import db
-from console.auth import utcnow
-from console.ingest import tracker_events, ts_to_dt
+from console.carousel import cards
 from console.inputs import clean, number
 from console.privacy import mask_value
+from console.tracker import tracker_events
+from shop.clock import format_datetime, from_timestamp, naive_utc, parse_date
 
 REVIEW_STATUSES = ("unread", "reviewed", "saved")
 SORTS = ("date", "confidence")
@@ -26,13 +27,6 @@ TRANSCRIPT_MAX_EVENTS = 3000
 
 class NotFound(LookupError):
     """No such conversation."""
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _float(raw: str) -> float | None:
@@ -70,6 +64,7 @@ class ConversationFilter:
 
     @classmethod
     def from_query(cls, query: Any) -> ConversationFilter:
+        """The filter from a query string or form; bad values are dropped, never refused."""
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = clean(str(query.get(f.name, "") or "")).strip()[:200]
@@ -97,7 +92,7 @@ class ConversationFilter:
         slot_kind = "slot_m" if masked else "slot"
         stmt = select(db.conversations)
         conds = []
-        start, end = _date(self.date_from), _date(self.date_to)
+        start, end = parse_date(self.date_from), parse_date(self.date_to)
         if start:
             conds.append(c.last_at >= datetime.combine(start, datetime.min.time()))
         if end:
@@ -211,6 +206,7 @@ def facet_values(engine: Engine, kind: str, limit: int = 200) -> list[str]:
 
 
 def channels(engine: Engine) -> list[str]:
+    """The channels conversations came from, for the filter's choices."""
     c = db.conversations.c
     with engine.connect() as conn:
         return [
@@ -219,6 +215,7 @@ def channels(engine: Engine) -> list[str]:
 
 
 def get_summary(engine: Engine, sender_id: str) -> dict[str, Any]:
+    """A conversation's summary with its tags and flags (``NotFound`` if unknown)."""
     with engine.connect() as conn:
         row = conn.execute(select(db.conversations).where(db.conversations.c.sender_id == sender_id)).first()
         if row is None:
@@ -240,6 +237,7 @@ def get_summary(engine: Engine, sender_id: str) -> dict[str, Any]:
 
 
 def set_review(engine: Engine, sender_id: str, status: str) -> None:
+    """Set the review status (``ValueError`` for one not in ``REVIEW_STATUSES``)."""
     if status not in REVIEW_STATUSES:
         raise ValueError(status)
     with engine.begin() as conn:
@@ -253,6 +251,7 @@ def set_review(engine: Engine, sender_id: str, status: str) -> None:
 
 
 def clean_tag(raw: str) -> str:
+    """A tag as stored: lower case, dashes for spaces; ``ValueError`` for other signs."""
     tag = "-".join(raw.strip().lower().split())[:60]
     if not tag or not all(ch.isalnum() or ch in "-_" for ch in tag):
         raise ValueError("a tag is letters, digits, - and _")
@@ -260,6 +259,7 @@ def clean_tag(raw: str) -> str:
 
 
 def add_tag(engine: Engine, sender_id: str, tag: str, user: str) -> None:
+    """Tag a known conversation (tagging twice is harmless)."""
     get_summary(engine, sender_id)
     with engine.begin() as conn:
         exists = conn.execute(
@@ -267,16 +267,18 @@ def add_tag(engine: Engine, sender_id: str, tag: str, user: str) -> None:
         ).first()
         if not exists:
             conn.execute(
-                insert(db.tags).values(sender_id=sender_id, tag=tag, created_by=user, created_at=utcnow())
+                insert(db.tags).values(sender_id=sender_id, tag=tag, created_by=user, created_at=naive_utc())
             )
 
 
 def remove_tag(engine: Engine, sender_id: str, tag: str) -> None:
+    """Remove a tag (removing one that is not there is harmless)."""
     with engine.begin() as conn:
         conn.execute(delete(db.tags).where(db.tags.c.sender_id == sender_id, db.tags.c.tag == tag))
 
 
 def all_tags(engine: Engine) -> list[str]:
+    """Every tag in use, for the filter's choices."""
     with engine.connect() as conn:
         return list(
             conn.execute(select(db.tags.c.tag).group_by(db.tags.c.tag).order_by(db.tags.c.tag)).scalars()
@@ -292,13 +294,18 @@ def toggle_flag(engine: Engine, sender_id: str, event_id: int, note: str, user: 
             return False
         conn.execute(
             insert(db.flags).values(
-                event_id=event_id, sender_id=sender_id, note=note[:500], created_by=user, created_at=utcnow()
+                event_id=event_id,
+                sender_id=sender_id,
+                note=note[:500],
+                created_by=user,
+                created_at=naive_utc(),
             )
         )
         return True
 
 
 def saved_filters_for(engine: Engine, user_id: int) -> list[dict[str, Any]]:
+    """The user's saved filters, by name."""
     s = db.saved_filters.c
     with engine.connect() as conn:
         rows = conn.execute(select(s.id, s.name, s.query).where(s.user_id == user_id).order_by(s.name))
@@ -306,24 +313,27 @@ def saved_filters_for(engine: Engine, user_id: int) -> list[dict[str, Any]]:
 
 
 def save_filter(engine: Engine, user_id: int, name: str, flt: ConversationFilter) -> None:
+    """Save ``flt`` under ``name`` for the user (``ValueError`` without a name)."""
     name = " ".join(name.split())[:100]
     if not name:
         raise ValueError("a saved filter needs a name")
     with engine.begin() as conn:
         conn.execute(
             insert(db.saved_filters).values(
-                user_id=user_id, name=name, query=flt.query_string(page=1), created_at=utcnow()
+                user_id=user_id, name=name, query=flt.query_string(page=1), created_at=naive_utc()
             )
         )
 
 
 def delete_filter(engine: Engine, user_id: int, filter_id: int) -> None:
+    """Delete a saved filter, only if it is the user's own."""
     s = db.saved_filters.c
     with engine.begin() as conn:
         conn.execute(delete(db.saved_filters).where(s.id == filter_id, s.user_id == user_id))
 
 
 def tracker_rows(tracker: Engine, sender_id: str, after_id: int = 0) -> list[Any]:
+    """The conversation's raw tracker events after ``after_id`` (at most ``TRANSCRIPT_MAX_EVENTS``)."""
     e = tracker_events.c
     with tracker.connect() as conn:
         return list(
@@ -336,22 +346,27 @@ def tracker_rows(tracker: Engine, sender_id: str, after_id: int = 0) -> list[Any
         )
 
 
-def transcript(tracker: Engine, sender_id: str, mask: bool, after_id: int = 0) -> list[dict[str, Any]]:
-    """The conversation as display items, emails masked when ``mask``."""
+def transcript(
+    tracker: Engine, sender_id: str, mask: bool, after_id: int = 0, storefront_url: str = ""
+) -> list[dict[str, Any]]:
+    """The conversation as display items, emails masked when ``mask``.
+
+    A bot's product carousel becomes ``cards`` linking to the storefront at ``storefront_url``.
+    """
     items = []
     for row in tracker_rows(tracker, sender_id, after_id):
         try:
             data = json.loads(row.data or "{}")
         except ValueError:
             data = {}
-        item = _item(row, data)
+        item = _item(row, data, storefront_url)
         if item is not None:
             items.append(mask_value(item) if mask else item)
     return items
 
 
-def _item(row: Any, data: dict[str, Any]) -> dict[str, Any] | None:
-    base = {"id": int(row.id), "type": row.type_name, "at": ts_to_dt(row.timestamp).isoformat(" ", "seconds")}
+def _item(row: Any, data: dict[str, Any], storefront_url: str) -> dict[str, Any] | None:
+    base = {"id": int(row.id), "type": row.type_name, "at": format_datetime(from_timestamp(row.timestamp))}
     kind = row.type_name
     if kind == "user":
         parse = data.get("parse_data") or {}
@@ -371,12 +386,14 @@ def _item(row: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         bot_data = data.get("data") or {}
         buttons = [str(b.get("title", "")) for b in bot_data.get("buttons") or [] if isinstance(b, dict)]
         custom = bot_data.get("custom")
+        shown = cards(custom, storefront_url)
         agent = (data.get("metadata") or {}).get("agent")
         return {
             **base,
             "text": str(data.get("text") or ""),
             "buttons": buttons,
-            "custom": json.dumps(custom)[:500] if custom else "",
+            "cards": shown,
+            "custom": json.dumps(custom)[:500] if custom and not shown else "",
             "agent": str(agent) if agent else "",
         }
     if kind == "action":

@@ -14,9 +14,11 @@ import sys
 from console import db
 from console.auth import Accounts, UserExists
 from console.config import ConsoleSettings
+from shop.db.session import make_engine
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Create a console user (or reset a password) from the command line; 1 on any refusal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--username", required=True)
     parser.add_argument("--role", default="admin", choices=["admin", "annotator", "agent"])
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             print("passwords differ", file=sys.stderr)
             return 1
     settings = ConsoleSettings.from_env(require_secret=False)
-    engine = db.make_engine(settings.console_db_url)
+    engine = make_engine(settings.console_db_url)
     db.ensure_schema(engine)
     accounts = Accounts(engine)
     try:

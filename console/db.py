@@ -24,13 +24,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     insert,
     inspect,
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+
+# One engine factory for every database (SQLite WAL and busy timeout, PostgreSQL timeouts);
+# kept importable as ``console.db.make_engine`` for the callers that know it by that name.
+from shop.db.session import make_engine as make_engine
 
 SCHEMA_VERSION = 2
 
@@ -242,22 +244,6 @@ UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
 
 class SchemaTooNew(RuntimeError):
     """The console database was written by a newer console."""
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for the console DB; SQLite gets WAL and a busy timeout (ingest runs alongside)."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
 
 
 def ensure_schema(engine: Engine) -> int:

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from console import db
-from console.auth import utcnow
+from console.config import ConsoleSettings
 from console.rasa_client import RasaClient
+from shop.clock import naive_utc
 from shop.db.models import HandoffRequest
+from shop.db.session import make_engine, make_sessionmaker
 from shop.handoff import HandoffInfo, HandoffNotFound, HandoffService
 
 FALLBACK_WINDOW = timedelta(hours=24)
@@ -26,6 +28,8 @@ class NotYours(PermissionError):
 
 @dataclass(frozen=True)
 class QueueEntry:
+    """One line of the queue: a shopper's request for a person or a chat that kept failing."""
+
     kind: str  # "request" or "fallback"
     sender_id: str
     channel: str
@@ -37,14 +41,18 @@ class QueueEntry:
 
 
 def join_message(name: str) -> str:
+    """What the shopper reads when an agent takes the chat (the widget tests match it)."""
     return f"{name} from our support team has joined the chat."
 
 
 def leave_message(name: str) -> str:
+    """What the shopper reads when the agent hands the chat back to the bot."""
     return f"{name} has left the chat. You're back with the shop's assistant - ask me anything."
 
 
 class HandoffDesk:
+    """The agents' side of a handoff: the queue, taking, replying and handing back."""
+
     def __init__(
         self,
         service: HandoffService,
@@ -81,7 +89,7 @@ class HandoffDesk:
                     c.fallback_count >= self.fallback_threshold,
                     c.handoff == False,  # noqa: E712 - SQL expression
                     c.paused == False,  # noqa: E712
-                    c.last_at >= utcnow() - FALLBACK_WINDOW,
+                    c.last_at >= naive_utc() - FALLBACK_WINDOW,
                 )
                 .order_by(c.last_at.desc())
                 .limit(50)
@@ -101,6 +109,7 @@ class HandoffDesk:
         return entries
 
     def request(self, request_id: int) -> HandoffInfo:
+        """One handoff request as stored (``HandoffNotFound`` if there is none)."""
         with self.shop_engine.connect() as conn:
             row = conn.execute(
                 select(HandoffRequest.__table__).where(HandoffRequest.__table__.c.id == request_id)
@@ -112,6 +121,7 @@ class HandoffDesk:
         )
 
     async def take(self, request_id: int, agent: str, display_name: str) -> HandoffInfo:
+        """Claim the request for ``agent``, pause the bot and tell the shopper a person joined."""
         info = await asyncio.to_thread(self.service.take, request_id, agent)
         if info.taken_by != agent or info.status != "taken":
             raise NotYours(f"request #{request_id} is {info.status} by {info.taken_by or 'nobody'}")
@@ -131,6 +141,7 @@ class HandoffDesk:
         return info
 
     async def take_fallback(self, sender_id: str, channel: str, agent: str, display_name: str) -> HandoffInfo:
+        """Open a request for a chat that kept falling back, then take it."""
         info = await asyncio.to_thread(
             self.service.request, sender_id, channel, "repeated fallbacks (taken from the console)"
         )
@@ -145,6 +156,7 @@ class HandoffDesk:
     async def reply(
         self, request_id: int, agent: str, display_name: str, text: str, is_admin: bool = False
     ) -> None:
+        """Send the agent's words to the shopper (only the agent who took it, or an admin)."""
         info = await asyncio.to_thread(self._mine, request_id, agent, is_admin)
         await self.rasa.say(info.sender_id, text, display_name)
 
@@ -171,3 +183,15 @@ class HandoffDesk:
             ],
         )
         return await asyncio.to_thread(self.service.close, request_id)
+
+
+def make_desk(settings: ConsoleSettings, console_engine: Engine) -> HandoffDesk:
+    """The desk the console app serves: the shop's handoff requests and the Rasa HTTP API."""
+    shop_engine = make_engine(settings.shop_db_url)
+    return HandoffDesk(
+        HandoffService(make_sessionmaker(shop_engine)),
+        shop_engine,
+        console_engine,
+        RasaClient(settings.rasa_url, settings.rasa_token),
+        settings.fallback_queue_threshold,
+    )

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from console import db
-from console.auth import utcnow
 from console.privacy import Pseudonymiser
 from console.training import TrainingSnapshot, normalise
+from shop.clock import naive_utc
 
 STATUSES = ("new", "approved", "dismissed", "exported")
 EXPORT_HEADER = (
@@ -30,12 +30,13 @@ class InboxError(ValueError):
 
 
 class InboxNotFound(LookupError):
-    pass
+    """No inbox message has that id."""
 
 
 def list_inbox(
     engine: Engine, status: str = "new", page: int = 1, page_size: int = 50
 ) -> tuple[list[dict], bool]:
+    """One page of inbox messages in ``status``, least confident first, and whether more follow."""
     n = db.nlu_inbox.c
     status = status if status in STATUSES else "new"
     stmt = (
@@ -51,6 +52,7 @@ def list_inbox(
 
 
 def counts(engine: Engine) -> dict[str, int]:
+    """How many inbox messages are in each status (for the page's tabs)."""
     n = db.nlu_inbox.c
     with engine.connect() as conn:
         found = dict(conn.execute(select(n.status, func.count()).group_by(n.status)).all())
@@ -58,6 +60,7 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 def get(engine: Engine, item_id: int) -> dict[str, Any]:
+    """One inbox message (``InboxNotFound`` if there is none)."""
     with engine.connect() as conn:
         row = conn.execute(select(db.nlu_inbox).where(db.nlu_inbox.c.id == item_id)).first()
     if row is None:
@@ -77,7 +80,7 @@ def _set(engine: Engine, item_id: int, user: str, **values: Any) -> None:
         done = conn.execute(
             update(db.nlu_inbox)
             .where(db.nlu_inbox.c.id == item_id)
-            .values(reviewed_by=user, reviewed_at=utcnow(), **values)
+            .values(reviewed_by=user, reviewed_at=naive_utc(), **values)
         ).rowcount
     if not done:
         raise InboxNotFound(item_id)
@@ -101,6 +104,7 @@ def correct(engine: Engine, item_id: int, intent: str, user: str, training: Trai
 
 
 def dismiss(engine: Engine, item_id: int, user: str) -> None:
+    """Keep a message out of the training data."""
     get(engine, item_id)
     _set(engine, item_id, user, status="dismissed")
 
@@ -126,6 +130,7 @@ def add_entity(
 
 
 def clear_entities(engine: Engine, item_id: int, user: str) -> None:
+    """Drop every entity annotation of a message."""
     get(engine, item_id)
     _set(engine, item_id, user, entities="[]")
 
@@ -199,7 +204,7 @@ def export(engine: Engine, path: Path, training: TrainingSnapshot, user: str) ->
             conn.execute(
                 update(db.nlu_inbox)
                 .where(n.id.in_(ids), n.status == "approved")
-                .values(status="exported", reviewed_by=user, reviewed_at=utcnow())
+                .values(status="exported", reviewed_by=user, reviewed_at=naive_utc())
             )
     return len(rows)
 

@@ -16,6 +16,7 @@ def mask_email(address: str) -> str:
 
 
 def mask_text(text: str) -> str:
+    """``text`` with every email address masked (``a***@e***.com``)."""
     return EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
 
 
@@ -37,6 +38,7 @@ class Pseudonymiser:
         self._names: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
+        """``text`` with each address replaced by its pseudonym."""
         return EMAIL_RE.sub(self._sub, text)
 
     def _sub(self, m: re.Match[str]) -> str:

@@ -27,6 +27,7 @@ class RasaClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Append ``events`` to the conversation (``RasaUnavailable`` on any failure)."""
         # Rasa's route does not percent-decode the id: the channel prefix's ":" (and the other
         # signs a REST sender may use, ops/input_guard.py) must travel as they are.
         url = f"{self.base_url}/conversations/{quote(sender_id, safe=':@+=')}/tracker/events"
@@ -51,7 +52,9 @@ class RasaClient:
         )
 
     async def pause(self, sender_id: str) -> None:
+        """Stop the bot answering in this conversation."""
         await self.append_events(sender_id, [{"event": "pause", "timestamp": time.time()}])
 
     async def resume(self, sender_id: str) -> None:
+        """Let the bot answer again."""
         await self.append_events(sender_id, [{"event": "resume", "timestamp": time.time()}])

@@ -28,6 +28,7 @@ class StoryError(ValueError):
 
 
 def story_path(stories_dir: Path, sender_id: str) -> Path:
+    """Where a conversation's test story is written (a safe file name from the sender id)."""
     safe = _UNSAFE.sub("_", sender_id).strip("_")[:60] or "conversation"
     return stories_dir / f"test_console_{safe}.yml"
 
@@ -116,6 +117,7 @@ def save_story(
     training: TrainingSnapshot,
     labels: dict[str, dict[str, Any]],
 ) -> Path:
+    """Write the conversation as a Rasa test story; returns its path (``StoryError`` if it cannot be one)."""
     story = build_story(tracker, sender_id, training, labels)
     path = story_path(stories_dir, sender_id)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,8 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class TrainingSnapshot:
+    """What the training data holds right now: example texts and the names to label with."""
+
     texts: frozenset[str] = frozenset()
     #: intents a message may be labelled with: domain intents, retrieval intents by sub-intent
     intents: tuple[str, ...] = ()
@@ -88,6 +90,7 @@ class TrainingIndex:
         self._lock = threading.Lock()
 
     def get(self) -> TrainingSnapshot:
+        """The snapshot, re-read only when a training file changed."""
         with self._lock:
             stamp = _stamp(self.nlu_dir, self.domain_file, self.exclude)
             if self._snapshot is None or self._snapshot.stamp != stamp:

@@ -37,11 +37,49 @@
     return ul;
   }
 
+  // A carousel's products as cards (as in _items.html); the URLs are the server's, built from the SKU.
+  function cards(list) {
+    var ul = document.createElement("ul");
+    ul.className = "cards";
+    ul.setAttribute("aria-label", "Products shown");
+    list.forEach(function (card) {
+      var li = document.createElement("li");
+      li.className = "card";
+      li.dataset.sku = card.sku;
+      var a = document.createElement("a");
+      a.href = card.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      var img = document.createElement("img");
+      img.src = card.image;
+      img.alt = "";
+      img.width = 96;
+      img.height = 96;
+      a.appendChild(img);
+      var name = document.createElement("span");
+      name.className = "card-name";
+      name.textContent = card.name;
+      a.appendChild(name);
+      li.appendChild(a);
+      var price = document.createElement("span");
+      price.className = "card-price";
+      price.textContent = card.price;
+      li.appendChild(price);
+      var sku = document.createElement("span");
+      sku.className = "card-sku";
+      sku.textContent = card.sku;
+      li.appendChild(sku);
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function render(ev) {
     if (ev.type === "user") { return line("user", ev.at + " · " + (ev.intent || "?"), ev.text); }
     if (ev.type === "bot") {
       var li = line("bot", ev.at + (ev.agent ? " · agent " + ev.agent : ""), ev.text);
       if (ev.buttons && ev.buttons.length) { li.appendChild(chips(ev.buttons)); }
+      if (ev.cards && ev.cards.length) { li.appendChild(cards(ev.cards)); }
       return li;
     }
     if (ev.type === "action") { return line("action", ev.name + " " + (ev.policy || ""), null); }

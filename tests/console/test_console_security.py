@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from console import db
 from console.auth import PERMISSIONS, utcnow
-from console.views import ROUTES
+from console.routes import ROUTES
 from tests.console.conftest import XSS, Console
 
 DUMMY = {"sender_id": "conv-order", "item_id": "1", "request_id": "1", "user_id": "1", "filter_id": "1"}
