@@ -18,6 +18,7 @@ MAX_CARDS = 5
 
 
 def carousel_payload(recs: Sequence[Recommendation]) -> Dict[str, Any]:
+    """The custom payload the widget and Telegram render as cards, prices and links from shop."""
     return {
         "type": "carousel",
         "products": [

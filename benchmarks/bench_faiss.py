@@ -65,9 +65,9 @@ from catalog_index.index import (  # noqa: E402
     HNSW_M,
     INDEX_TYPES,
     CatalogIndex,
-    default_index_dir,
     resolve_index_type,
 )
+from catalog_index.storage import default_index_dir  # noqa: E402
 from shop.stats import percentile  # noqa: E402
 
 K = 10

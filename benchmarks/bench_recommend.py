@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog_index.index import default_index_dir, load_index  # noqa: E402
+from catalog_index import default_index_dir, load_index  # noqa: E402
 from shop.db.models import Order, OrderItem, Product  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
 from shop.ranking import CoPurchase  # noqa: E402

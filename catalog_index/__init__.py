@@ -13,6 +13,11 @@ all-MiniLM-L6-v2 on TensorFlow, and writes to ``var/catalog_index/``:
                    ``make run`` can call the build every time and it returns at once when
                    nothing changed.
 
+Modules: :mod:`catalog_index.index` (index types, the FAISS index and its search),
+:mod:`catalog_index.storage` (build, save, load, staleness), :mod:`catalog_index.errors`,
+:mod:`catalog_index.build` (the CLI) and :mod:`catalog_index.spacy_pipeline`. The encoder is
+the shared :mod:`text_encoder`.
+
 Index type, chosen by size (see :func:`catalog_index.index.choose_index_type`):
 
 - below 20,000 vectors: ``IndexFlatIP``, exact. At the demo size (2,000 products) an exact
@@ -44,16 +49,14 @@ another catalog or as another type (:class:`StaleIndexError`); both messages car
 command to run.
 """
 
-from catalog_index.index import (
-    CatalogIndex,
+from catalog_index.errors import (
     CatalogIndexError,
     MissingIndexError,
     StaleIndexError,
     UnknownIndexTypeError,
-    build_index,
-    default_index_dir,
-    load_index,
 )
+from catalog_index.index import CatalogIndex
+from catalog_index.storage import build_index, default_index_dir, load_index
 
 __all__ = [
     "CatalogIndex",

@@ -15,17 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from catalog_index.index import (
-    INDEX_TYPE_ENV,
-    INDEX_TYPES,
-    UnknownIndexTypeError,
-    build_index,
-    default_index_dir,
-)
+from catalog_index.errors import UnknownIndexTypeError
+from catalog_index.index import INDEX_TYPE_ENV, INDEX_TYPES
+from catalog_index.storage import build_index, default_index_dir
 from shop.db.session import make_engine, make_sessionmaker
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the index (and the spaCy pipeline) when stale; print what was done."""
     parser = argparse.ArgumentParser(prog="python -m catalog_index.build", description=__doc__)
     parser.add_argument("--url", help="database URL (default: SHOP_DB_URL or sqlite var/shop.db)")
     parser.add_argument(

@@ -42,6 +42,8 @@ def default_spacy_dir() -> Path:
 
 @dataclass(frozen=True)
 class PipelineResult:
+    """What a pipeline build did: where, whether it was rebuilt, how many patterns."""
+
     folder: Path
     built: bool
     patterns: int
@@ -149,6 +151,7 @@ def build_pipeline(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the spaCy catalog pipeline when stale; print what was done."""
     from shop.db.session import make_engine, make_sessionmaker
 
     parser = argparse.ArgumentParser(prog="python -m catalog_index.spacy_pipeline", description=__doc__)

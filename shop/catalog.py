@@ -45,6 +45,8 @@ def _words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Match:
+    """A product a name may mean, with how well it fits (0-1)."""
+
     product_id: int
     sku: str
     name: str
@@ -61,6 +63,7 @@ class Resolution:
 
     @property
     def status(self) -> str:
+        """``found``, ``ambiguous`` or ``not_found``: what the action does next."""
         if self.product is not None:
             return "found"
         return "ambiguous" if self.candidates else "not_found"
@@ -68,6 +71,8 @@ class Resolution:
 
 @dataclass(frozen=True)
 class VariantStock:
+    """One size/colour of a product and how many are in stock."""
+
     sku: str
     size: str | None
     color: str | None
@@ -89,31 +94,39 @@ class ProductFacts(ProductSummary):
 
     @property
     def total_stock(self) -> int:
+        """Units in stock over all variants."""
         return sum(v.stock for v in self.variants)
 
     @property
     def in_stock(self) -> bool:
+        """Whether any variant is in stock."""
         return self.total_stock > 0
 
     @property
     def sizes(self) -> tuple[str, ...]:
+        """Every size made, in catalog order."""
         return tuple(dict.fromkeys(v.size for v in self.variants if v.size))
 
     @property
     def colors(self) -> tuple[str, ...]:
+        """Every colour made, in catalog order."""
         return tuple(dict.fromkeys(v.color for v in self.variants if v.color))
 
     @property
     def sizes_in_stock(self) -> tuple[str, ...]:
+        """Sizes with stock now."""
         return tuple(dict.fromkeys(v.size for v in self.variants if v.size and v.stock > 0))
 
     @property
     def colors_in_stock(self) -> tuple[str, ...]:
+        """Colours with stock now."""
         return tuple(dict.fromkeys(v.color for v in self.variants if v.color and v.stock > 0))
 
 
 @dataclass(frozen=True)
 class StockAnswer:
+    """The answer to "is it in stock (in this size/colour)?", with alternatives when not."""
+
     product: ProductFacts
     size: str | None
     color: str | None
@@ -126,11 +139,14 @@ class StockAnswer:
 
     @property
     def in_stock(self) -> bool:
+        """Whether the asked size/colour has stock."""
         return self.quantity > 0
 
 
 @dataclass(frozen=True)
 class Comparison:
+    """Two products side by side, for "compare A and B"."""
+
     a: ProductFacts
     b: ProductFacts
     #: (label, value for a, value for b) in display order.

@@ -89,11 +89,14 @@ class Filters:
     category: str | None = None
 
     def is_empty(self) -> bool:
+        """Whether no constraint is set (in stock still applies)."""
         return self == Filters()
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
+    """A message split into the words to search for, the filters, and notes for the shopper."""
+
     text: str
     filters: Filters = field(default_factory=Filters)
     notes: tuple[str, ...] = ()

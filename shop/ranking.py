@@ -35,6 +35,7 @@ from shop.catalog_query import DEFAULT_COLORS
 
 __all__ = [
     "CoPurchase",
+    "Hits",
     "Ids",
     "Scored",
     "Weights",
@@ -52,6 +53,8 @@ __all__ = [
 
 #: ``(product id, score)``, best first where a list of them is returned.
 Scored = tuple[int, float]
+#: What a search returns: ``(product id, score)`` pairs, best first.
+Hits = list[Scored]
 #: Product ids a search is restricted to or excludes.
 Ids = Collection[int]
 

@@ -29,6 +29,7 @@ from shop.catalog_rows import ProductSummary, read_catalog, read_summaries
 from shop.db.models import Order, OrderItem, Product
 from shop.ranking import (
     CoPurchase,
+    Hits,
     Ids,
     Scored,
     Weights,
@@ -45,8 +46,6 @@ from shop.ranking import (
 from shop.recommender_errors import RecommenderUnavailable
 
 __all__ = ["IndexLike", "Recommendation", "Recommender", "RecommenderUnavailable", "read_baskets"]
-
-Hits = list[Scored]
 
 #: Candidates fetched beyond ``k`` for diversification to choose from.
 CANDIDATE_POOL = 60

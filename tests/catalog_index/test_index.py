@@ -10,19 +10,9 @@ import faiss
 import numpy as np
 import pytest
 
-from catalog_index.index import (
-    IVF_NPROBE,
-    CatalogIndex,
-    CatalogIndexError,
-    MissingIndexError,
-    StaleIndexError,
-    build_index,
-    choose_index_type,
-    ivf_nlist,
-    load_index,
-    resolve_index_type,
-    write_index,
-)
+from catalog_index.errors import CatalogIndexError, MissingIndexError, StaleIndexError
+from catalog_index.index import IVF_NPROBE, CatalogIndex, choose_index_type, ivf_nlist, resolve_index_type
+from catalog_index.storage import build_index, load_index, write_index
 from shop.catalog_rows import fingerprint, read_catalog
 from shop.db.models import Base, Product
 from shop.db.session import make_engine, make_sessionmaker

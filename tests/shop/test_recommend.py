@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog_index.index import build_index, load_index
+from catalog_index import build_index, load_index
 from shop.catalog_query import Filters, parse_query
 from shop.db.models import Base
 from shop.db.session import make_engine, make_sessionmaker
