@@ -27,6 +27,9 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+#: A component's configuration as Rasa passes it (defaults merged with config.yml).
+Cfg = Dict[str, Any]
+
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.skops"
@@ -85,11 +88,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
+        cls, config: Cfg, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
     ) -> LinearIntentClassifier:
         """An untrained classifier."""
         return cls(config, model_storage, resource)

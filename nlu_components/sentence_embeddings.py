@@ -23,6 +23,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from text_encoder import Encoder, get_encoder
 
+#: A component's configuration as Rasa passes it (defaults merged with config.yml).
+Cfg = Dict[str, Any]
+
 WARM_UP = ("hello", " ".join(["where is my order"] * 6))
 
 
@@ -48,11 +51,7 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
+        cls, config: Cfg, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
     ) -> MiniLMSentenceFeaturizer:
         """Builds the component; the encoder is loaded once per process."""
         cls.validate_config(config)

@@ -23,26 +23,11 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from shop import eligibility
+from shop import eligibility, ranking
 from shop.catalog_query import Filters, ParsedQuery, parse_query
 from shop.catalog_rows import ProductSummary, read_catalog, read_summaries
 from shop.db.models import Order, OrderItem, Product
-from shop.ranking import (
-    CoPurchase,
-    Hits,
-    Ids,
-    Scored,
-    Weights,
-    blend_copurchase,
-    closest,
-    family_key,
-    hybrid_alpha,
-    hybrid_scores,
-    mmr,
-    popular_ranking,
-    profile_vector,
-    shelf_key,
-)
+from shop.ranking import CoPurchase, Hits, Ids, Scored, Weights
 from shop.recommender_errors import RecommenderUnavailable
 
 __all__ = ["IndexLike", "Recommendation", "Recommender", "RecommenderUnavailable", "read_baskets"]
@@ -83,6 +68,10 @@ class Recommendation(ProductSummary):
         return cls(**asdict(product), score=round(float(score), 4), reason=reason)
 
 
+#: Recommendations, best first.
+Recs = list[Recommendation]
+
+
 def read_baskets(session_factory: sessionmaker) -> list[set[int]]:
     """The product ids of every non-cancelled order, one set per order."""
     baskets: dict[int, set[int]] = defaultdict(set)
@@ -102,7 +91,7 @@ def _clamp_k(k: int) -> int:
 
 
 def _family(p: ProductSummary) -> str:
-    return family_key(p.brand, p.category, p.name)
+    return ranking.family_key(p.brand, p.category, p.name)
 
 
 class Recommender:
@@ -191,12 +180,12 @@ class Recommender:
     ) -> list[Recommendation]:
         """MMR (:func:`shop.ranking.mmr`) over the candidates' stored vectors."""
         known = [pid for pid, _ in scored if pid in products]
-        picked = mmr(
+        picked = ranking.mmr(
             scored,
             k,
             vectors={pid: self.index.vector(pid) for pid in known},
             families={pid: _family(products[pid]) for pid in known},
-            shelves={pid: shelf_key(products[pid].brand, products[pid].category) for pid in known},
+            shelves={pid: ranking.shelf_key(products[pid].brand, products[pid].category) for pid in known},
             weights=self.weights,
             blocked_families=blocked_families,
         )
@@ -211,9 +200,7 @@ class Recommender:
 
     # -- public API ----------------------------------------------------------------------
 
-    def similar_to(
-        self, product_id: int, k: int = 5, filters: Filters | None = None
-    ) -> list[Recommendation] | None:
+    def similar_to(self, product_id: int, k: int = 5, filters: Filters | None = None) -> Recs | None:
         """Products like ``product_id`` by its stored vector; None if the product is unknown."""
         anchor, k = self._anchor(product_id, k)
         if anchor is None:
@@ -259,9 +246,7 @@ class Recommender:
             parsed = ParsedQuery(parsed.text, filters, parsed.notes, parsed.cheaper)
         return parsed, self.search(parsed.text, k, filters)
 
-    def also_bought(
-        self, product_id: int, k: int = 5, filters: Filters | None = None
-    ) -> list[Recommendation] | None:
+    def also_bought(self, product_id: int, k: int = 5, filters: Filters | None = None) -> Recs | None:
         """Hybrid co-purchase + content neighbours; content only for a product nobody bought."""
         anchor, k = self._anchor(product_id, k)
         if anchor is None:
@@ -307,7 +292,7 @@ class Recommender:
             return []
         products = self._products(allowed)
         ratings = {p: products[p].rating for p in products}
-        scored = popular_ranking(allowed, self.copurchase.orders_with, ratings)[: CANDIDATE_POOL + k]
+        scored = ranking.popular_ranking(allowed, self.copurchase.orders_with, ratings)[: CANDIDATE_POOL + k]
         return self._diversify(scored, k, products, {p: "popular with shoppers" for p, _ in scored})
 
     def _hybrid(
@@ -323,19 +308,19 @@ class Recommender:
             return []
         co = self.copurchase
         anchor_vecs = {p: v for p in anchors if (v := self._anchor_vector(p)) is not None}
-        profile = profile_vector(anchors, anchor_vecs)
+        profile = ranking.profile_vector(anchors, anchor_vecs)
         content: dict[int, float] = {}
         if profile is not None:
             content = dict(self.index.search(profile, CANDIDATE_POOL + k, allowed=allowed))
-        co_score, co_source = blend_copurchase(anchors, co, allowed)
-        alpha = hybrid_alpha(co.evidence(anchors), self.weights) if co_score else 0.0
+        co_score, co_source = ranking.blend_copurchase(anchors, co, allowed)
+        alpha = ranking.hybrid_alpha(co.evidence(anchors), self.weights) if co_score else 0.0
         cands = set(content) | set(co_score)
         if self.weights.popularity_weight:
             cands |= {p for p in co.popular()[:CANDIDATE_POOL] if p in allowed}
         for j in cands - set(content):
             v = self.index.vector(j) if profile is not None else None
             content[j] = float(v @ profile) if v is not None and profile is not None else 0.0
-        scored = hybrid_scores(
+        scored = ranking.hybrid_scores(
             cands, content, co_score, alpha, co.orders_with, self.weights.popularity_weight
         )[: CANDIDATE_POOL + k]
         products = self._products(j for j, _ in scored)
@@ -345,7 +330,7 @@ class Recommender:
             if j in co_source:
                 reasons[j] = f"often bought with {names.get(co_source[j], 'your items')}"
             else:
-                best = closest(self.index.vector(j), anchor_vecs, default=next(iter(anchors)))
+                best = ranking.closest(self.index.vector(j), anchor_vecs, default=next(iter(anchors)))
                 reasons[j] = f"similar to {names.get(best, 'your items')}"
         blocked = {_family(a) for a in anchor_products.values()}
         return self._diversify(scored, k, products, reasons, blocked)
