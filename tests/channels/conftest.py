@@ -8,21 +8,17 @@ without a trained model. tests/channels/test_telegram_rasa.py does the same agai
 from __future__ import annotations
 
 import asyncio
-import uuid
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, List, Optional
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage, register
-from sanic import Sanic
+from rasa.core.channels.channel import UserMessage
 
 from channels.telegram import SECRET_HEADER, TelegramInput
-from harness.ports import free_port
 from tests.channels.fake_telegram import TOKEN, FakeTelegram
-
-# Lets Sanic start several apps in one process (it rewrites its protocol class per start).
-Sanic.test_mode = True
+from tests.channels.sanic_app import channel_server
 
 SECRET = "s3cret-Token_1"
 LONG_TEXT = "\n\n".join(f"Paragraph {i}: " + " ".join(["lorem ipsum"] * 80) for i in range(12))
@@ -112,32 +108,19 @@ async def serve_channel(
     fake_telegram: FakeTelegram,
 ) -> AsyncIterator[Callable[..., Awaitable[ChannelServer]]]:
     """Factory: start a Sanic server with the Telegram channel from the given credentials."""
-    servers: List[Any] = []
+    async with AsyncExitStack() as servers:
 
-    async def start(**credentials: Any) -> ChannelServer:
-        creds = {
-            "token": TOKEN,
-            "mode": "webhook",
-            "secret_token": SECRET,
-            "api_base_url": fake_telegram.base_url,
-            **credentials,
-        }
-        channel = TelegramInput.from_credentials(creds)
-        agent = ScriptedAgent()
-        app = Sanic(f"telegram_test_{uuid.uuid4().hex[:8]}")
-        app.ctx.agent = agent
-        register([channel], app, route="/webhooks/")
-        port = free_port()
-        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        servers.append(server)
-        return ChannelServer(channel, agent, f"http://127.0.0.1:{port}", fake_telegram)
+        async def start(**credentials: Any) -> ChannelServer:
+            creds = {
+                "token": TOKEN,
+                "mode": "webhook",
+                "secret_token": SECRET,
+                "api_base_url": fake_telegram.base_url,
+                **credentials,
+            }
+            channel = TelegramInput.from_credentials(creds)
+            agent = ScriptedAgent()
+            url = await servers.enter_async_context(channel_server(channel, agent, "telegram_test"))
+            return ChannelServer(channel, agent, url, fake_telegram)
 
-    yield start
-    for server in servers:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+        yield start

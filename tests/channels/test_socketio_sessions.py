@@ -15,17 +15,15 @@ from typing import Any, AsyncIterator, Dict, List, Optional
 
 import pytest
 import yaml
-from rasa.core.channels.channel import UserMessage, register
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
-from sanic import Sanic
 
 from channels import session_ids
 from channels.socketio_web import WebSocketIOInput
-from harness.ports import free_port
 from shop.limits import max_message_chars, too_long_text
+from tests.channels.sanic_app import channel_server
 from tests.support.socketio_client import SocketIOClient
 
-Sanic.test_mode = True
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "k" * 40
 CHANNEL_KEY = "channels.socketio_web.WebSocketIOInput"
@@ -64,21 +62,8 @@ async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[str, Re
     ]
     channel = WebSocketIOInput.from_credentials(credentials)
     agent = RecordingAgent()
-    app = Sanic(f"socketio_test_{uuid.uuid4().hex[:8]}")
-    app.ctx.agent = agent
-    register([channel], app, route="/webhooks/")
-    port = free_port()
-    srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert srv is not None
-    await srv.startup()
-    await srv.before_start()
-    await srv.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}", agent
-    finally:
-        await srv.before_stop()
-        await srv.close()
-        await srv.after_stop()
+    async with channel_server(channel, agent, "socketio_test") as url:
+        yield url, agent
 
 
 async def test_the_server_issues_a_signed_session_and_keeps_it_on_reconnect(server) -> None:
