@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from typing_extensions import override
 
 from actions import services
 from actions.identity import is_verified_for, say_refusal, verified_customer
@@ -38,6 +39,13 @@ class ShopAction(Action, ABC):
         """The action's name as domain.yml lists it."""
         raise NotImplementedError
 
+    @abstractmethod
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> EventList:  # pragma: no cover - abstract
+        """Answer through ``dispatcher`` and return the events for the tracker (rasa-sdk's call)."""
+        raise NotImplementedError
+
 
 class VerifiedOrderAction(ShopAction):
     """Runs :meth:`act` only for an order the shopper proved is theirs.
@@ -46,6 +54,7 @@ class VerifiedOrderAction(ShopAction):
     polite "can't look that up right now" with an offer of a person.
     """
 
+    @override
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> EventList:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
+
+from actions.base import ShopAction
 
 INTENT_TITLES = {
     "order_status": "Track an order",
@@ -38,10 +41,14 @@ def suggestions(intent_ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIO
     return buttons
 
 
-class ActionDefaultAskAffirmation(Action):
+class ActionDefaultAskAffirmation(ShopAction):
+    """Rasa's second fallback stage: a low-confidence message gets the likely intents as buttons."""
+
+    @override
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
+    @override
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:

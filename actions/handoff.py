@@ -10,12 +10,14 @@ import logging
 import math
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from typing_extensions import override
 
 from actions import services
+from actions.base import ShopAction
 from actions.identity import message_source
 from shop.clock import naive_utc as utc_naive
 from shop.handoff import HandoffRateLimited
@@ -27,6 +29,7 @@ SUPPORT_EMAIL = "support@example.com"
 
 
 def rate_limited_text(exc: HandoffRateLimited) -> str:
+    """Past the hand-off quota: when to ask again (whole minutes), and the support email."""
     minutes = max(1, math.ceil((exc.retry_at - utc_naive()).total_seconds() / 60))
     when = "1 minute" if minutes == 1 else f"{minutes} minutes"
     return (
@@ -35,16 +38,18 @@ def rate_limited_text(exc: HandoffRateLimited) -> str:
     )
 
 
-class ActionHandoff(Action):
+class ActionHandoff(ShopAction):
     """Queues the conversation for the support team and pauses the bot for it.
 
     The console's agents take it from the queue; the bot stays silent until an
     agent hands the conversation back (a ``resume`` event).
     """
 
+    @override
     def name(self) -> str:
         return "action_handoff"
 
+    @override
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:

@@ -186,10 +186,12 @@ def locked_text(locked_until: datetime, now: Optional[datetime] = None) -> str:
 
 
 def say_locked(dispatcher: CollectingDispatcher, locked_until: datetime) -> None:
+    """Tell a locked shopper when to retry and offer a person (same words for unknown orders)."""
     dispatcher.utter_message(text=locked_text(locked_until), buttons=[HANDOFF_BUTTON])
 
 
 def say_unavailable(dispatcher: CollectingDispatcher) -> None:
+    """The counters can't be read, so nothing is looked up (fail closed); offer a person."""
     dispatcher.utter_message(text=UNAVAILABLE_TEXT, buttons=[HANDOFF_BUTTON])
 
 
@@ -259,6 +261,7 @@ class OrderIdentityFormValidator(FormValidationAction):
 
     @abstractmethod  # abstract, so rasa_sdk's executor does not register the base itself
     def name(self) -> str:  # pragma: no cover - abstract
+        """The form validator's name, ``validate_<form>``."""
         raise NotImplementedError
 
     async def required_slots(
@@ -268,6 +271,7 @@ class OrderIdentityFormValidator(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
+        """Order and email until proven; none at all once this turn already refused."""
         if refused_this_turn(tracker, dispatcher):
             return []  # locked, unavailable or rate-limited: the form ends, the answer was given
         return await self.adjust_required_slots(_identity_required_slots(domain_slots, tracker), tracker)
@@ -279,11 +283,13 @@ class OrderIdentityFormValidator(FormValidationAction):
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        """An order number in the answer to "which order?", even where NLU found no entity."""
         return _scan_answer(tracker, "order_id", ORDER_NUMBER_IN_TEXT)
 
     async def extract_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        """An address in the answer to "which email?", even where NLU found no entity."""
         return _scan_answer(tracker, "email", EMAIL_IN_TEXT)
 
     def validate_order_id(

@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
+from typing_extensions import override
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction, service_unavailable
@@ -25,6 +26,9 @@ YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/d
 
 
 class ValidateOrderStatusForm(OrderIdentityFormValidator):
+    """Order status asks for the order number and email (OrderIdentityFormValidator's rules)."""
+
+    @override
     def name(self) -> str:
         return "validate_order_status_form"
 
@@ -32,17 +36,23 @@ class ValidateOrderStatusForm(OrderIdentityFormValidator):
 class ValidateListOrdersForm(OrderIdentityFormValidator):
     """A shopper already known (proven order, or signed in on the storefront) is not asked."""
 
+    @override
     def name(self) -> str:
         return "validate_list_orders_form"
 
+    @override
     async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
         return [] if verified_customer(tracker) is not None else slots
 
 
 class ValidateCancelOrderForm(OrderIdentityFormValidator):
+    """Cancelling asks for the order and its email, then a yes/no only when it can still be cancelled."""
+
+    @override
     def name(self) -> str:
         return "validate_cancel_order_form"
 
+    @override
     async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
         proven = verified_order(tracker)
         if "cancel_confirmed" in slots and proven:
@@ -55,9 +65,13 @@ class ValidateCancelOrderForm(OrderIdentityFormValidator):
 
 
 class ActionOrderStatus(VerifiedOrderAction):
+    """Where the proven order is: status, tracking, items and total, with the next steps as buttons."""
+
+    @override
     def name(self) -> str:
         return "action_order_status"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -75,9 +89,13 @@ class ActionOrderStatus(VerifiedOrderAction):
 
 
 class ActionListOrders(VerifiedOrderAction):
+    """The shopper's recent orders; a signed-in shopper needs no order number."""
+
+    @override
     def name(self) -> str:
         return "action_list_orders"
 
+    @override
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> EventList:
         customer_id = verified_customer(tracker)
         if customer_id is None:
@@ -87,6 +105,7 @@ class ActionListOrders(VerifiedOrderAction):
         except SQLAlchemyError:
             return service_unavailable(dispatcher, self.name())
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -97,9 +116,13 @@ class ActionListOrders(VerifiedOrderAction):
 
 
 class ActionAskCancelConfirmed(VerifiedOrderAction):
+    """Shows what would be cancelled and asks for a yes/no before anything changes."""
+
+    @override
     def name(self) -> str:
         return "action_ask_cancel_confirmed"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -117,9 +140,13 @@ class ActionAskCancelConfirmed(VerifiedOrderAction):
 
 
 class ActionCancelOrder(VerifiedOrderAction):
+    """Cancels the proven order once confirmed, or explains why it can't be cancelled."""
+
+    @override
     def name(self) -> str:
         return "action_cancel_order"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from typing_extensions import override
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
@@ -65,9 +66,13 @@ def _name_matches(text: str, name: str) -> bool:
 
 
 class ValidateReturnForm(OrderIdentityFormValidator):
+    """The return form: order and email, then which items (by number, name or ordinal) and why."""
+
+    @override
     def name(self) -> str:
         return "validate_return_form"
 
+    @override
     async def adjust_required_slots(self, slots: List[str], tracker: Tracker) -> List[str]:
         proven = verified_order(tracker)
         if proven:
@@ -79,6 +84,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
     async def validate_return_selection(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        """Item ids the answer picks among the returnable lines, or ask again via the buttons."""
         order_number = tracker.slots.get("order_id")
         customer_id = verified_customer(tracker)
         if not customer_id or not order_number:
@@ -93,6 +99,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
     def validate_return_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        """A typed reason, whitespace collapsed and capped; a button payload is not a reason."""
         reason = " ".join(str(slot_value or "").split())
         if not reason or reason.startswith("/"):
             dispatcher.utter_message(text="Please tell me briefly why you're returning it.")
@@ -111,9 +118,13 @@ def _selected_ids(tracker: Tracker) -> List[int]:
 
 
 class ActionAskReturnSelection(VerifiedOrderAction):
+    """Lists the returnable items (with the return deadline) as buttons to choose from."""
+
+    @override
     def name(self) -> str:
         return "action_ask_return_selection"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -138,9 +149,13 @@ class ActionAskReturnSelection(VerifiedOrderAction):
 
 
 class ActionAskReturnConfirmed(VerifiedOrderAction):
+    """Sums up the chosen items and the estimated refund and asks for a yes/no."""
+
+    @override
     def name(self) -> str:
         return "action_ask_return_confirmed"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -164,9 +179,13 @@ class ActionAskReturnConfirmed(VerifiedOrderAction):
 
 
 class ActionCreateReturn(VerifiedOrderAction):
+    """Opens the return (RMA) once confirmed, or says why this order can't be returned."""
+
+    @override
     def name(self) -> str:
         return "action_create_return"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
@@ -205,9 +224,13 @@ class ActionCreateReturn(VerifiedOrderAction):
 
 
 class ValidateReturnStatusForm(OrderIdentityFormValidator):
+    """Return status accepts an RMA number in place of the order number."""
+
+    @override
     def name(self) -> str:
         return "validate_return_status_form"
 
+    @override
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
@@ -223,9 +246,13 @@ class ValidateReturnStatusForm(OrderIdentityFormValidator):
 
 
 class ActionReturnStatus(VerifiedOrderAction):
+    """The status and refund of the proven order's returns (or the one RMA asked about)."""
+
+    @override
     def name(self) -> str:
         return "action_return_status"
 
+    @override
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
