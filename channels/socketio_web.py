@@ -69,11 +69,13 @@ class WebSocketIOOutput(SocketIOOutput):
     """Sends custom payloads as ``{"custom": {...}}`` and keeps an agent's name on texts."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """One bubble per paragraph; an agent's name (console metadata) travels with each."""
         extra = {k: kwargs[k] for k in AGENT_FIELDS if isinstance(kwargs.get(k), str)}
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, **extra})
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        """A custom payload (a carousel) as ``{"custom": ...}``, the shape the widget renders."""
         await self._send_message(recipient_id, {"custom": json_message})
 
 
@@ -117,6 +119,7 @@ class WebSocketIOInput(SocketIOInput):
 
     @classmethod
     def name(cls) -> str:
+        """``socketio``: the channel's name, the prefix of its conversation ids."""
         return "socketio"
 
     #: ``SHOP_SESSION_SECRET``, read when the channel is loaded.
@@ -124,17 +127,20 @@ class WebSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        """Rasa's socket.io settings from credentials.yml, plus the session secret (required)."""
         channel = super().from_credentials(credentials)
         assert isinstance(channel, WebSocketIOInput)
         channel.session_key = session_key()
         return channel
 
     def get_output_channel(self) -> Optional[OutputChannel]:
+        """The output for messages Rasa sends outside a turn (reminders, an agent's replies)."""
         if self.sio is None:
             return super().get_output_channel()
         return WebSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The socket.io server: server-issued signed sessions, bounded input, source from the socket."""
         self.session_key = self.session_key or session_key()
         on_new_message = input_guard.guarded(on_new_message)
         # CORS is handled by Sanic (`rasa run --cors`), as in Rasa's own channel.

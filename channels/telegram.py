@@ -119,12 +119,14 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
+        """``telegram``: the webhook path and the prefix of its conversation ids."""
         return "telegram"
 
     @classmethod
     def from_credentials(
         cls, credentials: Optional[Dict[str, Any]], environ: Optional[Mapping[str, str]] = None
     ) -> TelegramInput:
+        """The channel from credentials.yml's block and TELEGRAM_* (checked; bad values stop Rasa)."""
         return cls(TelegramConfig.from_credentials(credentials, environ))
 
     def __init__(self, config: TelegramConfig) -> None:
@@ -143,9 +145,11 @@ class TelegramInput(InputChannel):
         return self._bot
 
     def get_output_channel(self) -> Optional[TelegramOutput]:
+        """Output for messages outside a turn (an agent's replies); none while disabled."""
         return TelegramOutput(self.bot, self.payloads) if self.config.enabled else None
 
     def secret_ok(self, given: Optional[str]) -> bool:
+        """Whether a webhook call carries our secret (constant-time); never without a secret."""
         expected = self.config.secret_token
         if not expected:
             return False
@@ -296,6 +300,7 @@ class TelegramInput(InputChannel):
             logger.error("telegram setWebhook failed: %s", exc)
 
     async def start(self, on_new_message: OnNewMessage) -> None:
+        """With the server: start polling, or register the webhook URL, in the background."""
         if not self.config.enabled:
             logger.info("telegram channel disabled: no token configured")
             return
@@ -305,6 +310,7 @@ class TelegramInput(InputChannel):
             self._tasks.append(asyncio.create_task(self.register_webhook()))
 
     async def stop(self) -> None:
+        """Before the server stops: end the background tasks and close the bot's HTTP client."""
         for task in self._tasks:
             await _cancel(task)
             if not task.done():
@@ -321,6 +327,7 @@ class TelegramInput(InputChannel):
     # --- HTTP ------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """``/webhooks/telegram/`` (health) and ``/webhook`` (secret-checked updates), bounded input."""
         on_new_message = input_guard.guarded(on_new_message)
         bp = Blueprint(f"telegram_{id(self)}", __name__)
 

@@ -43,6 +43,8 @@ _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 @dataclass(frozen=True)
 class TelegramConfig:
+    """The Telegram channel's checked settings; an empty token means the channel is off."""
+
     token: str = ""
     mode: str = "webhook"
     webhook_url: str = ""
@@ -52,6 +54,7 @@ class TelegramConfig:
 
     @property
     def enabled(self) -> bool:
+        """A token is configured, so the channel talks to Telegram."""
         return bool(self.token)
 
     @classmethod

@@ -53,6 +53,7 @@ class TelegramOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> str:
+        """``telegram``, as Rasa names the output channel."""
         return "telegram"
 
     async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> Optional[T]:
@@ -95,26 +96,32 @@ class TelegramOutput(OutputChannel):
             )
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Text as HTML parse mode, split into Telegram-sized messages."""
         await self._send_text(recipient_id, text)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
+        """Buttons as an inline keyboard under the last part; payloads kept server-side."""
         markup = inline_keyboard(buttons, self.payloads) if buttons else None
         await self._send_text(recipient_id, text or "Please choose:", markup)
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
+        """Quick replies look like buttons here."""
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """A photo by URL (a broken one falls back to a link, see ``_send_photo``)."""
         await self._send_photo(recipient_id, image, caption=None, markup=None)
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        """Attachments are named in text: the bot sends none Telegram could not show as text."""
         await self._send_text(recipient_id, f"Attachment: {attachment}")
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        """A carousel as one photo card per product; any other payload as readable text."""
         if json_message.get("type") == "carousel" and isinstance(json_message.get("products"), list):
             currency = str(json_message.get("currency") or self.currency)
             for product in json_message["products"]:
