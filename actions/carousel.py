@@ -3,7 +3,9 @@ REST clients and other channels read instead.
 
 Payload (docs/channels-web.md): ``{"type": "carousel", "products": [{"sku", "title",
 "price", "image", "url"}]}``; the widget's "More like this" sends
-``/recommend_product{"product": "<sku>"}``.
+``/recommend_product{"product": "<sku>"}``. Prices are :func:`shop.money.format_money`'s,
+links the storefront's own (:func:`shop.urls.product_url` / :func:`shop.urls.image_url`, built
+once in :class:`shop.catalog_rows.ProductSummary`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any, Dict, Sequence
 
 from shop.money import format_money
 from shop.recommend import Recommendation
-from shop.urls import absolute
 
 MAX_CARDS = 5
 
@@ -26,8 +27,8 @@ def carousel_payload(recs: Sequence[Recommendation]) -> Dict[str, Any]:
                 "sku": r.sku,
                 "title": r.name,
                 "price": format_money(r.price),
-                "image": absolute(r.image_url or ""),
-                "url": absolute(r.url),
+                "image": r.image_url,
+                "url": r.url,
             }
             for r in recs[:MAX_CARDS]
         ],

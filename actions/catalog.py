@@ -8,7 +8,6 @@ everything about products lives in ``shop.catalog`` / ``shop.recommend``.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -40,6 +39,7 @@ from actions.catalog_text import (
     which_one,
 )
 from actions.identity import verified_customer
+from shop import settings
 from shop.catalog import Resolution
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
 from shop.recommend import Recommendation
@@ -217,5 +217,5 @@ class ActionRecommendProducts(Action):
         dispatcher.utter_message(json_message=carousel_payload(recs))
 
 
-if os.environ.get("CATALOG_WARM_UP", "1") != "0":  # load index + encoder before the first shopper asks
+if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks
     threading.Thread(target=services.warm_up_catalog, name="catalog-warm-up", daemon=True).start()

@@ -6,12 +6,12 @@ Saving, loading and the staleness check are :mod:`catalog_index.storage`.
 from __future__ import annotations
 
 import math
-import os
 
 import faiss
 import numpy as np
 
 from catalog_index.errors import UnknownIndexTypeError
+from shop import settings
 from shop.ranking import Hits, Ids
 from text_encoder import DIM, Encoder, get_encoder
 
@@ -50,7 +50,7 @@ def choose_index_type(n: int) -> str:
 def resolve_index_type(n: int, requested: str | None = None) -> str:
     """``requested``, else ``CATALOG_INDEX_TYPE``, else by size (what ``auto`` and unset mean)."""
     if requested is None:
-        requested = os.environ.get(INDEX_TYPE_ENV, "").strip().lower() or "auto"
+        requested = str(settings.value(INDEX_TYPE_ENV)).strip().lower() or "auto"
     if requested == "auto":
         return choose_index_type(n)
     if requested not in INDEX_TYPES:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from catalog_index.paths import var_folder
 from shop.catalog_query import SIZE_WORDS
 from shop.catalog_rows import CatalogRow, read_catalog, vocabulary_fingerprint
-from shop.config import PROJECT_ROOT
 
 FINGERPRINT_FILE = "catalog_fingerprint.json"
 #: Bumped when the pattern rules change, so saved pipelines are rebuilt.
@@ -36,8 +35,7 @@ PATTERN_RULES_VERSION = 2
 
 def default_spacy_dir() -> Path:
     """``SPACY_CATALOG_DIR`` or ``var/spacy_catalog`` under the project root."""
-    raw = os.environ.get("SPACY_CATALOG_DIR", "").strip()
-    return Path(raw) if raw else PROJECT_ROOT / "var" / "spacy_catalog"
+    return var_folder("SPACY_CATALOG_DIR", "spacy_catalog")
 
 
 @dataclass(frozen=True)

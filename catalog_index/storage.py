@@ -30,8 +30,9 @@ from catalog_index.index import (
     choose_index_type,
     resolve_index_type,
 )
+from catalog_index.paths import var_folder
+from shop import settings
 from shop.catalog_rows import CatalogRow, fingerprint, read_catalog
-from shop.config import PROJECT_ROOT
 from text_encoder import DIM, MODEL_NAME, Encoder, get_encoder
 
 BUILD_COMMAND = "python -m catalog_index.build"
@@ -40,8 +41,7 @@ FILES = ("index.faiss", "ids.npy", "vectors.npy", "fingerprint.json")
 
 def default_index_dir() -> Path:
     """``CATALOG_INDEX_DIR`` or ``var/catalog_index`` under the project root."""
-    raw = os.environ.get("CATALOG_INDEX_DIR", "").strip()
-    return Path(raw) if raw else PROJECT_ROOT / "var" / "catalog_index"
+    return var_folder("CATALOG_INDEX_DIR", "catalog_index")
 
 
 @dataclass(frozen=True)
@@ -159,8 +159,8 @@ def _stale_reason(
     ):
         if requested is not None:
             why = f"index_type={requested!r}"
-        elif os.environ.get(INDEX_TYPE_ENV, "").strip():
-            why = f"{INDEX_TYPE_ENV}={os.environ[INDEX_TYPE_ENV].strip()}"
+        elif forced := str(settings.value(INDEX_TYPE_ENV)).strip():
+            why = f"{INDEX_TYPE_ENV}={forced}"
         else:
             why = f"chosen by size for {len(rows)} products; {INDEX_TYPE_ENV} forces a type"
         return (

@@ -6,10 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from actions.carousel import carousel_payload, carousel_text
 from catalog_index import build_index, load_index
 from shop.catalog_query import Filters, parse_query
 from shop.db.models import Base
 from shop.db.session import make_engine, make_sessionmaker
+from shop.money import format_money
 from shop.ranking import family_key
 from shop.recommend import Recommender
 from tests.support.small_catalog import make_small_catalog
@@ -59,6 +61,31 @@ def test_results_are_frozen_dataclasses_with_url_and_decimal_price(shop):
     assert r.url == f"/product/{r.sku}" and isinstance(r.price, Decimal) and r.reason
     with pytest.raises(AttributeError):
         r.score = 0  # type: ignore[misc]
+
+
+def test_links_are_the_storefronts_and_follow_its_public_address(shop, monkeypatch):
+    rec, _ = shop
+    monkeypatch.delenv("STOREFRONT_PUBLIC_URL", raising=False)
+    r = rec.search("yoga", 1)[0]
+    assert (r.url, r.image_url) == (f"/product/{r.sku}", f"/img/{r.sku}.svg")
+    monkeypatch.setenv("STOREFRONT_PUBLIC_URL", "https://shop.example.com/")
+    r = rec.search("yoga", 1)[0]
+    assert r.url == f"https://shop.example.com/product/{r.sku}"
+    assert r.image_url == f"https://shop.example.com/img/{r.sku}.svg"
+
+
+def test_carousel_cards_carry_the_currency_and_the_storefront_links(shop, monkeypatch):
+    monkeypatch.delenv("STOREFRONT_PUBLIC_URL", raising=False)
+    rec, _ = shop
+    recs = rec.search("jacket", 3)
+    cards = carousel_payload(recs)["products"]
+    assert cards and len(cards) == len(recs)
+    for card, r in zip(cards, recs, strict=True):
+        assert card["sku"] == r.sku and card["price"] == format_money(r.price)
+        assert card["price"].startswith("$") and card["price"] != str(r.price)
+        assert card["url"] == f"/product/{r.sku}" and card["image"] == f"/img/{r.sku}.svg"
+    text = carousel_text("Here you go:", recs)
+    assert all(r.name in text and format_money(r.price) in text and r.sku not in text for r in recs)
 
 
 def test_similar_to_uses_stored_vector_and_skips_the_anchor_family(shop):
