@@ -52,6 +52,8 @@ class OrderNotFound(LookupError):
 
 @dataclass(frozen=True)
 class TrackingInfo:
+    """The shipment of an order and its latest carrier scan (naive UTC times)."""
+
     carrier: str
     tracking_number: str
     shipped_at: datetime
@@ -64,6 +66,8 @@ class TrackingInfo:
 
 @dataclass(frozen=True)
 class OrderLine:
+    """One item of an order as the shopper bought it, and how much of it can still be returned."""
+
     order_item_id: int
     sku: str
     name: str
@@ -77,6 +81,8 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class OrderDetails:
+    """Everything a shopper may see about one of their orders; amounts in ``currency``."""
+
     order_number: str
     status: str
     created_at: datetime
@@ -93,6 +99,8 @@ class OrderDetails:
 
 @dataclass(frozen=True)
 class OrderSummary:
+    """One line of the shopper's order list."""
+
     order_number: str
     status: str
     created_at: datetime
@@ -103,6 +111,8 @@ class OrderSummary:
 
 @dataclass(frozen=True)
 class CancelResult:
+    """What a cancel did: ``cancelled``, ``already_cancelled`` or ``not_cancellable`` (and why)."""
+
     outcome: str  # "cancelled" | "already_cancelled" | "not_cancellable"
     status: str
     refund_amount: Decimal
@@ -138,6 +148,7 @@ def returned_quantities(s: Session, item_ids: Iterable[int]) -> dict[int, int]:
 
 
 def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
+    """The order's lines in order, with variant details and the quantity still returnable."""
     rows = s.execute(
         select(
             OrderItem,
@@ -192,6 +203,8 @@ def _tracking(s: Session, order_id: int) -> TrackingInfo | None:
 
 
 class OrderService:
+    """Order lookups and cancellation for a customer whose identity the caller has proven."""
+
     def __init__(self, sessionmaker: sessionmaker, settings: Settings | None = None) -> None:
         self._sessions = sessionmaker
         self._settings = settings or Settings.from_env()

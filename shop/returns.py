@@ -51,23 +51,31 @@ class ReturnError(ValueError):
 
 
 class ReturnNotAllowed(ReturnError):
+    """The order as a whole can't be returned (``reason``: not delivered, window closed, ...)."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(f"this order can't be returned: {reason}")
         self.reason = reason
 
 
 class NoItemsSelected(ReturnError):
+    """The request names no item."""
+
     def __init__(self) -> None:
         super().__init__("choose at least one item to return")
 
 
 class ItemNotOnOrder(ReturnError):
+    """Some chosen items are not on this order (``item_ids``)."""
+
     def __init__(self, item_ids: list[int]) -> None:
         super().__init__(f"items {item_ids} are not on this order")
         self.item_ids = item_ids
 
 
 class ItemNotReturnable(ReturnError):
+    """Some chosen items are already held by another return (``item_ids``)."""
+
     def __init__(self, item_ids: list[int]) -> None:
         super().__init__(f"items {item_ids} have already been returned")
         self.item_ids = item_ids
@@ -75,6 +83,8 @@ class ItemNotReturnable(ReturnError):
 
 @dataclass(frozen=True)
 class Eligibility:
+    """Whether an order can be returned now, why not, the deadline and the returnable lines."""
+
     eligible: bool
     reason: str  # "ok" | "not_delivered" | "window_closed" | "nothing_returnable" | "cancelled"
     deadline: datetime | None
@@ -84,6 +94,8 @@ class Eligibility:
 
 @dataclass(frozen=True)
 class ReturnInfo:
+    """One return (RMA) as the shopper sees it: status, refund and items."""
+
     rma_number: str
     order_number: str
     status: str
@@ -96,6 +108,8 @@ class ReturnInfo:
 
 @dataclass(frozen=True)
 class ReturnResult:
+    """The RMA a request opened (or found already open), the refund and what to do next."""
+
     rma_number: str
     refund_amount: Decimal
     instructions: str
@@ -122,6 +136,8 @@ def instructions_for(
 
 
 class ReturnService:
+    """Return eligibility, opening returns (RMAs) and reporting them to the customer."""
+
     def __init__(self, sessionmaker: sessionmaker, settings: Settings | None = None) -> None:
         self._sessions = sessionmaker
         self._settings = settings or Settings.from_env()
