@@ -12,12 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shop.catalog_rows import read_catalog  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
+from shop.stats import percentile  # noqa: E402
 from text_encoder import get_encoder  # noqa: E402
 
 QUERIES = [
@@ -35,7 +34,7 @@ QUERIES = [
 
 
 def pct(xs: list[float], q: float) -> float:
-    return float(np.percentile(np.array(xs) * 1000, q))
+    return percentile(xs, q) * 1000
 
 
 def main() -> None:

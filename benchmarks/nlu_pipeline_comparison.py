@@ -34,7 +34,6 @@ import importlib.resources
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from nlu_cross_validation import _rasa_executable, intent_pipeline, summarise  # noqa: E402
+
+from shop.stats import percentile  # noqa: E402
 
 DENSE = {
     "nlu_components.sentence_embeddings.MiniLMSentenceFeaturizer",
@@ -109,11 +110,8 @@ def parse_latency(model: Path, messages: List[str]) -> Dict[str, float]:
             out.append((time.perf_counter() - start) * 1000)
         return out
 
-    times = sorted(asyncio.run(run()))
-    return {
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-    }
+    times = asyncio.run(run())
+    return {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2)}
 
 
 def run_variant(variant: str, base: Dict[str, Any], folds: int, work: Path, n_msgs: int) -> Dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import aiohttp
 
 from shop.seed.demo import DEMO_ORDERS
+from shop.stats import summary
 
 # Orders whose status reply is stable however often it is asked (status lookups only).
 STATUS_ORDERS = ("shipped", "delivered_recent", "processing", "pending", "delivered_old", "cancelled")
@@ -68,8 +68,7 @@ class Report:
 
     def summary(self) -> Dict[str, Any]:
         """The figures printed as JSON: throughput, latency percentiles, a few broken examples."""
-        lat = sorted(self.latencies) or [0.0]
-        q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
+        lat = summary(self.latencies or [0.0])
         return {
             "conversations": self.conversations,
             "turns": self.turns,
@@ -77,9 +76,9 @@ class Report:
             "broken_conversations": len(self.broken),
             "seconds": round(self.seconds, 2),
             "turns_per_second": round(self.turns / self.seconds, 1) if self.seconds else 0.0,
-            "p50_ms": round(q[49] * 1000),
-            "p95_ms": round(q[94] * 1000),
-            "p99_ms": round(q[98] * 1000),
+            "p50_ms": round(lat.p50 * 1000),
+            "p95_ms": round(lat.p95 * 1000),
+            "p99_ms": round(lat.p99 * 1000),
             "examples": [c.problems[:3] for c in self.broken[:3]],
         }
 
