@@ -154,7 +154,7 @@ def test_five_hundred_constraints_in_one_message(stack: Stack, sender: str) -> N
     replies = stack.say(sender, msg)
     assert text_of(replies).strip()
     for card in [c for r in replies if isinstance(r.get("custom"), dict) for c in r["custom"]["products"]]:
-        assert Decimal(card["price"]) > 0
+        assert price_of(card) > 0
 
 
 def test_missing_index_gives_an_apology_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
