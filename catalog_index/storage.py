@@ -39,11 +39,6 @@ BUILD_COMMAND = "python -m catalog_index.build"
 FILES = ("index.faiss", "ids.npy", "vectors.npy", "fingerprint.json")
 
 
-def default_index_dir() -> Path:
-    """``CATALOG_INDEX_DIR`` or ``var/catalog_index`` under the project root."""
-    return var_folder("CATALOG_INDEX_DIR", "catalog_index")
-
-
 @dataclass(frozen=True)
 class BuildResult:
     """What a build did: where, whether it encoded anything, how many products, how long."""
@@ -54,6 +49,11 @@ class BuildResult:
     index_type: str
     fingerprint: str
     seconds: float
+
+
+def default_index_dir() -> Path:
+    """``CATALOG_INDEX_DIR`` or ``var/catalog_index`` under the project root."""
+    return var_folder("CATALOG_INDEX_DIR", "catalog_index")
 
 
 def current_fingerprint(
