@@ -99,7 +99,7 @@ typecheck: install
 	$(VENV)/bin/mypy shop actions nlu_components text_encoder
 
 pytest: install system-deps catalog-index model web-assets
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=30 tests
 
 rasa-test: model
 	$(RASA) test core --stories tests/stories --model models/current.tar.gz \

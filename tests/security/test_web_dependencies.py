@@ -27,12 +27,10 @@ from typing import Any
 
 import pytest
 
-from harness.paths import ROOT
-from harness.ports import free_port
-from harness.processes import wait_http
+from harness.paths import ROOT, require_web_python
+from harness.webapps import storefront as storefront_app
 from shop.secrets import generate
 
-WEB_PYTHON = Path(os.environ.get("SHOP_WEB_PYTHON") or ROOT / ".venv-web" / "bin" / "python")
 LOCK = ROOT / "requirements-web.lock"
 MAINTAINED = (3, 14, 5)  # the first aiohttp with every advisory in docs/production.md fixed
 
@@ -88,43 +86,29 @@ def aiohttp_version(python: Path) -> tuple[int, ...]:
 
 @pytest.fixture
 def storefront(make_db: Any, tmp_path: Path) -> Iterator[Storefront]:
-    assert WEB_PYTHON.exists(), f"{WEB_PYTHON} missing: `make install` builds .venv-web"
+    python = require_web_python()
     shop = make_db("sqlite", True)
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOP_", "STOREFRONT_", "AIOHTTP_"))}
     env.update(
         SHOP_ENV="production",
         SHOP_DB_URL=shop.url,
         SHOP_IDENTITY_SECRET=generate(),
         SHOP_COOKIE_SECRET=generate(),
-        STOREFRONT_HOST="127.0.0.1",
-        STOREFRONT_PORT=str(port),
         PYTHONUNBUFFERED="1",
     )
-    with open(tmp_path / "storefront.log", "wb") as log:
-        proc = subprocess.Popen(
-            [str(WEB_PYTHON), "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
-        probe = Storefront(port, proc.pid, b"")
+    with storefront_app(env, tmp_path / "storefront.log", str(python)) as app:
+        probe = Storefront(app.port, app.pid, b"")
         page = probe.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         cookie = re.search(rb"(?im)^set-cookie: (shop_sid=[^;\r\n]+)", page)
         assert cookie, page[:500]
-        yield Storefront(port, proc.pid, cookie.group(1))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        yield Storefront(app.port, app.pid, cookie.group(1))
 
 
 def test_web_lock_pins_a_maintained_aiohttp_not_rasas() -> None:
     lines = [line for line in LOCK.read_text().splitlines() if "==" in line and not line.startswith("#")]
     pins = dict(line.split("==", 1) for line in lines)
     assert tuple(int(p) for p in pins["aiohttp"].split(".")[:3]) >= MAINTAINED
-    assert aiohttp_version(WEB_PYTHON) >= MAINTAINED
+    assert aiohttp_version(require_web_python()) >= MAINTAINED
 
 
 def test_many_small_multipart_fields_count_against_the_body_limit(storefront: Storefront) -> None:
