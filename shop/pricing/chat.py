@@ -14,7 +14,6 @@ verification, see :meth:`PricingService.get_or_create_cart`), else the conversat
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,54 +23,24 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from sqlalchemy.orm import sessionmaker
 
+from shop.clock import naive_utc
+from shop.pricing.checks import check_terms
 from shop.pricing.codes import MAX_RAW_LENGTH, display_code, normalize_code
-from shop.pricing.engine import check_terms, quote
+from shop.pricing.engine import quote
+from shop.pricing.errors import InvalidQuantity, UnknownProduct
 from shop.pricing.model import CartView, Coupon, Offers, Promotion, PromotionKind, Quote, Rejection
 from shop.pricing.offers import OfferView, coupon_sentence
+from shop.pricing.parsing import option_in_text, product_in_text, words_in
 from shop.pricing.rejections import Reason, reject
-from shop.pricing.service import InvalidQuantity, PricingService, UnknownProduct
+from shop.pricing.service import PricingService
 from shop.pricing.throttle import CodeAttemptThrottle
 
 if TYPE_CHECKING:  # pragma: no cover
     from shop.catalog import CatalogService, Match, ProductFacts, VariantStock
 
-#: Words after "code"/"apply" that are not a code ("apply my coupon").
-NOT_CODES = frozenset(
-    "a an the my this that it its your our coupon coupons code codes promo voucher discount "
-    "please pls for on to me one some any work works working worked not is isn't doesn't won't "
-    "didn't does did do at in of".split()
-)
-# A lookahead, so "use code X" is seen both after "use" and after "code".
-_CODE_AFTER = re.compile(
-    r"(?=\b(?:code|coupon|cupon|voucher|promo|apply|aply|use|redeem|try|with)\s+"
-    r"(?P<code>[^\s?!.,;:]+(?:\s+\d+(?![^\s?!.,;:]))?))",
-    re.IGNORECASE,
-)
 #: Promotions a single item's price reflects (order-level ones depend on the whole cart).
 LINE_KINDS = (PromotionKind.PERCENTAGE, PromotionKind.BUY_X_GET_Y)
 PROMOTIONS_TTL_SECONDS = 60.0
-
-
-def code_in_text(text: str, entity: Optional[str] = None) -> Optional[str]:
-    """The code a shopper typed: the NLU's ``coupon_code`` entity, completed from the text.
-
-    ``use code save 10`` gives ``save 10`` (normalised later to ``SAVE10``) even when the
-    entity stopped at ``save``; with no entity the word after "code"/"apply"/"use" is
-    taken; a bare one-word message is taken whole. Nothing is validated here.
-    """
-    text = text or ""
-    if entity:
-        entity = str(entity)
-        found = re.search(re.escape(entity) + r"\s+(\d+)\b", text, re.IGNORECASE)
-        return f"{entity} {found.group(1)}" if found else entity
-    for match in _CODE_AFTER.finditer(text):
-        candidate = match.group("code")
-        if candidate.lower() not in NOT_CODES:
-            return candidate
-    words = text.split()
-    if len(words) == 1 and not words[0].startswith("/"):
-        return words[0].strip("?!.,")
-    return None
 
 
 @dataclass(frozen=True)
@@ -116,6 +85,8 @@ class _PromoCache:
 
 
 class PricingChat:
+    """Pricing for one shopper turn: carts, codes (throttled) and deals, no Rasa."""
+
     def __init__(
         self,
         sessions: sessionmaker,
@@ -132,6 +103,7 @@ class PricingChat:
     # -- carts ----------------------------------------------------------------------------
 
     def cart_id(self, sender_id: str, customer_id: Optional[int]) -> int:
+        """The customer's cart when verified, else the conversation's."""
         return self.service.get_or_create_cart(customer_id=customer_id, sender_id=sender_id)
 
     def summary(
@@ -157,7 +129,7 @@ class PricingChat:
         ``text`` (the shopper's words) fills in what the NLU missed: the product name
         around "add ... to my cart", a size after "in"/"size", a colour the product has.
         """
-        product = product or _product_in_text(text)
+        product = product or product_in_text(text)
         found = self._resolve(product, text)
         if isinstance(found, CartChange):
             return found
@@ -166,8 +138,8 @@ class PricingChat:
             return CartChange("not_found")
         sku, label = facts.sku, ""
         variants = [v for v in facts.variants if v.size or v.color]
-        text_size = _option_in_text(text, facts.sizes, after=True)
-        text_color = _option_in_text(text, facts.colors)
+        text_size = option_in_text(text, facts.sizes, after=True)
+        text_color = option_in_text(text, facts.colors)
         if not any(_fits(v, size, color) for v in variants):
             size, color = None, None  # the NLU's pick fits no variant: trust the words instead
         size, color = size or text_size, color or text_color
@@ -207,7 +179,7 @@ class PricingChat:
         view = self.service.cart_view(cart)
         if not product:
             return CartChange("not_found")
-        matching = [line for line in view.lines if _words_in(product, line.name)]
+        matching = [line for line in view.lines if words_in(product, line.name)]
         if not matching and self.catalog is not None:
             res = self.catalog.resolve(product)
             ids = {res.product.product_id} if res.product else {c.product_id for c in res.candidates}
@@ -303,6 +275,7 @@ class PricingChat:
     # -- deals ----------------------------------------------------------------------------
 
     def offers(self, customer_id: Optional[int], now: datetime) -> list[OfferView]:
+        """The deals for ``ask_discounts`` (personal ones for a verified customer)."""
         return self.service.offers_for(customer_id, now)
 
     def promotion_price(self, facts: ProductFacts) -> Optional[tuple[Decimal, str]]:
@@ -314,7 +287,7 @@ class PricingChat:
         promos = tuple(p for p in self._live_promotions() if p.kind in LINE_KINDS)
         if not promos:
             return None
-        now = datetime.utcnow()
+        now = naive_utc()
         try:
             cart: CartView = self.service.items_view([(facts.sku, 1)])
         except (UnknownProduct, InvalidQuantity):
@@ -329,7 +302,7 @@ class PricingChat:
         cache = self._promos
         with cache.lock:
             if time.monotonic() - cache.loaded_at > PROMOTIONS_TTL_SECONDS:
-                cache.promotions = tuple(self.service.live_promotions(datetime.utcnow()))
+                cache.promotions = tuple(self.service.live_promotions(naive_utc()))
                 cache.loaded_at = time.monotonic()
             return cache.promotions
 
@@ -383,38 +356,4 @@ def _pick_variant(
     return None
 
 
-_ADD_WORDS = re.compile(
-    r"^\s*(?:please\s+|can you\s+|could you\s+)*(?:add|put)\s+(?:\d+\s+|an?\s+|the\s+|one\s+)*"
-    r"|\s+(?:to|in|into)\s+(?:my|the)\s+(?:shopping\s+)?(?:cart|basket|bag)\b.*$"
-    r"|\s+(?:in|size)\s+\S+(?:\s+\S+)?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _product_in_text(text: str) -> Optional[str]:
-    """``add the summit fleece jacket in M to my cart`` -> ``summit fleece jacket``."""
-    name = text[:200]
-    for _ in range(3):
-        name = _ADD_WORDS.sub("", name)
-    return name.strip(" ?!.,") or None
-
-
-def _option_in_text(text: str, options: Sequence[str], after: bool = False) -> Optional[str]:
-    """One of ``options`` named in ``text`` (sizes only right after "in"/"size")."""
-    lowered = text[:200].lower()
-    for option in sorted(options, key=len, reverse=True):
-        o = re.escape(option.lower())
-        pattern = rf"\b(?:in|size)\s+{o}\b" if after else rf"\b{o}\b"
-        if re.search(pattern, lowered):
-            return option
-    return None
-
-
-def _words_in(query: str, name: str) -> bool:
-    """Every meaningful word of ``query`` appears in ``name`` ("the fleece" -> "Summit Fleece")."""
-    words = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in NOT_CODES]
-    name_words = set(re.findall(r"[a-z0-9]+", name.lower()))
-    return bool(words) and all(w in name_words for w in words)
-
-
-__all__ = ["CartChange", "CodeResult", "PricingChat", "code_in_text"]
+__all__ = ["CartChange", "CodeResult", "PricingChat"]

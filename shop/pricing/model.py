@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Mapping, Optional
 
-from shop.pricing.money import format_money
+from shop.money import format_money
 
 
 class PromotionKind(str, Enum):
@@ -26,6 +26,8 @@ class PromotionKind(str, Enum):
 
 
 class CouponKind(str, Enum):
+    """What a code takes off: a percentage, an amount, or the shipping fee."""
+
     PERCENTAGE = "percentage"
     FIXED = "fixed"
     FREE_SHIPPING = "free_shipping"
@@ -33,6 +35,8 @@ class CouponKind(str, Enum):
 
 @dataclass(frozen=True)
 class CartLine:
+    """One priced line the engine sees: a product (or variant) at a unit price, times a quantity."""
+
     product_id: int
     sku: str
     name: str
@@ -45,6 +49,7 @@ class CartLine:
 
     @property
     def categories(self) -> frozenset[str]:
+        """The line's category and its parents, case-folded, for scope matching."""
         return frozenset(c.casefold() for c in (self.category, *self.ancestors))
 
     def __post_init__(self) -> None:
@@ -56,11 +61,14 @@ class CartLine:
 
 @dataclass(frozen=True)
 class CartView:
+    """A cart as the engine prices it, stored or not."""
+
     currency: str
     lines: tuple[CartLine, ...] = ()
 
     @property
     def quantity(self) -> int:
+        """Units in the cart (``min_quantity`` counts these)."""
         return sum(line.quantity for line in self.lines)
 
 
@@ -87,6 +95,7 @@ class Scope:
     exclude_categories: frozenset[str] = frozenset()
 
     def matches(self, line: CartLine) -> bool:
+        """Whether the offer touches ``line`` (excludes win over includes)."""
         cats = line.categories
         if line.product_id in self.exclude_products:
             return False
@@ -112,6 +121,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class Promotion:
+    """An automatic offer; see ``RULES.md`` for how each kind applies."""
+
     id: int
     name: str
     kind: PromotionKind
@@ -126,6 +137,7 @@ class Promotion:
     priority: int = 0
 
     def live(self, now: datetime) -> bool:
+        """Active and within its dates at ``now`` (naive UTC)."""
         if not self.active:
             return False
         if self.starts_at is not None and now < self.starts_at:
@@ -135,6 +147,8 @@ class Promotion:
 
 @dataclass(frozen=True)
 class Coupon:
+    """A code and its terms, as the engine checks them."""
+
     id: int
     code: str  # canonical: upper-case, see shop.pricing.codes
     kind: CouponKind
@@ -167,6 +181,7 @@ class Coupon:
 
     @property
     def needs_customer(self) -> bool:
+        """Terms that only a verified shopper can meet (limits per customer, first order)."""
         return (
             self.requires_customer
             or self.first_order_only
@@ -224,6 +239,8 @@ class PricingSettings:
 
 
 class DiscountTarget(str, Enum):
+    """Whether a discount comes off the items or the shipping fee."""
+
     ITEMS = "items"
     SHIPPING = "shipping"
 
@@ -243,17 +260,22 @@ class DiscountLine:
 
     @property
     def label(self) -> str:
+        """The line a shopper reads: ``SAVE10: -$5.00, 10% off Outdoor``."""
         return f"{self.name}: -{format_money(self.amount, self.currency)}, {self.description}"
 
 
 @dataclass(frozen=True)
 class LineAdjustment:
+    """How much one offer took off one line."""
+
     name: str
     amount: Decimal
 
 
 @dataclass(frozen=True)
 class QuoteLine:
+    """A cart line with its base, what each offer took, and what is left."""
+
     line: CartLine
     base: Decimal  # unit price x quantity
     adjustments: tuple[LineAdjustment, ...]
@@ -261,6 +283,7 @@ class QuoteLine:
 
     @property
     def discount(self) -> Decimal:
+        """Everything taken off this line."""
         return self.base - self.total
 
 
@@ -276,6 +299,8 @@ class Rejection:
 
 @dataclass(frozen=True)
 class AppliedCoupon:
+    """A code that was applied, and what it saved."""
+
     coupon: Coupon
     amount: Decimal  # items + shipping discount from this coupon
     description: str
@@ -283,6 +308,8 @@ class AppliedCoupon:
 
 @dataclass(frozen=True)
 class Quote:
+    """The priced cart: lines, explained discounts, shipping, tax, total, refused codes."""
+
     currency: str
     lines: tuple[QuoteLine, ...]
     subtotal: Decimal  # sum of line bases
@@ -299,10 +326,12 @@ class Quote:
 
     @property
     def applied_codes(self) -> tuple[str, ...]:
+        """The codes that took effect, in application order."""
         return tuple(a.coupon.code for a in self.applied)
 
     @property
     def discount_total(self) -> Decimal:
+        """Items and shipping discounts together."""
         return (self.subtotal - self.merchandise_total) + self.shipping_discount
 
     def explain(self) -> list[str]:

@@ -18,7 +18,6 @@ Personal codes are exclusive (they never stack) and for anyone else they do not 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,16 +26,18 @@ from typing import Callable, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from shop.db.models import Order
+from shop import settings as shop_settings
+from shop.clock import format_date, naive_utc
 from shop.db.pricing_models import CouponRow, PromotionRow
+from shop.money import DEFAULT_CURRENCY, format_money
+from shop.pricing.checks import check_terms
 from shop.pricing.codes import normalize_code
-from shop.pricing.engine import check_terms, describe_coupon, describe_promotion, naive_utc
 from shop.pricing.model import Coupon, CouponKind, CustomerView, Promotion
-from shop.pricing.money import format_money, format_percent
 from shop.pricing.rejections import Reason
 from shop.pricing.rows import coupon_from_row, promotion_from_row
+from shop.pricing.wording import describe_coupon, describe_promotion, format_percent
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class OfferView:
 
 @dataclass(frozen=True)
 class LoyaltyTier:
+    """Spend at least ``min_spend`` in all, get ``percent`` off with a personal code."""
+
     min_spend: Decimal
     percent: Decimal
 
@@ -85,9 +88,8 @@ class OfferSettings:
         ``SHOP_LOYALTY_TIERS`` (``500:5,1500:10``: spend:percent; ``off`` for none) and
         ``SHOP_LOYALTY_VALID_DAYS`` (90)."""
         d = cls()
-        env = os.environ.get
-        welcome = env("SHOP_WELCOME_CODE", "").strip()
-        tiers_raw = env("SHOP_LOYALTY_TIERS", "").strip()
+        welcome = shop_settings.raw("SHOP_WELCOME_CODE")
+        tiers_raw = shop_settings.raw("SHOP_LOYALTY_TIERS")
         return cls(
             welcome_code=d.welcome_code
             if not welcome
@@ -101,7 +103,7 @@ class OfferSettings:
 
 
 def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
+    raw = shop_settings.raw(name)
     if not raw:
         return default
     value = int(raw)
@@ -111,7 +113,7 @@ def _int(name: str, default: int) -> int:
 
 
 def _dec(name: str, default: Decimal) -> Decimal:
-    raw = os.environ.get(name, "").strip()
+    raw = shop_settings.raw(name)
     try:
         return Decimal(raw) if raw else default
     except InvalidOperation:
@@ -139,15 +141,11 @@ def random_code(prefix: str, length: int = 6) -> str:
     return prefix + first + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length - 1))
 
 
-def _date(value: datetime) -> str:
-    return value.strftime("%d %B %Y").lstrip("0")
-
-
 def _until(ends_at: Optional[datetime]) -> str:
-    return f", until {_date(ends_at)}" if ends_at is not None else ""
+    return f", until {format_date(ends_at)}" if ends_at is not None else ""
 
 
-def coupon_sentence(c: Coupon, currency: str = "USD") -> str:
+def coupon_sentence(c: Coupon, currency: str = DEFAULT_CURRENCY) -> str:
     """``Use SAVE10 for 10% off everything on orders of $50.00 or more, until 28 November 2024.``"""
     text = f"Use {c.code} for {describe_coupon(c, currency)}"
     if c.min_subtotal is not None:
@@ -159,13 +157,9 @@ def coupon_sentence(c: Coupon, currency: str = "USD") -> str:
     return text + _until(c.expires_at) + "."
 
 
-def promotion_sentence(p: Promotion, currency: str = "USD") -> str:
+def promotion_sentence(p: Promotion, currency: str = DEFAULT_CURRENCY) -> str:
     """``Camp week: 15% off Tents, applied automatically, until 12 June 2024.``"""
     return f"{p.name}: {describe_promotion(p, currency)}, applied automatically{_until(p.ends_at)}."
-
-
-def _coupon(row: CouponRow) -> Coupon:
-    return coupon_from_row(row)
 
 
 class OfferDesk:
@@ -176,7 +170,7 @@ class OfferDesk:
         sessions: sessionmaker,
         settings: Optional[OfferSettings] = None,
         new_code: Callable[[str], str] = random_code,
-        currency: str = "USD",
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self._sessions = sessions
         self.settings = settings or OfferSettings.from_env()
@@ -194,13 +188,13 @@ class OfferDesk:
             promos = [
                 p
                 for p in (
-                    _promotion(r)
+                    promotion_from_row(r)
                     for r in s.scalars(select(PromotionRow).where(PromotionRow.active, PromotionRow.public))
                 )
                 if p.live(now)
             ]
             public = [
-                _coupon(r)
+                coupon_from_row(r)
                 for r in s.scalars(
                     select(CouponRow)
                     .where(CouponRow.public, CouponRow.active, CouponRow.customer_id.is_(None))
@@ -227,77 +221,77 @@ class OfferDesk:
     def _personal(
         self, customer: CustomerView, last_order: Optional[tuple[int, datetime]], now: datetime
     ) -> list[OfferView]:
-        cfg, cur = self.settings, self.currency
-        out: list[OfferView] = []
+        cfg = self.settings
+        offers: list[Optional[OfferView]] = []
         if customer.order_count == 0 and cfg.welcome_code:
-            welcome = self._welcome(customer, now)
-            if welcome is not None:
-                out.append(welcome)
+            offers.append(self._welcome(customer, now))
         if last_order is not None and now - last_order[1] >= timedelta(days=cfg.win_back_after_days):
-            key = f"win_back:{last_order[0]}"
-            c = self._issue(
-                customer.id,
-                key,
-                now,
-                lambda: dict(
-                    code=self._new_code(WIN_BACK_PREFIX),
-                    kind=CouponKind.PERCENTAGE.value,
-                    value=cfg.win_back_percent,
-                    single_use=True,
-                    usage_limit=1,
-                    expires_at=now + timedelta(days=cfg.win_back_valid_days),
-                    description=f"{format_percent(cfg.win_back_percent)} off your next order (win-back)",
-                ),
-                renew=False,
-            )
-            if c is not None:
-                out.append(
-                    OfferView(
-                        c.code,
-                        "Welcome back",
-                        f"We've missed you! Use {c.code} for {describe_coupon(c, cur)} on your next "
-                        f"order (one use, just for you){_until(c.expires_at)}.",
-                        c.expires_at,
-                        "win_back",
-                        personal=True,
-                    )
-                )
+            offers.append(self._win_back(customer, last_order[0], now))
         tier = next((t for t in reversed(cfg.loyalty_tiers) if customer.lifetime_spend >= t.min_spend), None)
         if tier is not None:
-            key = f"loyalty:{tier.percent.normalize():f}"
-            c = self._issue(
-                customer.id,
-                key,
-                now,
-                lambda: dict(
-                    code=self._new_code(f"{LOYALTY_PREFIX}{int(tier.percent)}"),
-                    kind=CouponKind.PERCENTAGE.value,
-                    value=tier.percent,
-                    expires_at=now + timedelta(days=cfg.loyalty_valid_days),
-                    description=f"loyalty: {format_percent(tier.percent)} off",
-                ),
-                renew=True,
-            )
-            if c is not None:
-                out.append(
-                    OfferView(
-                        c.code,
-                        f"Loyalty {format_percent(tier.percent)}",
-                        f"Thank you for spending over {format_money(tier.min_spend, cur)} with us: "
-                        f"use {c.code} for {describe_coupon(c, cur)} on any order, just for you"
-                        f"{_until(c.expires_at)}.",
-                        c.expires_at,
-                        "loyalty",
-                        personal=True,
-                    )
-                )
-        return out
+            offers.append(self._loyalty(customer, tier, now))
+        return [o for o in offers if o is not None]
+
+    def _win_back(self, customer: CustomerView, last_order_id: int, now: datetime) -> Optional[OfferView]:
+        """One single-use code per lapse, keyed by the last counting order; never renewed."""
+        cfg, cur = self.settings, self.currency
+        percent = cfg.win_back_percent
+        c = self._issue(
+            customer.id,
+            f"win_back:{last_order_id}",
+            now,
+            lambda: _percent_code(
+                self._new_code(WIN_BACK_PREFIX),
+                percent,
+                now + timedelta(days=cfg.win_back_valid_days),
+                f"{format_percent(percent)} off your next order (win-back)",
+                single_use=True,
+            ),
+            renew=False,
+        )
+        if c is None:
+            return None
+        sentence = (
+            f"We've missed you! Use {c.code} for {describe_coupon(c, cur)} on your next "
+            f"order (one use, just for you){_until(c.expires_at)}."
+        )
+        return OfferView(c.code, "Welcome back", sentence, c.expires_at, "win_back", personal=True)
+
+    def _loyalty(self, customer: CustomerView, tier: LoyaltyTier, now: datetime) -> Optional[OfferView]:
+        """The highest tier reached; a new code follows an expired or used one."""
+        cfg, cur = self.settings, self.currency
+        c = self._issue(
+            customer.id,
+            f"loyalty:{tier.percent.normalize():f}",
+            now,
+            lambda: _percent_code(
+                self._new_code(f"{LOYALTY_PREFIX}{int(tier.percent)}"),
+                tier.percent,
+                now + timedelta(days=cfg.loyalty_valid_days),
+                f"loyalty: {format_percent(tier.percent)} off",
+            ),
+            renew=True,
+        )
+        if c is None:
+            return None
+        sentence = (
+            f"Thank you for spending over {format_money(tier.min_spend, cur)} with us: "
+            f"use {c.code} for {describe_coupon(c, cur)} on any order, just for you{_until(c.expires_at)}."
+        )
+        return OfferView(
+            c.code,
+            f"Loyalty {format_percent(tier.percent)}",
+            sentence,
+            c.expires_at,
+            "loyalty",
+            personal=True,
+        )
 
     def _welcome(self, customer: CustomerView, now: datetime) -> Optional[OfferView]:
         code = self.settings.welcome_code
         with self._sessions() as s:
             row = s.scalars(select(CouponRow).where(CouponRow.code == code)).first()
-            c = _coupon(row) if row is not None else None
+            c = coupon_from_row(row) if row is not None else None
         if c is None or c.owner_id is not None or check_terms(c, customer, now, self.currency) is not None:
             return None
         return OfferView(
@@ -335,7 +329,7 @@ class OfferDesk:
                     .order_by(CouponRow.id.desc())
                 ).all()
                 mine = list(rows)
-                latest = _coupon(mine[0]) if mine else None
+                latest = coupon_from_row(mine[0]) if mine else None
             owner = CustomerView(id=customer_id)
             if latest is not None:
                 refusal = check_terms(latest, owner, now, self.currency)
@@ -362,21 +356,20 @@ class OfferDesk:
         raise RuntimeError(f"could not issue offer {key} for customer {customer_id}")
 
 
-def last_counting_order(
-    s: Session, customer_id: int, closed: tuple[str, ...]
-) -> Optional[tuple[int, datetime]]:
-    """Id and time of the customer's newest order that is neither cancelled nor returned."""
-    row = s.execute(
-        select(Order.id, Order.created_at)
-        .where(Order.customer_id == customer_id, Order.status.not_in(closed))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(1)
-    ).first()
-    return (int(row[0]), row[1]) if row is not None else None
-
-
-def _promotion(row: PromotionRow) -> Promotion:
-    return promotion_from_row(row)
+def _percent_code(
+    code: str, percent: Decimal, expires_at: datetime, description: str, *, single_use: bool = False
+) -> dict[str, object]:
+    """The columns of a personal percentage code (``single_use``: a global limit of one)."""
+    fields: dict[str, object] = dict(
+        code=code,
+        kind=CouponKind.PERCENTAGE.value,
+        value=percent,
+        expires_at=expires_at,
+        description=description,
+    )
+    if single_use:
+        fields.update(single_use=True, usage_limit=1)
+    return fields
 
 
 def _title(c: Coupon, currency: str) -> str:

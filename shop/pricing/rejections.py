@@ -12,11 +12,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from shop.clock import format_date
+from shop.money import DEFAULT_CURRENCY, format_money
 from shop.pricing.model import Rejection
-from shop.pricing.money import format_money
 
 
 class Reason(str, Enum):
+    """Why a code was refused; the values are an interface (responses key on them)."""
+
     UNKNOWN_CODE = "unknown_code"
     INACTIVE = "inactive"
     NOT_STARTED = "not_started"
@@ -35,11 +38,7 @@ class Reason(str, Enum):
 CHECK_ORDER: tuple[Reason, ...] = tuple(Reason)
 
 
-def _date(value: datetime) -> str:
-    return value.strftime("%d %B %Y").lstrip("0")
-
-
-def reject(code: str, reason: Reason, currency: str = "USD", **params: Any) -> Rejection:
+def reject(code: str, reason: Reason, currency: str = DEFAULT_CURRENCY, **params: Any) -> Rejection:
     """A :class:`Rejection` with its sentence; ``params`` keep machine-readable values."""
     message = _message(code, reason, currency, params)
     clean = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in params.items()}
@@ -57,9 +56,9 @@ def _message(code: str, reason: Reason, currency: str, p: dict[str, Any]) -> str
     if reason is Reason.INACTIVE:
         return f"{code} is not active at the moment."
     if reason is Reason.NOT_STARTED:
-        return f"{code} can be used from {_date(p['starts_at'])}."
+        return f"{code} can be used from {format_date(p['starts_at'])}."
     if reason is Reason.EXPIRED:
-        return f"{code} expired on {_date(p['expired_at'])}."
+        return f"{code} expired on {format_date(p['expired_at'])}."
     if reason is Reason.LIMIT_REACHED:
         return f"{code} has been used the maximum number of times."
     if reason is Reason.ALREADY_USED_BY_CUSTOMER:

@@ -1,17 +1,26 @@
-"""Pricing rows (SQLAlchemy) -> the pure pricing model, shared by the service and the offers.
+"""Pricing rows (SQLAlchemy) -> the pure pricing model the engine reads.
 
-Its own module so ``offers`` and ``service`` both import it and not each other.
+Promotions, coupons and priced cart lines, for every module that loads them (carts,
+quoting, redemption, offers), so none of those imports another to read a row.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Optional
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop.db.models import Category, Product, ProductVariant
 from shop.db.pricing_models import CouponRow, PromotionRow
-from shop.pricing.model import Coupon, CouponKind, Promotion, PromotionKind, Scope
+from shop.money import quantize
+from shop.pricing.model import CartLine, Coupon, CouponKind, Promotion, PromotionKind, Scope
 
-__all__ = ["coupon_from_row", "promotion_from_row"]
+__all__ = ["cart_line", "category_parents", "coupon_from_row", "promotion_from_row"]
+
+#: How far up the category tree a scope looks (a guard against a cycle in the data).
+MAX_CATEGORY_DEPTH = 10
 
 
 def _ints(values: Any) -> frozenset[int]:
@@ -67,4 +76,45 @@ def coupon_from_row(row: CouponRow) -> Coupon:
         active=bool(row.active),
         owner_id=row.customer_id,
         public=bool(row.public),
+    )
+
+
+def category_parents(s: Session) -> dict[str, Optional[str]]:
+    """Category name -> its parent's name, so a scope on "Outdoor" matches "Tents"."""
+    rows = s.execute(select(Category.id, Category.name, Category.parent_id)).all()
+    names = {cid: name for cid, name, _ in rows}
+    return {name: names.get(parent) if parent else None for _, name, parent in rows}
+
+
+def ancestors(category: str, parents: dict[str, Optional[str]]) -> tuple[str, ...]:
+    """The parent categories of ``category``, nearest first."""
+    out: list[str] = []
+    current = parents.get(category)
+    while current is not None and current not in out and len(out) < MAX_CATEGORY_DEPTH:
+        out.append(current)
+        current = parents.get(current)
+    return tuple(out)
+
+
+def cart_line(
+    product: Product,
+    variant: Optional[ProductVariant],
+    quantity: int,
+    currency: str,
+    parents: dict[str, Optional[str]],
+    unit_price: Optional[Decimal] = None,
+) -> CartLine:
+    """A priced cart line for a product and the variant picked, if any.
+
+    ``unit_price`` is what an order paid; without it, today's catalog price.
+    """
+    return CartLine(
+        product_id=product.id,
+        sku=variant.sku if variant is not None else product.sku,
+        name=product.name,
+        category=product.category,
+        unit_price=quantize(product.price if unit_price is None else unit_price, currency),
+        quantity=quantity,
+        variant_id=variant.id if variant is not None else None,
+        ancestors=ancestors(product.category, parents),
     )

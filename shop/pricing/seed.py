@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from shop.clock import naive_utc
 from shop.db.pricing_models import CouponRow, PromotionRow
-from shop.pricing.engine import naive_utc
 
 
 def demo_coupons(now: datetime) -> list[dict[str, Any]]:
+    """The demo codes: one of each kind and one for each way a code can fail."""
     day = timedelta(days=1)
     return [
         dict(
@@ -108,6 +109,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
 
 
 def demo_promotions(now: datetime) -> list[dict[str, Any]]:
+    """The demo's automatic promotions, one of each kind."""
     day = timedelta(days=1)
     return [
         dict(

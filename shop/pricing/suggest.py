@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -37,8 +36,9 @@ from scipy import stats
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import sessionmaker
 
+from shop import settings as shop_settings
+from shop.clock import naive_utc
 from shop.db.models import Order, OrderItem, Product
-from shop.pricing.engine import naive_utc
 
 CENT = Decimal("0.01")
 CONFIDENCE = ("low", "medium", "high")
@@ -46,6 +46,8 @@ CONFIDENCE = ("low", "medium", "high")
 
 @dataclass(frozen=True)
 class SuggestConfig:
+    """The bounds and thresholds of a suggestion run (the CLI's options)."""
+
     min_margin: float = 0.20
     max_change: float = 0.15
     cost_ratio: float = 0.55
@@ -74,12 +76,16 @@ class SuggestConfig:
 
 @dataclass(frozen=True)
 class Observation:
+    """Units sold at one price in one period: one point of the demand curve."""
+
     price: float  # unit price paid
     units: float  # units sold at that price in one period
 
 
 @dataclass(frozen=True)
 class DemandFit:
+    """A fitted log-log demand curve; ``elasticity`` is its slope."""
+
     intercept: float
     elasticity: float
     stderr: float
@@ -101,6 +107,8 @@ class DemandFit:
 
 @dataclass(frozen=True)
 class Skip:
+    """Why a product got no suggestion."""
+
     #: stable: no_sales, too_few_observations, too_few_prices, no_price_response,
     #: low_confidence, margin_unreachable
     reason: str
@@ -180,6 +188,8 @@ def profit_change(current: Decimal, price: Decimal, cost: Decimal, elasticity: f
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A suggested price for one product, with the fit and the bound that set it."""
+
     sku: str
     name: str
     current: Decimal
@@ -192,11 +202,14 @@ class Suggestion:
 
     @property
     def change(self) -> float:
+        """Relative change from the current price (0.05 is +5 %)."""
         return float(self.suggested / self.current - 1)
 
 
 @dataclass(frozen=True)
 class Report:
+    """Everything one run found: suggestions and skipped products."""
+
     now: datetime
     config: SuggestConfig
     cost_source: str
@@ -350,6 +363,7 @@ def _default_now() -> datetime:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    """``python -m shop.pricing.suggest``: print the suggestions; changes nothing."""
     from shop.db.session import make_engine, make_sessionmaker
 
     parser = argparse.ArgumentParser(description="Suggest profit-maximising prices from the order history.")
@@ -360,7 +374,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument(
         "--cost-ratio",
         type=float,
-        default=float(os.environ.get("SHOP_COST_RATIO", "") or SuggestConfig.cost_ratio),
+        default=float(shop_settings.value("SHOP_COST_RATIO")),
         help="unit cost as a share of list price when products has no cost column (SHOP_COST_RATIO, 0.55)",
     )
     parser.add_argument("--period-days", type=int, default=SuggestConfig.period_days)

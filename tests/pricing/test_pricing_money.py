@@ -1,18 +1,14 @@
+"""Pricing's money: shop.money's rounding and formatting, and pricing's allocation on top."""
+
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.pricing.money import (
-    UnknownCurrency,
-    allocate,
-    format_money,
-    is_quantized,
-    money,
-    percent_of,
-    to_minor,
-)
+from shop.money import UnknownCurrency, format_money
+from shop.money import quantize as money
+from shop.pricing.allocation import allocate, is_quantized, percent_of, to_minor
 
 
 def test_money_rounds_half_up_per_currency():

@@ -5,6 +5,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shop.money import digits
 from shop.pricing import (
     CartLine,
     CartView,
@@ -17,7 +18,7 @@ from shop.pricing import (
     Scope,
     quote,
 )
-from shop.pricing.money import digits, is_quantized
+from shop.pricing.allocation import is_quantized
 from tests.pricing.builders import NOW, customer
 
 CATEGORIES = ["Tents", "Socks", "Kitchen", "Jackets"]

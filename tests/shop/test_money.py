@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from shop.money import UnknownCurrency, format_money, quantize
-from shop.pricing import money as pricing_money
+from shop.pricing import allocation
 
 
 def test_rounds_half_up_to_cents():
@@ -51,6 +51,6 @@ def test_unknown_currency_is_refused_not_guessed():
         format_money(Decimal("5"), "XXX")
 
 
-def test_pricing_money_delegates_to_the_one_module():
-    assert pricing_money.money(Decimal("2.675"), "USD") == quantize(Decimal("2.675"), "USD")
-    assert pricing_money.format_money(Decimal("500"), "JPY") == format_money(Decimal("500"), "JPY")
+def test_pricing_rounds_through_the_one_module():
+    assert allocation.percent_of(Decimal("26.75"), Decimal("10"), "USD") == quantize(Decimal("2.675"), "USD")
+    assert allocation.zero("JPY") == quantize(Decimal("0"), "JPY")

@@ -1,0 +1,103 @@
+"""What a shopper's words say to pricing: a coupon code, a product name, a size or colour.
+
+The NLU finds entities; these fill in what it missed, from the text itself (``use code
+save 10`` -> ``save 10``; ``add the summit fleece jacket in M to my cart`` -> ``summit
+fleece jacket``). Nothing here is validated or looked up: codes are normalised and
+products resolved by the callers. Product and option matching reads the first 200 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+__all__ = [
+    "NOT_CODES",
+    "code_in_text",
+    "option_in_text",
+    "product_in_text",
+    "quantity_in_text",
+    "words_in",
+]
+
+#: Words after "code"/"apply" that are not a code ("apply my coupon").
+NOT_CODES = frozenset(
+    "a an the my this that it its your our coupon coupons code codes promo voucher discount "
+    "please pls for on to me one some any work works working worked not is isn't doesn't won't "
+    "didn't does did do at in of".split()
+)
+# A lookahead, so "use code X" is seen both after "use" and after "code".
+_CODE_AFTER = re.compile(
+    r"(?=\b(?:code|coupon|cupon|voucher|promo|apply|aply|use|redeem|try|with)\s+"
+    r"(?P<code>[^\s?!.,;:]+(?:\s+\d+(?![^\s?!.,;:]))?))",
+    re.IGNORECASE,
+)
+
+
+def code_in_text(text: str, entity: Optional[str] = None) -> Optional[str]:
+    """The code a shopper typed: the NLU's ``coupon_code`` entity, completed from the text.
+
+    ``use code save 10`` gives ``save 10`` (normalised later to ``SAVE10``) even when the
+    entity stopped at ``save``; with no entity the word after "code"/"apply"/"use" is
+    taken; a bare one-word message is taken whole. Nothing is validated here.
+    """
+    text = text or ""
+    if entity:
+        entity = str(entity)
+        found = re.search(re.escape(entity) + r"\s+(\d+)\b", text, re.IGNORECASE)
+        return f"{entity} {found.group(1)}" if found else entity
+    for match in _CODE_AFTER.finditer(text):
+        candidate = match.group("code")
+        if candidate.lower() not in NOT_CODES:
+            return candidate
+    words = text.split()
+    if len(words) == 1 and not words[0].startswith("/"):
+        return words[0].strip("?!.,")
+    return None
+
+
+_ADD_WORDS = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)*(?:add|put)\s+(?:\d+\s+|an?\s+|the\s+|one\s+)*"
+    r"|\s+(?:to|in|into)\s+(?:my|the)\s+(?:shopping\s+)?(?:cart|basket|bag)\b.*$"
+    r"|\s+(?:in|size)\s+\S+(?:\s+\S+)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def product_in_text(text: str) -> Optional[str]:
+    """``add the summit fleece jacket in M to my cart`` -> ``summit fleece jacket``."""
+    name = text[:200]
+    for _ in range(3):
+        name = _ADD_WORDS.sub("", name)
+    return name.strip(" ?!.,") or None
+
+
+def option_in_text(text: str, options: Sequence[str], after: bool = False) -> Optional[str]:
+    """One of ``options`` named in ``text`` (sizes only right after "in"/"size")."""
+    lowered = text[:200].lower()
+    for option in sorted(options, key=len, reverse=True):
+        o = re.escape(option.lower())
+        pattern = rf"\b(?:in|size)\s+{o}\b" if after else rf"\b{o}\b"
+        if re.search(pattern, lowered):
+            return option
+    return None
+
+
+def words_in(query: str, name: str) -> bool:
+    """Every meaningful word of ``query`` appears in ``name`` ("the fleece" -> "Summit Fleece")."""
+    words = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in NOT_CODES]
+    name_words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    return bool(words) and all(w in name_words for w in words)
+
+
+_QUANTITY_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_ADD_COUNT = re.compile(r"\b(?:add|put)\s+(\d{1,3}|one|two|three|four|five)\b", re.IGNORECASE)
+
+
+def quantity_in_text(text: str) -> int:
+    """``add 2 ...`` / ``add two ...``: a small leading count, else one (the cart checks it)."""
+    found = _ADD_COUNT.search(text[:200])
+    if not found:
+        return 1
+    word = found.group(1).lower()
+    return _QUANTITY_WORDS.get(word) or int(word)
