@@ -4,9 +4,11 @@ a fake Rasa HTTP API that records appended events, and a console app with three 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,10 +46,10 @@ def action(name: str, ts: float, policy: str | None = "RulePolicy", confidence: 
     return ActionExecuted(name, policy=policy, confidence=confidence, timestamp=ts)
 
 
-def bot(text: str, ts: float):
+def bot(text: str, ts: float, custom: dict[str, Any] | None = None):
     from rasa.shared.core.events import BotUttered
 
-    return BotUttered(text, timestamp=ts)
+    return BotUttered(text, data={"custom": custom} if custom else {}, timestamp=ts)
 
 
 def slot(name: str, value: Any, ts: float):
@@ -234,11 +236,13 @@ def _csrf(html: str) -> str:
     return m.group(1)
 
 
-@pytest.fixture
-async def console(env: Env) -> AsyncIterator[Console]:
+@asynccontextmanager
+async def open_console(env: Env, **overrides: Any) -> AsyncIterator[Console]:
+    """The console app on a test server, talking to a fresh fake Rasa, with four users;
+    ``overrides`` replace fields of ``env.settings`` (``storefront_url=...``)."""
     fake = TestServer(env.rasa.app())
     await fake.start_server()
-    settings = ConsoleSettings(**{**env.settings.__dict__, "rasa_url": str(fake.make_url("")).rstrip("/")})
+    settings = dataclasses.replace(env.settings, rasa_url=str(fake.make_url("")).rstrip("/"), **overrides)
     app = build_app(settings)
     accounts = Accounts(app[_key("CONSOLE_DB")])
     accounts.create_user("admin", PASSWORD, "admin", "Ada")
@@ -252,6 +256,12 @@ async def console(env: Env) -> AsyncIterator[Console]:
     finally:
         await client.close()
         await fake.close()
+
+
+@pytest.fixture
+async def console(env: Env) -> AsyncIterator[Console]:
+    async with open_console(env) as running:
+        yield running
 
 
 def _key(name: str) -> Any:
