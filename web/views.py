@@ -248,7 +248,8 @@ async def _checkout_page(
                 checkout_service.preview, customer.id, _codes(code_text), _now()
             )
         except CheckoutError as refused:  # e.g. more codes than an order takes
-            context["error"], status = str(refused), 400
+            context["error"] = error or str(refused)
+            status = status if status != 200 else 400
         if not address:
             last = await asyncio.to_thread(checkout_service.last_address, customer.id)
             if last is not None:

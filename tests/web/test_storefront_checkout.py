@@ -88,6 +88,14 @@ async def test_checkout_page_quotes_and_requotes_with_a_code(client: ShopClient,
     assert 'data-reason="expired"' in expired
 
 
+async def test_checkout_page_refuses_more_codes_than_an_order_takes(client: ShopClient, shop: Any) -> None:
+    await sign_in_and_fill(client, shop)
+    resp = await client.get("/checkout", params={"code": "A1,B2,C3,D4,E5,F6"})
+    html = await resp.text()
+    assert resp.status == 400 and "At most 5 codes per order" in html
+    assert 'id="checkout-total"' not in html and 'id="place-order"' not in html
+
+
 async def test_place_order_with_save10_writes_order_redemption_and_counter(
     client: ShopClient, shop: Any
 ) -> None:
