@@ -23,24 +23,22 @@ It only prints: it never changes a price. Same database, same ``--now`` -> same 
 from __future__ import annotations
 
 import argparse
-import math
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Optional, Sequence, Union
+from decimal import Decimal
+from typing import Optional, Sequence
 
-import numpy as np
-from scipy import stats
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import sessionmaker
 
 from shop import settings as shop_settings
 from shop.clock import naive_utc
 from shop.db.models import Order, OrderItem, Product
+from shop.money import DEFAULT_CURRENCY, quantize
+from shop.pricing.demand import DemandFit, Observation, Skip, best_price, fit_demand, profit_change
 
-CENT = Decimal("0.01")
 CONFIDENCE = ("low", "medium", "high")
 
 
@@ -72,118 +70,6 @@ class SuggestConfig:
             raise ValueError(f"min confidence must be one of {', '.join(CONFIDENCE)}")
         if self.min_observations < 3 or self.min_prices < 2:
             raise ValueError("a fit needs at least 3 observations and 2 distinct prices")
-
-
-@dataclass(frozen=True)
-class Observation:
-    """Units sold at one price in one period: one point of the demand curve."""
-
-    price: float  # unit price paid
-    units: float  # units sold at that price in one period
-
-
-@dataclass(frozen=True)
-class DemandFit:
-    """A fitted log-log demand curve; ``elasticity`` is its slope."""
-
-    intercept: float
-    elasticity: float
-    stderr: float
-    ci_low: float  # 95 % confidence interval of the elasticity
-    ci_high: float
-    r2: float
-    observations: int
-    prices: int
-
-    @property
-    def confidence(self) -> str:
-        """Does demand fall with price? ``medium``: the 95 % interval is below zero; ``high``:
-        also at least three standard errors below; ``low`` otherwise."""
-        if self.ci_high >= 0:
-            return "low"
-        t = -self.elasticity / self.stderr if self.stderr > 0 else math.inf
-        return "high" if t >= 3 else "medium"
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why a product got no suggestion."""
-
-    #: stable: no_sales, too_few_observations, too_few_prices, no_price_response,
-    #: low_confidence, margin_unreachable
-    reason: str
-    detail: str
-
-
-def fit_demand(
-    observations: Sequence[Observation], min_observations: int = 8, min_prices: int = 3
-) -> Union[DemandFit, Skip]:
-    """Least squares of log(units) on log(price), or why there is not enough to fit."""
-    obs = [o for o in observations if o.units > 0 and o.price > 0]
-    if not obs:
-        return Skip("no_sales", "no sales in the window")
-    if len(obs) < min_observations:
-        return Skip("too_few_observations", f"{len(obs)} observations, need {min_observations}")
-    distinct = len({round(o.price, 2) for o in obs})
-    if distinct < min_prices:
-        return Skip("too_few_prices", f"{distinct} distinct prices, need {min_prices}")
-    x = np.log(np.array([o.price for o in obs], dtype=float))
-    y = np.log(np.array([o.units for o in obs], dtype=float))
-    n = len(obs)
-    xm = x.mean()
-    sxx = float(((x - xm) ** 2).sum())
-    if sxx <= 1e-12:
-        return Skip("too_few_prices", "prices do not vary")
-    b = float(((x - xm) * (y - y.mean())).sum() / sxx)
-    a = float(y.mean() - b * xm)
-    resid = y - (a + b * x)
-    rss = float((resid**2).sum())
-    tss = float(((y - y.mean()) ** 2).sum())
-    se = math.sqrt(rss / (n - 2) / sxx) if n > 2 else math.inf
-    t = float(stats.t.ppf(0.975, n - 2))
-    r2 = 1.0 - rss / tss if tss > 1e-12 else 1.0
-    return DemandFit(a, b, se, b - t * se, b + t * se, r2, n, distinct)
-
-
-def _cents(value: float, rounding: str = ROUND_HALF_UP) -> Decimal:
-    return Decimal(repr(value)).quantize(CENT, rounding=rounding)
-
-
-def price_bounds(
-    current: Decimal, cost: Decimal, min_margin: float, max_change: float
-) -> tuple[Decimal, Decimal]:
-    """Lowest and highest allowed price in cents (inside both bounds, rounded inwards)."""
-    lo = max(float(current) * (1 - max_change), float(cost) / (1 - min_margin))
-    hi = float(current) * (1 + max_change)
-    return _cents(lo - 1e-9, ROUND_CEILING), _cents(hi + 1e-9, ROUND_FLOOR)
-
-
-def best_price(
-    current: Decimal, cost: Decimal, elasticity: float, min_margin: float, max_change: float
-) -> Optional[tuple[Decimal, str]]:
-    """The profit-maximising price within the bounds, and what set it: ``optimum``,
-    ``max_change`` or ``min_margin``; None if no price satisfies both bounds."""
-    lo, hi = price_bounds(current, cost, min_margin, max_change)
-    if lo > hi:
-        return None
-    if elasticity < -1:
-        optimum = float(cost) * elasticity / (1 + elasticity)
-        price = _cents(optimum)
-        if price < lo:
-            floor_is_margin = float(cost) / (1 - min_margin) >= float(current) * (1 - max_change)
-            return lo, "min_margin" if floor_is_margin else "max_change"
-        if price > hi:
-            return hi, "max_change"
-        return price, "optimum"
-    return hi, "max_change"  # inelastic: profit rises with price up to the bound
-
-
-def profit_change(current: Decimal, price: Decimal, cost: Decimal, elasticity: float) -> float:
-    """Expected relative change in profit per period at ``price`` instead of ``current``."""
-    p0, p1, c = float(current), float(price), float(cost)
-    if p0 <= c:
-        return math.inf if p1 > c else 0.0
-    return (p1 - c) / (p0 - c) * (p1 / p0) ** elasticity - 1.0
 
 
 @dataclass(frozen=True)
@@ -241,7 +127,7 @@ def history(
     period = timedelta(days=config.period_days)
     with sessions() as s:
         for pid, at, unit_price, qty in s.execute(query):
-            cells[pid][((now - at) // period, Decimal(str(unit_price)).quantize(CENT))] += qty
+            cells[pid][((now - at) // period, quantize(Decimal(str(unit_price)), DEFAULT_CURRENCY))] += qty
     return {
         pid: [Observation(float(price), float(units)) for (_, price), units in sorted(counter.items())]
         for pid, counter in cells.items()
@@ -266,12 +152,12 @@ def suggest_prices(
     suggestions: list[Suggestion] = []
     skipped: list[tuple[str, Skip]] = []
     for product in products:
-        current = Decimal(str(product.price)).quantize(CENT)
+        current = quantize(Decimal(str(product.price)), DEFAULT_CURRENCY)
         raw_cost = costs.get(product.id)
         cost = (
-            Decimal(str(raw_cost)).quantize(CENT)
+            quantize(Decimal(str(raw_cost)), DEFAULT_CURRENCY)
             if raw_cost is not None
-            else (current * Decimal(repr(config.cost_ratio))).quantize(CENT, rounding=ROUND_HALF_UP)
+            else quantize(current * Decimal(repr(config.cost_ratio)), DEFAULT_CURRENCY)
         )
         fit = fit_demand(obs.get(product.id, []), config.min_observations, config.min_prices)
         if isinstance(fit, Skip):

@@ -11,18 +11,8 @@ from sqlalchemy import update
 
 from shop.db.models import Order, OrderItem
 from shop.db.session import make_engine, make_sessionmaker
-from shop.pricing.suggest import (
-    DemandFit,
-    Observation,
-    Skip,
-    SuggestConfig,
-    best_price,
-    fit_demand,
-    format_report,
-    main,
-    profit_change,
-    suggest_prices,
-)
+from shop.pricing.demand import DemandFit, Observation, Skip, best_price, fit_demand, profit_change
+from shop.pricing.suggest import SuggestConfig, format_report, main, suggest_prices
 from shop.seed.demo import seed_database
 from tests.conftest import FIXED_NOW
 from tests.pricing.conftest import NOW, build_shop
