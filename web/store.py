@@ -1,9 +1,9 @@
 """What the storefront reads beyond shop's catalog: the browse grid and the shoppers.
 
-Products themselves come from :class:`shop.catalog.CatalogService` (one read model for the
-chat, the console and this shop): this module only decides *which* products a grid page
-shows (category, search, page) and who is signed in. Blocking SQLAlchemy calls, one session
-per call; views run them off the event loop.
+Products themselves are shop's read model (grid cards: :func:`shop.catalog_rows.read_summaries`,
+product pages: :class:`shop.catalog.CatalogService`), the one the chat uses: this module only
+decides *which* products a grid page shows (category, search, page) and who is signed in.
+Blocking SQLAlchemy calls, one session per call; views run them off the event loop.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from shop.catalog import CatalogService, ProductFacts
+from shop.catalog import CatalogService
+from shop.catalog_rows import ProductSummary, read_summaries
 from shop.db.models import Customer, Product
 from shop.seed.demo import DEMO_CUSTOMERS
 
@@ -29,7 +30,7 @@ MAX_ID = 2**63 - 1
 class Page:
     """One page of the product grid: the products on it and where it sits among all pages."""
 
-    products: list[ProductFacts]
+    products: list[ProductSummary]
     total: int
     page: int
     pages: int
@@ -81,8 +82,8 @@ class Store:
             pages = max(1, -(-total // PER_PAGE))
             page = min(max(1, page), pages)
             ids = list(s.scalars(stmt.order_by(Product.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-        found = (self.catalog.get(int(product_id)) for product_id in ids)
-        return Page([facts for facts in found if facts is not None], total, page, pages)
+        found = read_summaries(self._sessions, ids)
+        return Page([found[i] for i in ids if i in found], total, page, pages)
 
     def customer(self, customer_id: int) -> Shopper | None:
         """The customer with this id, if one exists (a signed cookie may outlive its customer)."""
