@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import hmac
 import logging
-import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from shop import settings as shop_settings
 from shop.secrets import refuse_to_start
 
 __all__ = ["ThreadedActionExecutor", "create_app", "main", "REQUIRED_SECRETS", "OPEN_PATHS"]
@@ -111,12 +111,12 @@ def create_app(package: str, token: str, workers: int = DEFAULT_WORKERS) -> Sani
 
 
 def _arguments() -> argparse.ArgumentParser:
-    env = os.environ
+    st = shop_settings.load()
     parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__.splitlines()[0])
     parser.add_argument("--actions", default="actions", help="package of the actions (default: actions)")
-    parser.add_argument("--host", default=env.get("ACTION_HOST") or DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=int(env.get("ACTION_PORT") or DEFAULT_PORT))
-    parser.add_argument("--workers", type=int, default=int(env.get("ACTION_WORKERS") or DEFAULT_WORKERS))
+    parser.add_argument("--host", default=st.action_host or DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=st.action_port or DEFAULT_PORT)
+    parser.add_argument("--workers", type=int, default=st.action_workers or DEFAULT_WORKERS)
     utils.add_logging_level_option_arguments(parser)
     return parser
 

@@ -20,11 +20,11 @@ from shop.config import Settings
 from shop.db.session import default_sessionmaker
 from shop.handoff import HandoffService
 from shop.identity import IdentityService
+from shop.lookup_rate import LookupRateLimiter
 from shop.orders import OrderService
 from shop.pricing.chat import PricingChat
 from shop.pricing.service import PricingService
 from shop.pricing.throttle import CodeAttemptThrottle
-from shop.ratelimit import LookupRateLimiter
 from shop.returns import ReturnService
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -19,12 +19,13 @@ A bad value stops Rasa at start-up with a message naming the setting.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
 from rasa.shared.exceptions import RasaException
+
+from shop import settings as shop_settings
 
 __all__ = ["DEFAULT_API_BASE_URL", "ENV_VARS", "TelegramConfig"]
 
@@ -65,11 +66,10 @@ class TelegramConfig:
 
         Empty values mean "not set"; without a token the channel is disabled.
         """
-        env = os.environ if environ is None else environ
         given = credentials or {}
         creds = {}
         for key, var in ENV_VARS.items():
-            value = given[key] if key in given else env.get(var)
+            value = given[key] if key in given else shop_settings.raw(var, environ)
             creds[key] = "" if value is None else str(value).strip()
         webhook_url = creds.get("webhook_url", "")
         mode = creds.get("mode", "").lower() or ("webhook" if webhook_url else "polling")

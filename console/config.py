@@ -1,47 +1,45 @@
-"""Console settings from environment variables, each with a documented default."""
+"""Console settings, read from :mod:`shop.settings` (where every default is declared)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
 from console.login_limits import LoginLimits
+from shop import secrets
+from shop import settings as shop_settings
 from shop.secrets import require
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
+def _path(value: str) -> Path:
+    """A configured path; a relative one is taken from the project root."""
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def tracker_url_from_env() -> str:
+def tracker_url_from_env(st: shop_settings.ShopSettings | None = None) -> str:
     """The tracker store URL built from the same ``TRACKER_*`` variables as endpoints.yml.
 
     ``CONSOLE_TRACKER_URL`` overrides them. A relative SQLite path is taken from the project
     root, where ``rasa run`` is started.
     """
-    explicit = _env("CONSOLE_TRACKER_URL")
-    if explicit:
-        return explicit
-    dialect = _env("TRACKER_DIALECT", "sqlite")
-    db = _env("TRACKER_DB", "var/tracker.db")
-    host = _env("TRACKER_HOST")
+    st = st or shop_settings.load()
+    if st.console_tracker_url:
+        return st.console_tracker_url
+    dialect, db, host = st.tracker_dialect, st.tracker_db, st.tracker_host
     if dialect.startswith("sqlite"):
-        path = Path(db)
-        if not path.is_absolute():
-            path = PROJECT_ROOT / path
-        return f"sqlite:///{path}"
+        return f"sqlite:///{_path(db)}"
     if "://" in host:  # Rasa accepts a complete URL in the host field too
         return host
-    port = _env("TRACKER_PORT")
+    port = st.tracker_port
     url = URL.create(
         dialect,
-        username=_env("TRACKER_USER") or None,
-        password=_env("TRACKER_PASSWORD") or None,
+        username=st.tracker_user or None,
+        password=st.tracker_password or None,
         host=host or None,
         port=int(port) if port else None,
         database=db,
@@ -58,7 +56,7 @@ def _default_shop_db() -> str:
 
 
 def _rasa_token() -> str:
-    token = _env("RASA_API_TOKEN")
+    token = secrets.read("RASA_API_TOKEN")
     if token:
         return token
     path = PROJECT_ROOT / "var" / "rasa_api_token"
@@ -102,33 +100,33 @@ class ConsoleSettings:
     def from_env(cls, require_secret: bool = True) -> ConsoleSettings:
         """Settings from the environment; CONSOLE_SECRET is required (``shop.secrets.require``)
         unless ``require_secret`` is False (``create_admin`` opens no sessions)."""
-        export = Path(_env("CONSOLE_NLU_EXPORT", str(cls.export_file)))
+        st = shop_settings.load()
         return cls(
             secret=require("CONSOLE_SECRET") if require_secret else "",
-            console_db_url=_env("CONSOLE_DB_URL", _default_console_db()),
-            tracker_url=tracker_url_from_env(),
-            shop_db_url=_env("SHOP_DB_URL", _default_shop_db()),
-            rasa_url=_env("RASA_URL", "http://localhost:5005").rstrip("/"),
-            storefront_url=_env(
-                "CONSOLE_STOREFRONT_URL", _env("STOREFRONT_PUBLIC_URL", "http://localhost:8080")
+            console_db_url=st.console_db_url or _default_console_db(),
+            tracker_url=tracker_url_from_env(st),
+            shop_db_url=st.db_url or _default_shop_db(),
+            rasa_url=st.rasa_url.rstrip("/"),
+            storefront_url=(
+                st.console_storefront_url or st.storefront_public_url or "http://localhost:8080"
             ).rstrip("/"),
             rasa_token=_rasa_token(),
-            host=_env("CONSOLE_HOST", "127.0.0.1"),
-            port=int(_env("CONSOLE_PORT", "8081")),
-            ingest_interval=float(_env("CONSOLE_INGEST_INTERVAL", "30")),
-            session_hours=float(_env("CONSOLE_SESSION_HOURS", "8")),
-            cookie_secure=_env("CONSOLE_COOKIE_SECURE", "0") in ("1", "true", "yes"),
-            nlu_dir=Path(_env("CONSOLE_NLU_DIR", str(cls.nlu_dir))),
-            export_file=export,
-            stories_dir=Path(_env("CONSOLE_STORIES_DIR", str(cls.stories_dir))),
-            domain_file=Path(_env("CONSOLE_DOMAIN_FILE", str(cls.domain_file))),
-            fallback_queue_threshold=int(_env("CONSOLE_FALLBACK_QUEUE_THRESHOLD", "2")),
-            trusted_proxy_hops=int(_env("CONSOLE_TRUSTED_PROXY_HOPS", "0")),
+            host=st.console_host,
+            port=st.console_port,
+            ingest_interval=st.console_ingest_interval,
+            session_hours=st.console_session_hours,
+            cookie_secure=st.console_cookie_secure,
+            nlu_dir=_path(st.console_nlu_dir),
+            export_file=_path(st.console_nlu_export),
+            stories_dir=_path(st.console_stories_dir),
+            domain_file=_path(st.console_domain_file),
+            fallback_queue_threshold=st.console_fallback_queue_threshold,
+            trusted_proxy_hops=st.console_trusted_proxy_hops,
             login_limits=LoginLimits(
-                max_failures=int(_env("CONSOLE_LOGIN_MAX_FAILURES", "5")),
-                max_failures_per_address=int(_env("CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
-                window_seconds=int(_env("CONSOLE_LOGIN_WINDOW_SECONDS", "900")),
-                lock_seconds=int(_env("CONSOLE_LOGIN_LOCK_SECONDS", "900")),
+                max_failures=st.console_login_max_failures,
+                max_failures_per_address=st.console_login_max_failures_per_address,
+                window_seconds=st.console_login_window_seconds,
+                lock_seconds=st.console_login_lock_seconds,
             ),
         )
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from console import db
 from console.auth import Accounts, UserExists
 from console.config import ConsoleSettings
+from shop import settings as shop_settings
 from shop.db.session import make_engine
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         "--reset-password", action="store_true", help="set a new password for an existing user"
     )
     args = parser.parse_args(argv)
-    password = os.environ.get("CONSOLE_ADMIN_PASSWORD", "")
+    password = str(shop_settings.value("CONSOLE_ADMIN_PASSWORD"))
     if not password:
         password = getpass.getpass("Password (10+ characters): ")
         if password != getpass.getpass("Again: "):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.actions import action as rasa_action
@@ -44,6 +43,7 @@ from sanic.response import HTTPResponse
 
 from ops import input_guard
 from shop import secrets
+from shop import settings as shop_settings
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,8 @@ RASA_SECRETS = ("SHOP_SESSION_SECRET", "SHOP_ACTION_TOKEN", "RASA_API_TOKEN")
 
 def action_timeout() -> float:
     """Seconds Rasa waits for the action server (``ACTION_TIMEOUT_SECONDS``)."""
-    raw = os.environ.get("ACTION_TIMEOUT_SECONDS", "").strip()
     try:
-        return float(raw) if raw else DEFAULT_ACTION_TIMEOUT
+        return float(shop_settings.value("ACTION_TIMEOUT_SECONDS"))
     except ValueError:
         return DEFAULT_ACTION_TIMEOUT
 

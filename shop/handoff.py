@@ -39,6 +39,8 @@ class HandoffRateLimited(RuntimeError):
 
 @dataclass(frozen=True)
 class HandoffInfo:
+    """One request as the actions and the console show it; ``created`` when this call opened it."""
+
     id: int
     sender_id: str
     channel: str
@@ -140,6 +142,7 @@ class HandoffService:
             return self._get(s, request_id)
 
     def close(self, request_id: int, now: datetime | None = None) -> HandoffInfo:
+        """The conversation is back with the bot; closing twice keeps the first close."""
         with self._sessions.begin() as s:
             s.execute(
                 update(HandoffRequest)

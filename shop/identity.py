@@ -58,6 +58,8 @@ _KEY_LABEL = b"shop.identity lookup keys v1\0"
 
 @dataclass(frozen=True)
 class Verification:
+    """A check's outcome: ``ok`` with the customer, or refused with the lock and tries left."""
+
     ok: bool
     customer_id: int | None
     locked_until: datetime | None

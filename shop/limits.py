@@ -6,19 +6,18 @@ the same way and the README can state the limit.
 
 from __future__ import annotations
 
-import os
+from shop import settings as shop_settings
 
 __all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "max_message_chars", "too_long_text"]
 
 #: Characters of one shopper message; longer ones are answered at once and not parsed.
-DEFAULT_MAX_MESSAGE_CHARS = 2000
+DEFAULT_MAX_MESSAGE_CHARS: int = shop_settings.ShopSettings.max_message_chars
 
 
 def max_message_chars() -> int:
     """``SHOP_MAX_MESSAGE_CHARS`` (default 2,000; values below 100 are raised to 100)."""
-    raw = os.environ.get("SHOP_MAX_MESSAGE_CHARS", "").strip()
     try:
-        value = int(raw) if raw else DEFAULT_MAX_MESSAGE_CHARS
+        value = int(shop_settings.value("SHOP_MAX_MESSAGE_CHARS"))
     except ValueError:
         value = DEFAULT_MAX_MESSAGE_CHARS
     return max(100, value)

@@ -25,6 +25,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from shop import settings
+
 __all__ = [
     "SECRETS",
     "KNOWN_DEVELOPMENT_SECRETS",
@@ -78,11 +80,11 @@ class InsecureSecret(RuntimeError):
 
 def environment(env: Mapping[str, str] | None = None) -> str:
     """``SHOP_ENV``: ``development`` (default) or ``production``."""
-    env = os.environ if env is None else env
-    return (env.get("SHOP_ENV", "") or "development").strip().lower()
+    return str(settings.value("SHOP_ENV", env)).lower()
 
 
 def is_production(env: Mapping[str, str] | None = None) -> bool:
+    """``SHOP_ENV=production``: weak secrets refuse to start, demo conveniences are off."""
     return environment(env) == PRODUCTION
 
 
@@ -91,11 +93,9 @@ def demo_mode(env: Mapping[str, str] | None = None) -> bool:
 
     ``SHOP_DEMO_MODE`` (``1``/``0``) decides elsewhere; its default is on in development.
     """
-    env = os.environ if env is None else env
     if is_production(env):
         return False
-    raw = env.get("SHOP_DEMO_MODE", "").strip().lower()
-    return raw not in ("0", "false", "no", "off")
+    return bool(settings.value("SHOP_DEMO_MODE", env))
 
 
 def read(name: str, env: Mapping[str, str] | None = None) -> str | None:

@@ -187,14 +187,6 @@ class ShopSettings:
     sanic_request_max_size: int = _s(
         "SANIC_REQUEST_MAX_SIZE", 1048576, "request bodies above this many bytes get 413"
     )
-    rasa_start_timeout: float = _s(
-        "SHOP_RASA_START_TIMEOUT", 600.0, "seconds ops.cluster waits for a Rasa server to load its model"
-    )
-    pg_bin: str = _s(
-        "SHOP_PG_BIN",
-        "",
-        "PostgreSQL binaries for local test servers (blank: newest /usr/lib/postgresql/*/bin)",
-    )
     # Rasa's tracker and lock stores (endpoints.yml; the console reads the same)
     tracker_dialect: str = _s(
         "TRACKER_DIALECT", "sqlite", "tracker store dialect (`postgresql` in production)"
@@ -235,6 +227,11 @@ class ShopSettings:
         "CONSOLE_TRACKER_URL", "", "the tracker store as one URL (blank: from TRACKER_*)"
     )
     rasa_url: str = _s("RASA_URL", "http://localhost:5005", "where the console reaches Rasa's HTTP API")
+    console_storefront_url: str = _s(
+        "CONSOLE_STOREFRONT_URL",
+        "",
+        "where staff reach the storefront (blank: STOREFRONT_PUBLIC_URL, else local)",
+    )
     console_ingest_interval: float = _s(
         "CONSOLE_INGEST_INTERVAL", 30.0, "seconds between ingestion runs (0: off)"
     )

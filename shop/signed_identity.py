@@ -7,7 +7,7 @@ expires. Two audiences exist: ``"chat"`` (the widget's token for the bot, keyed 
 ``SHOP_IDENTITY_SECRET``) and ``"cookie"`` (the storefront's own signed-in cookie, keyed by
 ``SHOP_COOKIE_SECRET``): a token made for one never verifies for the other, even under the
 same key. Tokens without an audience (``v1``) are refused.
-Pure functions, no I/O besides reading the environment in :func:`secret_from_env`.
+Pure functions, no I/O besides reading the secret in :func:`secret_from_env` (:mod:`shop.secrets`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 import time
+
+from shop import secrets
 
 __all__ = [
     "VERSION",
@@ -52,8 +53,7 @@ class MissingSecret(ValueError):
 
 def secret_from_env(name: str = ENV_VAR) -> str | None:
     """The variable ``name`` (default ``SHOP_IDENTITY_SECRET``), or None when unset or blank."""
-    value = os.environ.get(name, "").strip()
-    return value or None
+    return secrets.read(name)
 
 
 def _b64encode(raw: bytes) -> str:

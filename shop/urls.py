@@ -11,10 +11,11 @@ the widget and Telegram link them. Paths are relative (``/product/JKT-000089``) 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from urllib.parse import quote, unquote, urlsplit
+
+from shop import settings as shop_settings
 
 __all__ = [
     "PRODUCT_PATH",
@@ -35,8 +36,7 @@ IMAGE_PATH = "/img/{sku}.svg"
 
 def public_base(env: Mapping[str, str] | None = None) -> str:
     """``STOREFRONT_PUBLIC_URL`` without a trailing slash, or "" when unset (relative links)."""
-    env = os.environ if env is None else env
-    return env.get("STOREFRONT_PUBLIC_URL", "").strip().rstrip("/")
+    return str(shop_settings.value("STOREFRONT_PUBLIC_URL", env)).rstrip("/")
 
 
 def absolute(path: str, env: Mapping[str, str] | None = None) -> str:

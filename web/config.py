@@ -7,11 +7,11 @@ ever shipped) refuses to start, naming the variable.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shop import secrets
+from shop import settings as shop_settings
 from shop.config import default_db_url
 
 __all__ = ["IDENTITY_SECRET", "COOKIE_SECRET", "StoreConfig"]
@@ -52,39 +52,33 @@ class StoreConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoreConfig:
-        """Settings from ``env`` (default ``os.environ``).
+        """Settings from ``env`` (default ``os.environ``) through :func:`shop.settings.load`.
 
         Raises :class:`shop.secrets.InsecureSecret` naming the variable when a secret is
         missing, known or (``SHOP_ENV=production``) short, or when both are the same value.
         """
-        env = os.environ if env is None else env
         keys = secrets.require_all((IDENTITY_SECRET, COOKIE_SECRET), env)
         if keys[IDENTITY_SECRET] == keys[COOKIE_SECRET]:
             raise secrets.InsecureSecret(
                 f"{COOKIE_SECRET} must differ from {IDENTITY_SECRET}: one signs the storefront's "
                 "cookies, the other the chat's identity tokens."
             )
+        st = shop_settings.load(env)
         return cls(
-            db_url=env.get("SHOP_DB_URL", "").strip() or default_db_url(),
-            rasa_url=env.get("RASA_PUBLIC_URL", "").strip() or "http://localhost:5005",
+            db_url=st.db_url or default_db_url(),
+            rasa_url=st.rasa_public_url,
             identity_secret=keys[IDENTITY_SECRET],
             cookie_secret=keys[COOKIE_SECRET],
             demo_mode=secrets.demo_mode(env),
-            host=env.get("STOREFRONT_HOST", "").strip() or "0.0.0.0",
-            port=_int_setting(env, "STOREFRONT_PORT", 8080),
-            identity_ttl_s=_int_setting(env, "STOREFRONT_IDENTITY_TTL_S", 3600),
-            secure_cookies=env.get("STOREFRONT_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+            host=st.storefront_host,
+            port=_positive(st.storefront_port, "STOREFRONT_PORT"),
+            identity_ttl_s=_positive(st.storefront_identity_ttl_s, "STOREFRONT_IDENTITY_TTL_S"),
+            secure_cookies=st.storefront_secure_cookies,
         )
 
 
-def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a positive whole number, got {raw!r}") from None
+def _positive(value: int, name: str) -> int:
+    """``value`` if above 0; the storefront can't listen on port 0 or issue tokens that never live."""
     if value <= 0:
-        raise ValueError(f"{name} must be a positive whole number, got {raw!r}")
+        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
     return value

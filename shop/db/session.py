@@ -8,7 +8,6 @@ pass ``statement_timeout_ms=0``.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop import settings as shop_settings
 from shop.config import default_db_url
 
 DEFAULT_CONNECT_TIMEOUT_S = 5
@@ -24,13 +24,7 @@ DEFAULT_LOCK_TIMEOUT_MS = 2000
 
 
 def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    value = int(raw)
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more")
-    return value
+    return int(shop_settings.value(name))  # declared with its default; 0 or more
 
 
 def postgres_connect_args(

@@ -44,6 +44,7 @@ class ThrottleStatus:
 
     @property
     def remaining(self) -> int:
+        """Misses left before the conversation must wait."""
         return max(0, self.limit - self.failures)
 
     def wait_minutes(self, now: datetime) -> int:

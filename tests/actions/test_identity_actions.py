@@ -21,7 +21,8 @@ from actions import services
 from shop.config import Settings
 from shop.db.session import make_engine, make_sessionmaker
 from shop.identity import IdentityService
-from shop.ratelimit import Limit, LookupRateLimiter, MemoryCounter, RedisCounter
+from shop.lookup_rate import LookupRateLimiter, MemoryCounter, RedisCounter
+from shop.ratelimit import Limit
 
 NOW = 1_800_000_000.0
 

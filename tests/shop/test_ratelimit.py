@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from harness.redis import start_redis
-from shop.ratelimit import Limit, LookupRateLimiter, MemoryCounter, RedisCounter, Verdict
+from shop.lookup_rate import LookupRateLimiter, MemoryCounter, RedisCounter
+from shop.ratelimit import Limit, Verdict
 
 NOW = 1_700_000_000.0
 
