@@ -71,6 +71,11 @@ class _Refused(Exception):
         self.rejection = rejection
 
 
+def _refusal(order_id: int, refused: _Refused) -> RedeemResult:
+    log.info("redemption refused", extra={"order_id": order_id, "reason": refused.rejection.reason})
+    return RedeemResult(ok=False, rejections=(refused.rejection,))
+
+
 def _record(row: CouponRedemption) -> RedemptionRecord:
     return RedemptionRecord(
         coupon_id=row.coupon_id,
@@ -112,8 +117,7 @@ def redeem(
         with sessions.begin() as s:
             return _redeem(s, order_id, codes, wanted, customer_id, now, settings)
     except _Refused as refused:
-        log.info("redemption refused", extra={"order_id": order_id, "reason": refused.rejection.reason})
-        return RedeemResult(ok=False, rejections=(refused.rejection,))
+        return _refusal(order_id, refused)
     except IntegrityError:
         # A concurrent retry for this order won, or a per-customer race was lost.
         with sessions() as s:
@@ -142,8 +146,7 @@ def redeem_in(
     try:
         return _redeem(s, order_id, codes, _wanted(codes), customer_id, now, settings)
     except _Refused as refused:
-        log.info("redemption refused", extra={"order_id": order_id, "reason": refused.rejection.reason})
-        return RedeemResult(ok=False, rejections=(refused.rejection,))
+        return _refusal(order_id, refused)
 
 
 def _replay(s: Session, order_id: int, wanted: list[str]) -> Optional[RedeemResult]:
