@@ -75,7 +75,7 @@ class ConsoleSettings:
     shop_db_url: str = field(default_factory=_default_shop_db)
     rasa_url: str = "http://localhost:5005"
     #: where staff reach the storefront: carousel cards link to its product pages and show its
-    #: pictures (CONSOLE_STOREFRONT_URL, else STOREFRONT_PUBLIC_URL, else the local storefront)
+    #: pictures (STOREFRONT_PUBLIC_URL, else the local storefront on STOREFRONT_PORT)
     storefront_url: str = "http://localhost:8080"
     rasa_token: str = ""
     host: str = "127.0.0.1"
@@ -107,9 +107,7 @@ class ConsoleSettings:
             tracker_url=tracker_url_from_env(st),
             shop_db_url=st.db_url or _default_shop_db(),
             rasa_url=st.rasa_url.rstrip("/"),
-            storefront_url=(
-                st.console_storefront_url or st.storefront_public_url or "http://localhost:8080"
-            ).rstrip("/"),
+            storefront_url=(st.storefront_public_url or f"http://localhost:{st.storefront_port}").rstrip("/"),
             rasa_token=_rasa_token(),
             host=st.console_host,
             port=st.console_port,

@@ -7,71 +7,55 @@
   var sender = list.dataset.sender;
   var after = parseInt(list.dataset.after || "0", 10);
 
+  // One element with a class and, when given, its text (set as text, never as HTML).
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
   function line(cls, meta, text) {
-    var li = document.createElement("li");
-    li.className = "ev " + cls;
-    var m = document.createElement("div");
-    m.className = "meta";
-    m.textContent = meta;
-    li.appendChild(m);
-    if (text !== null) {
-      var t = document.createElement("div");
-      t.className = "text";
-      t.textContent = text;
-      li.appendChild(t);
-    }
+    var li = el("li", "ev " + cls);
+    li.appendChild(el("div", "meta", meta));
+    if (text !== null) { li.appendChild(el("div", "text", text)); }
     return li;
   }
 
-  // The titles of the buttons a bot message offered, one chip each (as in _items.html).
-  function chips(titles) {
-    var ul = document.createElement("ul");
-    ul.className = "buttons";
-    ul.setAttribute("aria-label", "Buttons offered");
-    titles.forEach(function (title) {
-      var li = document.createElement("li");
-      li.className = "chip";
-      li.textContent = title;
-      ul.appendChild(li);
-    });
+  // A list of items, one per entry, each made by `item` (as in _items.html).
+  function list(cls, label, entries, item) {
+    var ul = el("ul", cls);
+    ul.setAttribute("aria-label", label);
+    entries.forEach(function (entry) { ul.appendChild(item(entry)); });
     return ul;
   }
 
-  // A carousel's products as cards (as in _items.html); the URLs are the server's, built from the SKU.
-  function cards(list) {
-    var ul = document.createElement("ul");
-    ul.className = "cards";
-    ul.setAttribute("aria-label", "Products shown");
-    list.forEach(function (card) {
-      var li = document.createElement("li");
-      li.className = "card";
+  // The titles of the buttons a bot message offered, one chip each.
+  function chips(titles) {
+    return list("buttons", "Buttons offered", titles, function (title) { return el("li", "chip", title); });
+  }
+
+  // A carousel's products as cards; the URLs are the server's, built from the SKU.
+  function cards(entries) {
+    return list("cards", "Products shown", entries, function (card) {
+      var li = el("li", "card");
       li.dataset.sku = card.sku;
-      var a = document.createElement("a");
+      var a = el("a");
       a.href = card.url;
       a.target = "_blank";
       a.rel = "noopener noreferrer";
-      var img = document.createElement("img");
+      var img = el("img");
       img.src = card.image;
       img.alt = "";
       img.width = 96;
       img.height = 96;
       a.appendChild(img);
-      var name = document.createElement("span");
-      name.className = "card-name";
-      name.textContent = card.name;
-      a.appendChild(name);
+      a.appendChild(el("span", "card-name", card.name));
       li.appendChild(a);
-      var price = document.createElement("span");
-      price.className = "card-price";
-      price.textContent = card.price;
-      li.appendChild(price);
-      var sku = document.createElement("span");
-      sku.className = "card-sku";
-      sku.textContent = card.sku;
-      li.appendChild(sku);
-      ul.appendChild(li);
+      li.appendChild(el("span", "card-price", card.price));
+      li.appendChild(el("span", "card-sku", card.sku));
+      return li;
     });
-    return ul;
   }
 
   function render(ev) {
