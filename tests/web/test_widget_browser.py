@@ -23,8 +23,8 @@ from shop.seed.demo import SeedSize, seed_database
 from shop.signed_identity import verify
 from tests.web.browser import (
     ARTIFACTS,
-    CHROMIUM,
     CHROMIUM_ARGS,
+    chromium_path,
     echo_rasa,
     open_chat,
     require_assets,
@@ -53,7 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield b
         b.close()
 
