@@ -96,7 +96,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shop actions nlu_components text_encoder
+	$(VENV)/bin/mypy shop actions nlu_components text_encoder catalog_index channels console web ops harness
 
 pytest: install system-deps catalog-index model web-assets
 	$(PY) -m pytest -q --durations=30 tests

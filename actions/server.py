@@ -71,6 +71,7 @@ class ThreadedActionExecutor(ActionExecutor):
         return loop.run_until_complete(ActionExecutor.run(self, action_call))  # type: ignore[arg-type]
 
     async def run(self, action_call: Any) -> Optional[Dict[str, Any]]:
+        """Run the action on a worker thread so a slow one never blocks the event loop."""
         # Created on first use, in the serving process (Sanic may fork workers after create_app).
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="action")
@@ -122,6 +123,7 @@ def _arguments() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list] = None) -> None:
+    """Start the action server on loopback (``python -m actions.server``)."""
     args = _arguments().parse_args(argv)
     secrets = refuse_to_start(REQUIRED_SECRETS, "the action server")
     utils.configure_colored_logging(args.loglevel)

@@ -173,10 +173,12 @@ class ResilientRestInput(RestInput):
 
     @classmethod
     def name(cls) -> str:
+        """The channel name Rasa routes under (``/webhooks/rest/``)."""
         return "rest"
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        """Refuse to start without the secrets Rasa needs; no credentials are read."""
         require_rasa_secrets()
         return cls()
 
@@ -187,10 +189,12 @@ class ResilientRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Any) -> Optional[Dict[str, Any]]:
+        """The client's metadata with ``source`` set by the server, never by the client."""
         body = request.json if isinstance(request.json, dict) else {}
         return input_guard.with_source(body.get("metadata"), client_source(request))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST routes with every message passed through the input guard first."""
         bp = super().blueprint(input_guard.guarded(on_new_message))
 
         @bp.middleware("request")

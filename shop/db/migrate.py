@@ -75,6 +75,7 @@ def current_revision(url: str | None = None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Migrate the order DB to the newest schema (``python -m shop.db.migrate``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="database URL (default: SHOP_DB_URL or var/shop.db)")
     parser.add_argument("--revision", default="head")

@@ -36,6 +36,8 @@ HANDOFF_STATUSES = ("open", "taken", "closed")
 
 
 class Customer(Base):
+    """A shopper who has ordered: identity checks compare against this email."""
+
     __tablename__ = "customers"
 
     id = Column(Integer, primary_key=True)
@@ -48,6 +50,8 @@ class Customer(Base):
 
 
 class Category(Base):
+    """A catalog shelf; recommendations cap how many products come from one."""
+
     __tablename__ = "categories"
 
     id = Column(Integer, primary_key=True)
@@ -58,6 +62,8 @@ class Category(Base):
 
 
 class Product(Base):
+    """A sellable product; price in the shop currency, stock summed over variants."""
+
     __tablename__ = "products"
 
     id = Column(Integer, primary_key=True)
@@ -78,6 +84,8 @@ class Product(Base):
 
 
 class ProductVariant(Base):
+    """One size/colour of a product with its own SKU suffix and stock."""
+
     __tablename__ = "product_variants"
 
     id = Column(Integer, primary_key=True)
@@ -91,6 +99,8 @@ class ProductVariant(Base):
 
 
 class Order(Base):
+    """An order as shoppers quote it (six-digit ``order_number``) and its status."""
+
     __tablename__ = "orders"
 
     id = Column(Integer, primary_key=True)
@@ -118,6 +128,8 @@ class Order(Base):
 
 
 class OrderItem(Base):
+    """One line of an order at the price paid (refunds are computed from it)."""
+
     __tablename__ = "order_items"
 
     id = Column(Integer, primary_key=True)
@@ -133,6 +145,8 @@ class OrderItem(Base):
 
 
 class Shipment(Base):
+    """A parcel of an order with its carrier and tracking number."""
+
     __tablename__ = "shipments"
 
     id = Column(Integer, primary_key=True)
@@ -148,6 +162,8 @@ class Shipment(Base):
 
 
 class ShipmentEvent(Base):
+    """One tracking event of a shipment (what order status shows as the timeline)."""
+
     __tablename__ = "shipment_events"
 
     id = Column(Integer, primary_key=True)
@@ -174,6 +190,8 @@ class OrderStatusChange(Base):
 
 
 class Return(Base):
+    """A return (RMA) of an order and where it stands."""
+
     __tablename__ = "returns"
 
     id = Column(Integer, primary_key=True)
@@ -190,6 +208,8 @@ class Return(Base):
 
 
 class ReturnItem(Base):
+    """One order line in a return, at most once per return."""
+
     __tablename__ = "return_items"
     __table_args__ = (UniqueConstraint("return_id", "order_item_id"),)
 

@@ -49,6 +49,8 @@ class Cart(Base):
 
 
 class CartLineRow(Base):
+    """One line of a shopper's cart (the storefront's and the chat's quotes read it)."""
+
     __tablename__ = "cart_lines"
     __table_args__ = (
         UniqueConstraint("cart_id", "product_id", "variant_id", name="uq_cart_lines_variant"),
