@@ -21,17 +21,16 @@ from shop.db.session import make_engine, make_sessionmaker
 from shop.seed.demo import DEMO_ORDERS
 from shop.signed_identity import sign
 from tests.e2e.helpers import text_of
-from tests.web.browser import StorefrontStack, chromium, open_chat, say, shot, storefront_stack
+from tests.web.browser import StorefrontStack, chromium, open_chat, say, shot
 
-SECRET = "e2e-identity-secret"
 REPLY_TIMEOUT_MS = 90_000
 ORDER_DETAILS = ("on its way", "tracking number", "Items:", "Total:", "delivered")
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorefrontStack]:
-    with storefront_stack(tmp_path_factory.mktemp("web-stack"), SECRET) as running:
-        yield running
+def shop(web_shop: StorefrontStack) -> StorefrontStack:
+    """The session's storefront in front of the session's assistant (tests/conftest.py)."""
+    return web_shop
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +125,7 @@ def _asks_email(stack: Stack, metadata: dict[str, object] | None) -> str:
 
 def test_valid_identity_metadata_skips_the_email(shop: StorefrontStack) -> None:
     cid = customer_id(shop.stack, DEMO_ORDERS["shipped"][1])
-    reply = _asks_email(shop.stack, {"identity_token": sign(cid, SECRET)})
+    reply = _asks_email(shop.stack, {"identity_token": sign(cid, shop.secret)})
     assert f"Order #{DEMO_ORDERS['shipped'][0]}" in reply and "on its way" in reply
 
 
@@ -137,16 +136,16 @@ def test_bad_identity_metadata_is_ignored(shop: StorefrontStack, kind: str) -> N
     if kind == "forged":
         metadata = {"identity_token": sign(cid, "not-the-secret")}
     elif kind == "expired":
-        metadata = {"identity_token": sign(cid, SECRET, ttl_s=60, now=time.time() - 3600)}
+        metadata = {"identity_token": sign(cid, shop.secret, ttl_s=60, now=time.time() - 3600)}
     elif kind == "missing":
         metadata = None
     elif kind == "tampered":
         other = customer_id(shop.stack, DEMO_ORDERS["processing"][1])
-        payload, mac = sign(other, SECRET).split(".")
-        metadata = {"identity_token": f"{sign(cid, SECRET).split('.')[0]}.{mac}"}
+        payload, mac = sign(other, shop.secret).split(".")
+        metadata = {"identity_token": f"{sign(cid, shop.secret).split('.')[0]}.{mac}"}
     elif kind == "cookie":
         # The storefront's cookie token (audience "cookie"), even under the chat key, is no chat token.
-        metadata = {"identity_token": sign(cid, SECRET, ttl_s=3600, audience="cookie")}
+        metadata = {"identity_token": sign(cid, shop.secret, ttl_s=3600, audience="cookie")}
     else:
         metadata = {"identity_token": {"customer_id": cid}}
     reply = _asks_email(shop.stack, metadata)
