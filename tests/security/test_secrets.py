@@ -27,9 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from harness.env import default_env
-from harness.paths import MODEL, ROOT, VENV_BIN
+from harness.paths import ROOT, VENV_BIN, WEB_PYTHON
 from harness.ports import free_port
-from harness.stack import Stack
+from harness.processes import serving
+from harness.stack import Stack, actions_argv, rasa_argv
 from shop.db.models import Customer
 from shop.secrets import KNOWN_DEVELOPMENT_SECRETS, SECRETS, InsecureSecret, check, ensure_file
 from shop.seed.demo import DEMO_ORDERS
@@ -40,7 +41,6 @@ OLD_MAIN = "b76a697"
 NUMBER, EMAIL = DEMO_ORDERS["shipped"]
 # As the order list writes them ("#104587"); the bot's prompt quotes 104523 as an example.
 THEIR_ORDERS = sorted({f"#{n}" for n, e in DEMO_ORDERS.values() if e == EMAIL})
-WEB_PYTHON = Path(os.environ.get("SHOP_WEB_PYTHON") or ROOT / ".venv-web" / "bin" / "python")
 
 _NAME = r"[A-Za-z_]*(?:SECRET|secret|TOKEN|token)[A-Za-z_]*"
 # NAME = "value" / "NAME": "value" / NAME=value (env files)
@@ -141,27 +141,9 @@ def test_storefront_cookie_token_is_not_a_chat_token(
 WEAK = {"missing": None, "known": "dev-only-change-me", "short": "k3Vq9-rAnd0m-but-short"}
 
 
-def _rasa_argv(port: int) -> List[str]:
-    return [
-        str(VENV_BIN / "rasa"),
-        "run",
-        "--enable-api",
-        "--auth-token",
-        "unused-here-the-env-token-is-checked",
-        "--port",
-        str(port),
-        "--model",
-        str(MODEL),
-        "--endpoints",
-        "endpoints.yml",
-        "--credentials",
-        "credentials.yml",
-    ]
-
-
 ENTRY_POINTS = {
-    "actions": (lambda port: [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]),
-    "rasa": _rasa_argv,
+    "actions": actions_argv,
+    "rasa": (lambda port: rasa_argv(port, "unused-here-the-env-token-is-checked")),
     "storefront": (lambda port: [str(WEB_PYTHON), "-m", "web"]),
     "console": (lambda port: [str(WEB_PYTHON), "-m", "console"]),
 }
@@ -202,8 +184,6 @@ def _production_env(tmp_path: Path, port: int) -> Dict[str, str]:
 def test_process_refuses_to_start_with_a_weak_secret(
     tmp_path: Path, process: str, name: str, weak: str
 ) -> None:
-    if process == "rasa" and not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
     port = free_port()
     env = _production_env(tmp_path, port)
     value = WEAK[weak]
@@ -228,22 +208,10 @@ def test_action_server_starts_with_good_secrets_in_production(tmp_path: Path) ->
     """The control for the refusals: the same environment with its random secrets serves."""
     import requests
 
-    from harness.processes import wait_http
-
     port = free_port()
-    proc = subprocess.Popen(
-        ENTRY_POINTS["actions"](port),
-        cwd=ROOT,
-        env=_production_env(tmp_path, port),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", 90, proc)
+    env = _production_env(tmp_path, port)
+    with serving(actions_argv(port), env, f"http://127.0.0.1:{port}/health", tmp_path / "actions.log", 90):
         assert requests.post(f"http://127.0.0.1:{port}/webhook", json={}, timeout=10).status_code == 401
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 # -- the Makefile and var/secrets.env ---------------------------------------------------------

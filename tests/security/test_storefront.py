@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from actions.identity import signed_customer
 from harness.paths import ROOT
 from harness.ports import free_port
-from harness.processes import wait_http
+from harness.webapps import storefront as web_storefront
 from shop.db.models import Customer, Order, Product
 from shop.db.pricing_models import CartLineRow
 from shop.secrets import generate
@@ -396,28 +396,9 @@ def test_storefront_refuses_to_start_without_its_secrets(case: str, tmp_path: Pa
 
 @pytest.fixture
 def production_process(shop: Any, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = storefront_env(
-        SHOP_DB_URL=shop.url,
-        SHOP_IDENTITY_SECRET=generate(),
-        SHOP_COOKIE_SECRET=generate(),
-        STOREFRONT_HOST="127.0.0.1",
-        STOREFRONT_PORT=str(port),
-    )
-    with open(tmp_path / "storefront.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/health", 60, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    env = storefront_env(SHOP_DB_URL=shop.url, SHOP_IDENTITY_SECRET=generate(), SHOP_COOKIE_SECRET=generate())
+    with web_storefront(env, tmp_path / "storefront.log", sys.executable) as app:
+        yield app.url
 
 
 def test_production_process_serves_no_switch_and_404s_it(production_process: str) -> None:
