@@ -15,7 +15,6 @@ from typing import Iterable
 import pytest
 
 from harness.cluster import Cluster, start_cluster
-from harness.paths import MODEL
 from harness.scaleout import LOAD_TEST_ENV
 
 EMAIL = re.compile(rb"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
@@ -35,8 +34,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
     running = start_cluster(tmp_path_factory.mktemp("cluster"), replicas=2, extra_env=LOAD_TEST_ENV)
     try:
         yield running

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,10 +22,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from harness.paths import MODEL, ROOT
-from harness.ports import free_port
-from harness.postgres import Postgres, create_database, start_postgres
+from harness.postgres import Postgres, create_database, launch_postgres
+from harness.processes import wait_until
 from harness.stack import Stack, start_stack
+from harness.webapps import storefront as web_storefront
 from shop.db.models import Customer, Order, OrderStatusChange, Product, ProductVariant, Return
 from shop.db.pricing_models import CouponRedemption, CouponRow
 from shop.db.session import make_engine
@@ -42,9 +41,7 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    workdir = tmp_path_factory.mktemp("faults-pg") / "pg"
-    url, stop = start_postgres(workdir)
-    server = Postgres(workdir, url, stop)
+    server = launch_postgres(tmp_path_factory.mktemp("faults-pg") / "pg")
     try:
         yield server
     finally:
@@ -58,8 +55,6 @@ def shop_url(pg: Postgres) -> str:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, shop_url: str) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
     running = start_stack(
         tmp_path_factory.mktemp("faults"),
         {"SHOP_DB_URL": shop_url, "ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT)},
@@ -83,14 +78,6 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     started = time.monotonic()
     result = fn()
     return result, time.monotonic() - started
-
-
-def poll(check: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {timeout:.0f}s")
-        time.sleep(0.1)
 
 
 def assert_apology(replies: list, elapsed: float, wording: str = CANT_LOOK_UP) -> None:
@@ -196,7 +183,7 @@ def hang_up_mid_turn(stack: Stack, sender: str, text: str, until: Callable[[], b
     ).encode()
     with socket.create_connection(("127.0.0.1", stack.rasa_port), timeout=30) as conn:
         conn.sendall(head + body)
-        poll(until, what="the turn to reach the database")
+        wait_until(until, what="the turn to reach the database")
 
 
 def lock_waiters(engine: Engine) -> int:
@@ -234,7 +221,7 @@ def test_return_retried_after_a_client_timeout_is_applied_once(
         hang_up_mid_turn(stack, sender, "yes", until=lambda: lock_waiters(shop_engine) > 0)
         assert rmas() == []
     # The server finishes the turn the client gave up on.
-    poll(lambda: len(rmas()) == 1, what="the return the client gave up on")
+    wait_until(lambda: len(rmas()) == 1, what="the return the client gave up on")
     (rma,) = rmas()
 
     retry = text_of(stack.say(sender, "yes"))
@@ -249,31 +236,9 @@ def test_return_retried_after_a_client_timeout_is_applied_once(
 @pytest.fixture(scope="module")
 def storefront(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo storefront on the stack's order DB, as ``python -m web`` runs it."""
-    port = free_port()
-    env = {
-        **stack.env,
-        "STOREFRONT_HOST": "127.0.0.1",
-        "STOREFRONT_PORT": str(port),
-    }
-    log = open(tmp_path_factory.mktemp("storefront") / "storefront.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        poll(lambda: _up(f"{url}/health"), timeout=60, what="storefront")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-
-
-def _up(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+    log = tmp_path_factory.mktemp("storefront") / "storefront.log"
+    with web_storefront(stack.env, log, sys.executable) as app:
+        yield app.url
 
 
 def csrf_of(page: str) -> str:
@@ -330,7 +295,7 @@ def test_checkout_retried_after_a_client_timeout_is_applied_once(
         with pytest.raises(requests.Timeout):
             browser.post(f"{storefront}/checkout", data=form, timeout=1.0, allow_redirects=False)
         assert state() == before
-    poll(lambda: state()[0] == before[0] + 1, what="the checkout the client gave up on")
+    wait_until(lambda: state()[0] == before[0] + 1, what="the checkout the client gave up on")
 
     retry = browser.post(f"{storefront}/checkout", data=form, timeout=30, allow_redirects=False)
     assert retry.status_code == 303, retry.text
