@@ -13,7 +13,9 @@ server decides the three things the assistant trusts:
   :func:`shop.limits.max_message_chars` is answered at once with
   :func:`shop.limits.too_long_text` through the message's own output channel (REST returns
   it in the response list) and never reaches NLU, the tracker or the lock store: such a
-  message is not stored as a user turn, and only its length is logged.
+  message is not stored as a user turn, and only its length is logged. A blank message
+  ("" or only whitespace, which Rasa would answer with silence) gets
+  :func:`shop.limits.empty_text` the same way.
 
 Byte-level caps sit in front of this: Sanic's ``SANIC_REQUEST_MAX_SIZE`` for HTTP bodies and
 the socket.io server's ``max_http_buffer_size`` (:data:`MAX_SOCKETIO_PAYLOAD_BYTES`).
@@ -27,7 +29,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from shop.limits import max_message_chars, too_long_text
+from shop.limits import empty_text, max_message_chars, too_long_text
 
 __all__ = [
     "CLIENT_ID_CHARS",
@@ -37,6 +39,7 @@ __all__ = [
     "client_id_problem",
     "conversation_id",
     "guarded",
+    "is_blank",
     "too_long",
     "with_source",
 ]
@@ -93,10 +96,20 @@ def too_long(text: object) -> bool:
     return isinstance(text, str) and len(text) > max_message_chars()
 
 
+def is_blank(text: object) -> bool:
+    """True for a message with no text at all ("" or only whitespace): Rasa would answer nothing."""
+    return isinstance(text, str) and not text.strip()
+
+
 def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
-    """``on_new_message`` behind the size cap (see the module docstring)."""
+    """``on_new_message`` behind the size cap and the blank-message answer (module docstring)."""
 
     async def handle(message: UserMessage) -> Any:
+        if is_blank(message.text):
+            logger.info("event=message_blank channel=%s", message.input_channel)
+            if message.output_channel is not None:
+                await message.output_channel.send_response(message.sender_id, {"text": empty_text()})
+            return None
         if too_long(message.text):
             logger.info(
                 "event=message_too_long channel=%s chars=%d limit=%d",

@@ -30,3 +30,11 @@ def too_long_text(limit: int | None = None) -> str:
         f"Sorry, that message is too long for me (the limit is {limit:,} characters). "
         "Could you shorten it, or split it into a few messages?"
     )
+
+
+def empty_text() -> str:
+    """What the shopper hears for a message with no text in it (only spaces, or nothing)."""
+    return (
+        "I didn't get any text there. You can ask about an order, a return or refund, "
+        "a product, or a coupon."
+    )
