@@ -6,6 +6,7 @@ SQLite tracker store, so tests see exactly what a shopper would, with nothing mo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -189,17 +190,21 @@ def prepare_catalog_index(env: Dict[str, str]) -> None:
     index_dir = Path(env.get("CATALOG_INDEX_DIR") or TEST_INDEX_DIR)
     spacy_dir = Path(env.get("SPACY_CATALOG_DIR") or TEST_SPACY_DIR)
     dev_dirs = {index_dir: ROOT / "var" / "catalog_index", spacy_dir: ROOT / "var" / "spacy_catalog"}
-    for target, dev in dev_dirs.items():
-        if not target.exists() and dev.exists():
-            shutil.copytree(dev, target)
-    subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "catalog_index.build", "--url", env["SHOP_DB_URL"]]
-        + ["--out", str(index_dir), "--spacy-out", str(spacy_dir)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Stacks of parallel test workers share the folders: one builds, the others then find it fresh.
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for target, dev in dev_dirs.items():
+            if not target.exists() and dev.exists():
+                shutil.copytree(dev, target)
+        subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "catalog_index.build", "--url", env["SHOP_DB_URL"]]
+            + ["--out", str(index_dir), "--spacy-out", str(spacy_dir)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     env["CATALOG_INDEX_DIR"] = str(index_dir)
     env["SPACY_CATALOG_DIR"] = str(spacy_dir)
 
