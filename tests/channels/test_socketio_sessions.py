@@ -92,6 +92,8 @@ async def test_the_server_issues_a_signed_session_and_keeps_it_on_reconnect(serv
         session_ids.issue("another key" * 4),  # signed, but not with this server's key
         "socketio:abc",
     ],
+    # Fixed ids: the values are random, and parallel workers must collect the same tests.
+    ids=["guessable", "made-up-by-the-client", "signed-with-another-key", "channel-prefixed"],
 )
 async def test_an_id_the_server_did_not_issue_gets_a_new_session(server, presented: str) -> None:
     url, agent = server
