@@ -51,7 +51,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -69,6 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.env import QUIET  # noqa: E402
+from harness.machine import describe_machine  # noqa: E402
 from harness.paths import VENV_BIN  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.processes import Service  # noqa: E402
@@ -407,15 +407,7 @@ def load() -> str:
 
 def machine() -> Dict[str, Any]:
     """Cores, CPU model, Python, load average: printed with every run."""
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "load": load()}
+    return describe_machine()
 
 
 def table(rows: List[Dict[str, Any]]) -> str:

@@ -47,7 +47,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -68,6 +67,7 @@ from catalog_index.index import (  # noqa: E402
     resolve_index_type,
 )
 from catalog_index.storage import default_index_dir  # noqa: E402
+from harness.machine import describe_machine  # noqa: E402
 from shop.stats import percentile  # noqa: E402
 
 K = 10
@@ -401,14 +401,7 @@ def print_table() -> None:
 
 
 def machine() -> dict:
-    cpu = ""
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        cpu = platform.processor()
-    return {"nproc": os.cpu_count(), "cpu": cpu, "loadavg": os.getloadavg(), "faiss": faiss.__version__}
+    return {**describe_machine(), "loadavg": os.getloadavg(), "faiss": faiss.__version__}
 
 
 def main() -> None:

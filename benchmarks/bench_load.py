@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.cluster import start_cluster  # noqa: E402
+from harness.machine import describe_machine  # noqa: E402
 from harness.scaleout import LOAD_TEST_ENV  # noqa: E402
 from harness.stack import prepare_catalog_index  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
@@ -215,15 +214,8 @@ async def run(urls: Sequence[str], levels: Sequence[int], turns: int, max_second
 
 
 def machine() -> Dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+    """The machine this run measured (printed with the figures)."""
+    return describe_machine()
 
 
 def table(rows: List[Dict[str, Any]]) -> str:
