@@ -77,6 +77,22 @@ class ShopSettings:
         "",
         "where shoppers reach the storefront; links and images are absolute under it (blank: relative)",
     )
+    # Languages (shop.language)
+    shop_languages: tuple[str, ...] = _s(
+        "SHOP_LANGUAGES",
+        ("en", "zh"),
+        "languages the shop answers in, ISO 639-1, comma-separated; the first is the default",
+    )
+    language_min_letters: int = _s(
+        "SHOP_LANGUAGE_MIN_LETTERS",
+        10,
+        "a message with fewer letters (codes, digits, emails aside) keeps the conversation's language",
+    )
+    language_min_confidence: float = _s(
+        "SHOP_LANGUAGE_MIN_CONFIDENCE",
+        0.5,
+        "below this detector confidence (0-1) a message keeps the conversation's language",
+    )
     # Guessing limits (shop.identity, shop.ratelimit, shop.handoff)
     lookup_max_failures: int = _s(
         "SHOP_LOOKUP_MAX_FAILURES", 3, "failed identity checks per conversation before a lock (0: no limit)"
