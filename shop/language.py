@@ -45,6 +45,7 @@ __all__ = [
     "LanguageConfig",
     "config_from",
     "detect",
+    "judged_text",
     "locale_for",
     "parse_languages",
     "warm_up",
