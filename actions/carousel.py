@@ -1,8 +1,10 @@
 """Product carousels: the custom payload the web widget and Telegram render, plus the text
 REST clients and other channels read instead.
 
-Payload (docs/channels-web.md): ``{"type": "carousel", "products": [{"sku", "title",
-"price", "image", "url"}]}``; the widget's "More like this" sends
+Payload (docs/channels-web.md): ``{"type": "carousel", "intro", "text", "products": [{"sku",
+"title", "price", "image", "url"}]}``. ``text`` repeats the numbered text message sent just
+before the cards, so a client that draws the cards can put ``intro`` in its place instead of
+showing the same products twice (the widget does). The widget's "More like this" sends
 ``/recommend_product{"product": "<sku>"}``. Prices are :func:`shop.money.format_money`'s,
 links the storefront's own (:func:`shop.urls.product_url` / :func:`shop.urls.image_url`, built
 once in :class:`shop.catalog_rows.ProductSummary`).
@@ -10,7 +12,7 @@ once in :class:`shop.catalog_rows.ProductSummary`).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from shop.money import format_money
 from shop.recommend import Recommendation
@@ -18,10 +20,20 @@ from shop.recommend import Recommendation
 MAX_CARDS = 5
 
 
-def carousel_payload(recs: Sequence[Recommendation]) -> Dict[str, Any]:
-    """The custom payload the widget and Telegram render as cards, prices and links from shop."""
+def carousel_payload(
+    recs: Sequence[Recommendation], intro: Optional[str] = None, text: Optional[str] = None
+) -> Dict[str, Any]:
+    """The custom payload the widget and Telegram render as cards, prices and links from shop.
+
+    ``intro`` / ``text``: the heading line and the numbered text fallback sent with the cards.
+    """
+    payload: Dict[str, Any] = {"type": "carousel"}
+    if intro is not None:
+        payload["intro"] = intro
+    if text is not None:
+        payload["text"] = text
     return {
-        "type": "carousel",
+        **payload,
         "products": [
             {
                 "sku": r.sku,

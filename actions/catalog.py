@@ -213,8 +213,9 @@ class ActionRecommendProducts(Action):
 
     @staticmethod
     def _show(dispatcher: CollectingDispatcher, intro: str, recs: Sequence[Recommendation]) -> None:
-        dispatcher.utter_message(text=carousel_text(intro + ":", recs))
-        dispatcher.utter_message(json_message=carousel_payload(recs))
+        text = carousel_text(intro + ":", recs)
+        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(json_message=carousel_payload(recs, intro=intro + ":", text=text))
 
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks

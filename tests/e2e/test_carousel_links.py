@@ -95,6 +95,10 @@ def test_clicking_a_carousel_card_in_the_widget_opens_that_product(page: Page, s
     link = card.locator("a.shopchat-card-title")
     title = link.inner_text()
     assert sku and title
+    # The cards take the numbered list's place: each product shows once, under the list's heading.
+    bubbles = page.locator(".shopchat-bot .shopchat-bubble")
+    expect(bubbles.filter(has_text=title)).to_have_count(0)
+    expect(page.locator(".shopchat-bot", has=page.locator(".shopchat-carousel"))).to_contain_text(":")
 
     link.click()
     page.wait_for_url(urljoin(shop_url, product_url(sku)))
@@ -103,5 +107,6 @@ def test_clicking_a_carousel_card_in_the_widget_opens_that_product(page: Page, s
     expect(page.locator(".product img")).to_have_attribute("src", image_url(sku))
     # The widget keeps the conversation across the page change: the carousel is still there.
     expect(page.locator(f'.shopchat-card[data-sku="{sku}"]')).to_have_count(1)
+    expect(page.locator(".shopchat-bot .shopchat-bubble").filter(has_text=title)).to_have_count(0)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))

@@ -86,6 +86,9 @@ def test_carousel_cards_carry_the_currency_and_the_storefront_links(shop, monkey
         assert card["url"] == f"/product/{r.sku}" and card["image"] == f"/img/{r.sku}.svg"
     text = carousel_text("Here you go:", recs)
     assert all(r.name in text and format_money(r.price) in text and r.sku not in text for r in recs)
+    payload = carousel_payload(recs, intro="Here you go:", text=text)
+    assert (payload["intro"], payload["text"]) == ("Here you go:", text)
+    assert "intro" not in carousel_payload(recs) and "text" not in carousel_payload(recs)
 
 
 def test_similar_to_uses_stored_vector_and_skips_the_anchor_family(shop):

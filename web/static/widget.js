@@ -214,7 +214,7 @@
     this.noticeAgent(message);
     var custom = message.custom || (message.type ? message : null) || message.data;
     if (custom && typeof custom === "object" && custom.type === "carousel") {
-      this.add({ from: "bot", carousel: custom.products || [] });
+      this.addCarousel(custom);
     }
     if (message.text || message.quick_replies || message.buttons) {
       this.add({ from: "bot", text: message.text || "", buttons: message.quick_replies || message.buttons || [] });
@@ -228,7 +228,22 @@
   ShopChat.prototype.add = function (entry) {
     this.state.history.push(entry);
     this.save();
-    this.render(entry, true);
+    this.lastRow = this.render(entry, true);
+  };
+
+  /* Cards in place of the numbered list sent just before them (actions/carousel.py repeats that
+     text as `text`): the shopper sees the products once, under the list's heading (`intro`). */
+  ShopChat.prototype.addCarousel = function (custom) {
+    var history = this.state.history;
+    var last = history[history.length - 1];
+    var intro;
+    if (typeof custom.text === "string" && last && last.from === "bot" && last.text === custom.text &&
+        !(last.buttons && last.buttons.length) && this.lastRow && this.lastRow.parentNode === this.log) {
+      history.pop();
+      this.log.removeChild(this.lastRow);
+      intro = typeof custom.intro === "string" ? custom.intro : undefined;
+    }
+    this.add({ from: "bot", text: intro, carousel: custom.products || [] });
   };
 
   ShopChat.prototype.status = function (text) {
