@@ -41,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from ops import input_guard
+from ops import action_response, gc_freeze, input_guard
 from shop import secrets
 from shop import settings as shop_settings
 
@@ -196,6 +196,7 @@ class ResilientRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST routes with every message passed through the input guard first."""
         bp = super().blueprint(input_guard.guarded(on_new_message))
+        gc_freeze.attach(bp)  # the model out of full garbage collections, once it is loaded
 
         @bp.middleware("request")
         async def refuse_bad_bodies(request: Request) -> Optional[HTTPResponse]:
@@ -214,3 +215,4 @@ class ResilientRestInput(RestInput):
 
 
 install()
+action_response.install()  # Rasa's check of action answers, schema checked once
