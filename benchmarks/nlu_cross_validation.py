@@ -15,8 +15,8 @@ Usage (from the project root):
     .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only   # minutes, not tens
     .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only --seed 1   # same folds each run
 
-``--intents-only`` cross-validates the intent classifier alone: it drops the ResponseSelector
-and, when DIET does not classify intents (``intent_classification: false``), DIET too; the
+``--intents-only`` cross-validates the intent classifier alone: it drops the ResponseSelector,
+the CRF entity extractor and, when DIET does not classify intents, DIET too; the
 intent figures are the same as with the full pipeline, entity and FAQ figures are not printed.
 
 It is slow (several minutes on 2 cores), so it is not part of ``make test``.
@@ -130,10 +130,10 @@ def summarise(out_dir: Path, worst: int = 5) -> Dict[str, Any]:
 
 
 def intent_pipeline(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The components that decide the intent: no ResponseSelector, no entity-only DIET."""
+    """The components that decide the intent: no ResponseSelector, no entity-only DIET or CRF."""
 
     def decides_intent(component: Dict[str, Any]) -> bool:
-        if component["name"] == "ResponseSelector":
+        if component["name"] in ("ResponseSelector", "CRFEntityExtractor"):
             return False
         if component["name"] == "DIETClassifier":
             return bool(component.get("intent_classification", True))
