@@ -30,6 +30,12 @@ median over turns 1-20 and over the last 20 turns (130-150) and their
 ratio (2.7x before issue 13; the goal is <= 1.2), and the same for the small-talk turns;
 ``--compare-moodbot`` adds the moodbot's small talk over the same length.
 
+``--sanic-workers 1,2`` starts one stack of ours per count, its Rasa with that many Sanic
+workers (``SANIC_WORKERS``; the default lock store, a SQLite file, lets them share
+conversation locks), measured as ``ours-w1``, ``ours-w2`` in the same alternation; each stack
+is measured only once all its workers have loaded the model. The moodbot stays on one worker
+(``rasa init``'s in-memory lock store allows no more).
+
 Our stack runs with the harness's defaults (SQLite order DB and tracker store, no per-source
 lookup limit for 127.0.0.1) plus ``SHOP_LOOKUP_RATE_PER_CONVERSATION=0``: a long conversation
 asks for an order 75 times in a few minutes, which that limit refuses by design. The moodbot
@@ -43,6 +49,7 @@ Usage:
     .venv/bin/python benchmarks/bench_crowd.py --conversation-length 150
     .venv/bin/python benchmarks/bench_crowd.py --moodbot-dir var/moodbot   # reuse a built moodbot
     .venv/bin/python benchmarks/bench_crowd.py --json var/bench_crowd.json
+    .venv/bin/python benchmarks/bench_crowd.py --levels 40 --sanic-workers 1,2
 """
 
 from __future__ import annotations
@@ -71,8 +78,9 @@ from harness.env import QUIET  # noqa: E402
 from harness.machine import describe_machine  # noqa: E402
 from harness.paths import VENV_BIN  # noqa: E402
 from harness.ports import free_port  # noqa: E402
-from harness.processes import Service  # noqa: E402
+from harness.processes import Service, wait_until  # noqa: E402
 from harness.stack import RASA_START_TIMEOUT, Stack, start_stack  # noqa: E402
+from ops.workers import serving_workers  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
 from shop.stats import percentile, summary  # noqa: E402
 
@@ -92,6 +100,7 @@ BEFORE_LENGTH_RATIO = 2.7
 WINDOW = 20  # turns in each window of the conversation-length mode
 BOUNDS = {"levels": 200, "turns": 200, "max_seconds": 1800.0, "length": 500}
 QUICK_LEVELS, QUICK_TURNS = (1, 10), 3
+MAX_WORKERS = 8
 
 
 def text_of(replies: Replies) -> str:
@@ -435,7 +444,7 @@ def ratios(rows: List[Dict[str, Any]], floor: str = "moodbot") -> List[str]:
         tput = r["turns_per_s"] / base["turns_per_s"]
         p95 = r["p95_ms"] / base["p95_ms"]
         goal = ""
-        if level == GOAL_LEVEL and bot == "ours":
+        if level == GOAL_LEVEL and (bot == "ours" or bot.startswith("ours-w")):
             met = "met" if tput >= GOAL_THROUGHPUT and p95 <= GOAL_P95 and r["errors"] == 0 else "not met"
             goal = f"  (goal >= {GOAL_THROUGHPUT}x, <= {GOAL_P95:.0f}x, 0 errors: {met})"
         out.append(f"{level:>4} shoppers: {bot}/{floor} throughput {tput:.2f}x, p95 {p95:.2f}x{goal}")
@@ -479,10 +488,18 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     )
     parser.add_argument("--moodbot-dir", type=Path, help="build (or reuse) the moodbot here, not in /tmp")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--sanic-workers", default="", metavar="N,M", help="one stack of ours per worker count (ours-wN)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.levels, args.turns = ",".join(map(str, QUICK_LEVELS)), QUICK_TURNS
     args.levels = [int(x) for x in str(args.levels).split(",") if x.strip()]
+    args.sanic_workers = [int(x) for x in str(args.sanic_workers).split(",") if x.strip()]
+    if any(not 1 <= n <= MAX_WORKERS for n in args.sanic_workers) or (
+        args.sanic_workers and args.conversation_length
+    ):
+        parser.error(f"--sanic-workers: counts 1-{MAX_WORKERS}, not with --conversation-length")
     if (
         not args.levels
         or min(args.levels) < 1
@@ -508,10 +525,16 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
         init = init_moodbot(folder) if want_moodbot else None
         running.callback(stop_init, init)
         started = time.perf_counter()
-        (workdir / "ours").mkdir()
-        stack: Stack = start_stack(workdir / "ours", dict(BENCH_ENV))
-        running.callback(stack.stop)
-        print(f"our stack up in {time.perf_counter() - started:.0f}s ({stack.rasa_url})", flush=True)
+        ours: List[Tuple[str, Stack]] = []
+        for name, extra in our_variants(args.sanic_workers):
+            (workdir / name).mkdir()
+            stack: Stack = start_stack(workdir / name, {**BENCH_ENV, **extra})
+            running.callback(stack.stop)
+            if "SANIC_WORKERS" in extra:
+                wait_workers(stack, int(extra["SANIC_WORKERS"]))
+            ours.append((name, stack))
+            print(f"{name} up in {time.perf_counter() - started:.0f}s ({stack.rasa_url})", flush=True)
+        stack = ours[0][1]
         mood_url = ""
         if want_moodbot:
             wait_init(init, folder)
@@ -523,7 +546,7 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
         if long_mode:
             report["conversation_length"] = measure_length(args, stack.rasa_url, mood_url)
             return report
-        bots = [("moodbot", mood_url, MOODBOT_TALK), ("ours", stack.rasa_url, OURS_WORK)]
+        bots = [("moodbot", mood_url, MOODBOT_TALK)] + [(n, s.rasa_url, OURS_WORK) for n, s in ours]
         if args.small_talk:
             bots.append(("ours-talk", stack.rasa_url, OURS_TALK))
         print(f"levels {args.levels}, {args.turns} turns per shopper, <= {args.max_seconds:.0f}s per level")
@@ -538,6 +561,20 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
             print(f"error ({r['bot']} x{r['concurrency']}): {sample}")
     report["rows"] = rows
     return report
+
+
+def our_variants(workers: Sequence[int]) -> List[Tuple[str, Dict[str, str]]]:
+    """(bot name, extra environment) of each stack of ours: one, or one per worker count."""
+    if not workers:
+        return [("ours", {})]
+    return [(f"ours-w{n}", {"SANIC_WORKERS": str(n)}) for n in workers]
+
+
+def wait_workers(stack: Stack, count: int) -> None:
+    """Wait until ``count`` Rasa workers accept connections (the first one answers sooner)."""
+    rasa = stack.services["rasa"].proc
+    assert rasa is not None
+    wait_until(lambda: len(serving_workers(rasa.pid)) >= count, RASA_START_TIMEOUT, f"{count} Rasa workers")
 
 
 def measure_length(args: argparse.Namespace, ours_url: str, mood_url: str) -> Dict[str, Any]:

@@ -53,7 +53,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import session_ids
-from ops import input_guard
+from ops import input_guard, socketio_bus
 from ops.resilience import client_source
 from shop import secrets
 
@@ -148,6 +148,8 @@ class WebSocketIOInput(SocketIOInput):
             async_mode="sanic",
             cors_allowed_origins=[],
             max_http_buffer_size=input_guard.MAX_SOCKETIO_PAYLOAD_BYTES,
+            # several Rasa workers: emits reach every worker, websocket only (ops/socketio_bus.py)
+            **socketio_bus.server_options(),
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

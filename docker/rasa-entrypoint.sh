@@ -27,6 +27,9 @@ case "${1:-run}" in
     : "${RASA_API_TOKEN:?set RASA_API_TOKEN (see docker/.env.example)}"
     : "${SHOP_ACTION_TOKEN:?set SHOP_ACTION_TOKEN (see docker/.env.example)}"
     train_if_missing
+    # SANIC_WORKERS processes in this container, sharing its port (ops/workers.py).
+    SANIC_WORKERS=$(python -m ops.workers credentials.yml)
+    export SANIC_WORKERS
     exec rasa run --enable-api --auth-token "$RASA_API_TOKEN" \
       --cors "${RASA_CORS_ORIGINS:-*}" --port "${RASA_PORT:-5005}" \
       --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml

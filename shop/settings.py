@@ -203,6 +203,11 @@ class ShopSettings:
     sanic_request_max_size: int = _s(
         "SANIC_REQUEST_MAX_SIZE", 1048576, "request bodies above this many bytes get 413"
     )
+    sanic_workers: int = _s(
+        "SANIC_WORKERS",
+        0,
+        "Rasa server processes for `make run` and docker (0: one per core, at most 4; test stacks: 1)",
+    )
     # Rasa's tracker and lock stores (endpoints.yml; the console reads the same)
     tracker_dialect: str = _s(
         "TRACKER_DIALECT", "sqlite", "tracker store dialect (`postgresql` in production)"
@@ -217,7 +222,12 @@ class ShopSettings:
         "TRACKER_PASSWORD", "", "tracker store password (a credential: set it, never commit it)"
     )
     lock_store_type: str = _s(
-        "LOCK_STORE_TYPE", "in_memory", "`redis` when several Rasa replicas share the tracker store"
+        "LOCK_STORE_TYPE",
+        "ops.lock_store.SQLiteLockStore",
+        "conversation locks: a SQLite file (one machine), `redis` (replicas) or `in_memory` (one process)",
+    )
+    lock_store_path: str = _s(
+        "LOCK_STORE_PATH", "", "SQLite lock file (blank: beside a SQLite tracker DB, else var/locks.db)"
     )
     redis_host: str = _s("REDIS_HOST", "localhost", "lock store Redis host")
     redis_port: int = _s("REDIS_PORT", 6379, "lock store Redis port")
