@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
+
+from ops.tracker_window import BoundedSessionStore
 
 
 def _blank_to_none(value: Any) -> Optional[Any]:
@@ -26,8 +27,11 @@ def _blank_to_none(value: Any) -> Optional[Any]:
     return value
 
 
-class EnvSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` that accepts the same parts for SQLite and PostgreSQL."""
+class EnvSQLTrackerStore(BoundedSessionStore):
+    """``SQLTrackerStore`` that accepts the same parts for SQLite and PostgreSQL.
+
+    Long sessions load bounded (issue 13): :class:`ops.tracker_window.BoundedSessionStore`.
+    """
 
     def __init__(
         self,
