@@ -38,7 +38,9 @@ is measured only once all its workers have loaded the model. The moodbot stays o
 
 Our stack runs with the harness's defaults (SQLite order DB and tracker store, no per-source
 lookup limit for 127.0.0.1) plus ``SHOP_LOOKUP_RATE_PER_CONVERSATION=0``: a long conversation
-asks for an order 75 times in a few minutes, which that limit refuses by design. The moodbot
+asks for an order 75 times in a few minutes, which that limit refuses by design. Each crowd
+shopper is a different seeded customer proving their own order (:func:`shoppers_in`): the
+identity limits per order and per email are left as shipped. The moodbot
 runs as ``rasa init`` made it (in-memory tracker store, its own credentials and endpoints).
 Loopback only; Rasa telemetry off for the moodbot. Percentiles from :mod:`shop.stats`.
 
@@ -70,6 +72,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -81,6 +84,7 @@ from harness.ports import free_port  # noqa: E402
 from harness.processes import Service, wait_until  # noqa: E402
 from harness.stack import RASA_START_TIMEOUT, Stack, start_stack  # noqa: E402
 from ops.workers import serving_workers  # noqa: E402
+from shop.db.session import make_engine  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS  # noqa: E402
 from shop.stats import percentile, summary  # noqa: E402
 
@@ -142,19 +146,73 @@ class Script:
         return self.loop[(i - len(self.opening)) % len(self.loop)]
 
 
+#: Shopper number -> that shopper's script.
+Scripts = Callable[[int], Script]
+
+
+def same(script: Script) -> Scripts:
+    """Every shopper says the same (small talk)."""
+    return lambda _k: script
+
+
 ORDER_ASK: Turn = (f"where is my order {ORDER}?", says("email"))
 VERIFY: Turn = (EMAIL, says(f"Order #{ORDER}"))
 #: A verified conversation asks again: form validation + action_order_status, no email needed.
 ORDER_AGAIN: Turn = (f"where is my order {SECOND_ORDER}?", says(f"Order #{SECOND_ORDER}"))
-OURS_WORK = Script(
-    opening=(ORDER_ASK, VERIFY),
-    loop=(
-        ("how long does shipping take?", says("Orders ship within")),
-        ("I'm looking for a waterproof jacket", carousel),
-        ("apply code SAVE10", says("SAVE10")),
-        ORDER_AGAIN,
-    ),
-)
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """A seeded customer the crowd plays: two of their orders and their email."""
+
+    order: str
+    second_order: str
+    email: str
+
+
+def work_script(who: Shopper) -> Script:
+    """Real work as ``who``: verify their order, FAQ, recommendation, coupon, their other order."""
+    return Script(
+        opening=(
+            (f"where is my order {who.order}?", says("email")),
+            (who.email, says(f"Order #{who.order}")),
+        ),
+        loop=(
+            ("how long does shipping take?", says("Orders ship within")),
+            ("I'm looking for a waterproof jacket", carousel),
+            ("apply code SAVE10", says("SAVE10")),
+            (f"where is my order {who.second_order}?", says(f"Order #{who.second_order}")),
+        ),
+    )
+
+
+def shoppers_in(db_url: str, count: int) -> List[Shopper]:
+    """``count`` different customers with two orders each, from the stack's seeded order DB.
+
+    Each simulated shopper proves their own order: 40 people checking one order at once is
+    what the identity limits (per order and per email) are there to refuse.
+    """
+    engine = make_engine(db_url)
+    query = sa.text(
+        "SELECT o.order_number, c.email, o.customer_id FROM orders o JOIN customers c"
+        " ON c.id = o.customer_id WHERE o.status IN ('delivered', 'shipped', 'processing')"
+        " ORDER BY o.customer_id, o.id"
+    )
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    finally:
+        engine.dispose()
+    by_customer: Dict[int, List[Tuple[str, str]]] = {}
+    for number, email, customer in rows:
+        by_customer.setdefault(customer, []).append((str(number), str(email)))
+    found = [Shopper(o[0][0], o[1][0], o[0][1]) for o in by_customer.values() if len(o) >= 2]
+    if len(found) < count:
+        raise RuntimeError(f"the seeded DB has {len(found)} customers with two orders, {count} needed")
+    return found[:count]
+
+
+OURS_WORK = work_script(Shopper(ORDER, SECOND_ORDER, EMAIL))
 OURS_TALK = Script(
     opening=(),
     loop=(("hello", answers), ("are you a bot?", says("bot")), ("hi there", answers), ("bye", answers)),
@@ -239,7 +297,7 @@ async def crowd(
     session: aiohttp.ClientSession,
     url: str,
     bot: str,
-    script: Script,
+    script: Scripts,
     level: int,
     turns: int,
     max_seconds: float,
@@ -248,27 +306,29 @@ async def crowd(
     result = Result(bot, level)
     deadline = time.monotonic() + max_seconds
 
-    async def shopper() -> None:
+    async def shopper(k: int) -> None:
         sender = f"crowd-{bot}-{uuid.uuid4().hex[:12]}"
+        mine = script(k)
         for i in range(turns):
             if time.monotonic() > deadline:
                 result.cut += turns - i
                 return
-            seconds, problem = await timed_turn(session, url, sender, script.turn(i))
+            seconds, problem = await timed_turn(session, url, sender, mine.turn(i))
             if seconds is None:
                 result.error(problem)
             else:
                 result.latencies.append(seconds)
 
     started = time.perf_counter()
-    await asyncio.gather(*(shopper() for _ in range(level)))
+    await asyncio.gather(*(shopper(k) for k in range(level)))
     result.seconds = time.perf_counter() - started
     return result
 
 
-async def warm_up(session: aiohttp.ClientSession, url: str, bot: str, script: Script) -> None:
-    """One full pass of ``script`` outside the measurement (model graphs, DB, catalog index)."""
+async def warm_up(session: aiohttp.ClientSession, url: str, bot: str, scripts: Scripts) -> None:
+    """One full pass of the first shopper's script outside the measurement (graphs, DB, index)."""
     sender = f"warm-{bot}-{uuid.uuid4().hex[:12]}"
+    script = scripts(0)
     for i in range(len(script.opening) + len(script.loop)):
         seconds, problem = await timed_turn(session, url, sender, script.turn(i))
         if seconds is None:
@@ -284,7 +344,7 @@ def client(limit: int, request_timeout: float) -> aiohttp.ClientSession:
 
 
 async def run_crowds(
-    bots: Sequence[Tuple[str, str, Script]],
+    bots: Sequence[Tuple[str, str, Scripts]],
     levels: Sequence[int],
     turns: int,
     max_seconds: float,
@@ -546,9 +606,11 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
         if long_mode:
             report["conversation_length"] = measure_length(args, stack.rasa_url, mood_url)
             return report
-        bots = [("moodbot", mood_url, MOODBOT_TALK)] + [(n, s.rasa_url, OURS_WORK) for n, s in ours]
+        people = shoppers_in(stack.db_url, max(args.levels))
+        bots: List[Tuple[str, str, Scripts]] = [("moodbot", mood_url, same(MOODBOT_TALK))]
+        bots += [(n, s.rasa_url, lambda k: work_script(people[k])) for n, s in ours]
         if args.small_talk:
-            bots.append(("ours-talk", stack.rasa_url, OURS_TALK))
+            bots.append(("ours-talk", stack.rasa_url, same(OURS_TALK)))
         print(f"levels {args.levels}, {args.turns} turns per shopper, <= {args.max_seconds:.0f}s per level")
         timeout = args.request_timeout
         results = asyncio.run(run_crowds(bots, args.levels, args.turns, args.max_seconds, timeout))
