@@ -98,11 +98,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy shop actions nlu_components text_encoder catalog_index channels console web ops harness
 
-## Two pytest workers (one per core here); each file runs whole on one worker, each worker starts
-## its own session stack. `make pytest TEST_WORKERS=0` runs in one process.
+## Two pytest workers (one per core here). --dist loadgroup with tests/scheduling.py: the users of
+## each shared assistant run on one worker (it starts once), any other file runs whole on one
+## worker, the longest units go first. `make pytest TEST_WORKERS=0` runs in one process.
 TEST_WORKERS ?= 2
 pytest: install system-deps catalog-index model web-assets
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=30 tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=30 tests
 
 rasa-test: model
 	$(RASA) test core --stories tests/stories --model models/current.tar.gz \

@@ -21,7 +21,7 @@ import requests
 from harness.env import default_env
 from harness.paths import ROOT, VENV_BIN, require_model
 from harness.ports import free_port
-from harness.processes import Service
+from harness.processes import Service, stop_processes
 
 #: Seconds Rasa may take to load the model on a busy 2-core machine.
 RASA_START_TIMEOUT = float(os.environ.get("SHOP_RASA_START_TIMEOUT", "600"))
@@ -161,9 +161,10 @@ class Stack:
         return sorted(self.workdir.glob("*.log"))
 
     def stop(self) -> None:
-        """Stop Rasa, then the action server."""
-        for role in reversed(list(self.services)):
-            self.stop_role(role)
+        """Stop Rasa and the action server together (SIGTERM to both, then wait)."""
+        procs = [service.proc for service in self.services.values() if service.proc is not None]
+        self.services.clear()
+        stop_processes(procs)
 
 
 def prepare_shop_db(env: Dict[str, str]) -> None:
@@ -179,6 +180,12 @@ TEST_INDEX_DIR = ROOT / "var" / "test_catalog_index"
 TEST_SPACY_DIR = ROOT / "var" / "test_spacy_catalog"
 
 
+def catalog_dirs(env: Dict[str, str]) -> None:
+    """Set ``CATALOG_INDEX_DIR`` / ``SPACY_CATALOG_DIR`` to the test folders unless ``env`` has them."""
+    env["CATALOG_INDEX_DIR"] = env.get("CATALOG_INDEX_DIR") or str(TEST_INDEX_DIR)
+    env["SPACY_CATALOG_DIR"] = env.get("SPACY_CATALOG_DIR") or str(TEST_SPACY_DIR)
+
+
 def prepare_catalog_index(env: Dict[str, str]) -> None:
     """Point the actions at a catalog index built from the stack's (seeded) DB.
 
@@ -187,8 +194,8 @@ def prepare_catalog_index(env: Dict[str, str]) -> None:
     first build encodes 2,000 products, minutes on 2 cores). A dev index built from the same
     catalog is copied in first, so even that first build is usually free.
     """
-    index_dir = Path(env.get("CATALOG_INDEX_DIR") or TEST_INDEX_DIR)
-    spacy_dir = Path(env.get("SPACY_CATALOG_DIR") or TEST_SPACY_DIR)
+    catalog_dirs(env)
+    index_dir, spacy_dir = Path(env["CATALOG_INDEX_DIR"]), Path(env["SPACY_CATALOG_DIR"])
     dev_dirs = {index_dir: ROOT / "var" / "catalog_index", spacy_dir: ROOT / "var" / "spacy_catalog"}
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     # Stacks of parallel test workers share the folders: one builds, the others then find it fresh.
@@ -205,8 +212,6 @@ def prepare_catalog_index(env: Dict[str, str]) -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    env["CATALOG_INDEX_DIR"] = str(index_dir)
-    env["SPACY_CATALOG_DIR"] = str(spacy_dir)
 
 
 def stack_env(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -228,19 +233,28 @@ def stack_env(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Dict
 
 
 def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
-    """Migrate + seed the order DB, build the catalog index, start the action server and Rasa.
+    """Start Rasa, migrate + seed the order DB and build the catalog index while it loads the
+    model (it reads neither), then start the action server; return once both serve.
 
     ``extra_env`` wins over the defaults (e.g. a PostgreSQL ``SHOP_DB_URL``). On failure
     whatever was started is stopped again before the error propagates.
     """
     require_model()
     stack = Stack(workdir=workdir, env=stack_env(workdir, extra_env))
-    stack.action_port = free_port()
+    stack.action_port, stack.rasa_port = free_port(), free_port()
     stack.env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{stack.action_port}/webhook"
-    prepare_shop_db(stack.env)
-    prepare_catalog_index(stack.env)
+    catalog_dirs(stack.env)  # Rasa's environment is then the same as on a restart
+    rasa = rasa_service(stack.workdir, stack.env, stack.rasa_port, stack.token)
     try:
-        stack.start_both()
+        stack.services["rasa"] = rasa
+        rasa.spawn()
+        prepare_shop_db(stack.env)
+        prepare_catalog_index(stack.env)
+        actions = actions_service(stack.workdir, stack.env, stack.action_port)
+        stack.services["actions"] = actions
+        actions.spawn()
+        actions.wait()
+        rasa.wait()
     except BaseException:
         stack.stop()
         raise

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import pytest
 
@@ -32,8 +32,14 @@ from shop.config import Settings  # noqa: E402
 from shop.db.migrate import upgrade  # noqa: E402
 from shop.db.session import make_engine, make_sessionmaker  # noqa: E402
 from shop.seed.demo import DEMO_ORDERS, SeedSize, seed_database  # noqa: E402
+from tests.channels.fake_telegram import FakeTelegram  # noqa: E402
+from tests.channels.fake_telegram import rasa_env as telegram_rasa_env  # noqa: E402
+from tests.scheduling import end_finished_groups, group_shared_fixture_users, make_scheduler  # noqa: E402
 
 if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.scheduler.protocol import Scheduling
+
     from harness.stack import Stack
     from tests.web.browser import StorefrontStack
 
@@ -52,12 +58,26 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the PostgreSQL variants ``postgres`` (``-m "not postgres"`` deselects them by hand)."""
+    """Mark the PostgreSQL variants ``postgres`` (``-m "not postgres"`` deselects them by hand);
+    group the users of each shared server (:mod:`tests.scheduling`)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in callspec.params.values():
             item.add_marker("postgres")
+    group_shared_fixture_users(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> Optional[Scheduling]:
+    """``--dist loadgroup``: shared servers' users together, the longest units first."""
+    return make_scheduler(config, log)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest tore down the test's own fixtures
+def pytest_runtest_teardown(item: pytest.Item, nextitem: Optional[pytest.Item]) -> None:
+    """Stop a group's shared servers once its last test ran (only under ``--dist loadgroup``)."""
+    end_finished_groups(item, nextitem)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -210,20 +230,63 @@ def demo(seeded_db: Db, settings: Settings) -> dict[str, DemoOrder]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def telegram_api() -> Iterator[FakeTelegram]:
+    """The loopback Bot API (tests/channels/fake_telegram.py) the session's ``stack`` talks to."""
+    fake = FakeTelegram().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram) -> Iterator[Stack]:
     """The real assistant (action server + Rasa + seeded SQLite), started once per session.
 
     Shared by tests/e2e, tests/security, tests/channels, tests/console and tests/web: a
-    Rasa start-up costs about a minute on 2 cores, so a module starts its own only when it
-    must change how the servers run (the fault tests kill them; Telegram polling mode).
+    Rasa start-up costs one to three minutes on 2 cores, so a module starts its own only when
+    it must change how the servers run (the fault tests kill them; two Rasa workers) or needs
+    a tracker store to itself (``second_stack``). Its Telegram channel is on, in webhook mode,
+    against ``telegram_api`` (tests/channels/test_telegram_rasa.py); the other channels do
+    not see it. All its users run on one xdist worker (:mod:`tests.scheduling`).
     """
     from harness.stack import start_stack
 
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+    running = start_stack(tmp_path_factory.mktemp("stack"), telegram_rasa_env(telegram_api, "webhook"))
     try:
         yield running
     finally:
         running.stop()
+
+
+@dataclass(frozen=True)
+class SecondStack:
+    """A second real assistant, and the loopback Bot API its Telegram channel polls."""
+
+    stack: Stack
+    telegram: FakeTelegram
+
+
+@pytest.fixture(scope="session")
+def second_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondStack]:
+    """An assistant whose tracker store only a few tests write, Telegram in polling mode.
+
+    For the console's review round trip (it must find exactly its own fallback conversation
+    and nobody waiting for a person) and the Telegram polling test (a Rasa polls in one mode
+    only); neither writes what the other looks for. Started once, on the one worker that runs
+    both (:mod:`tests.scheduling`).
+    """
+    from harness.stack import start_stack
+
+    fake = FakeTelegram().start()
+    try:
+        running = start_stack(tmp_path_factory.mktemp("second-stack"), telegram_rasa_env(fake, "polling"))
+        try:
+            yield SecondStack(running, fake)
+        finally:
+            running.stop()
+    finally:
+        fake.stop()
 
 
 @pytest.fixture(scope="session")

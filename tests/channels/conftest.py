@@ -17,10 +17,9 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from channels.telegram import SECRET_HEADER, TelegramInput
-from tests.channels.fake_telegram import TOKEN, FakeTelegram
+from tests.channels.fake_telegram import SECRET, TOKEN, FakeTelegram
 from tests.channels.sanic_app import channel_server
 
-SECRET = "s3cret-Token_1"
 LONG_TEXT = "\n\n".join(f"Paragraph {i}: " + " ".join(["lorem ipsum"] * 80) for i in range(12))
 
 

@@ -19,6 +19,9 @@ from aiohttp import web
 TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Shop", "username": "shop_test_bot"}
 USER_ID = 777000111
+#: The secret token Telegram echoes in its webhook header, in every test here.
+SECRET = "s3cret-Token_1"
+WEBHOOK_URL = "https://shop.example/webhooks/telegram/webhook"
 
 
 @dataclass
@@ -264,3 +267,17 @@ def callback_update(data: str, chat_id: int = USER_ID, query_id: str = "cbq-1") 
             "data": data,
         }
     }
+
+
+def rasa_env(fake: FakeTelegram, mode: str) -> Dict[str, str]:
+    """The TELEGRAM_* variables that point a real Rasa's channel (credentials.yml) at ``fake``.
+
+    ``webhook``: registers WEBHOOK_URL with SECRET at start-up; ``polling``: long-polls
+    getUpdates (5 s at a time). Nothing else of the install changes.
+    """
+    env = {"TELEGRAM_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_MODE": mode}
+    if mode == "webhook":
+        env.update({"TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL})
+    else:
+        env["TELEGRAM_POLL_TIMEOUT"] = "5"
+    return env

@@ -1,62 +1,43 @@
 """The Telegram channel in the real assistant: `rasa run` with credentials.yml, the action
 server, the trained model, and python-telegram-bot pointed at the loopback Bot API stand-in.
 
-Only TELEGRAM_* variables differ from `make run`; the channel block is credentials.yml's own.
+Only TELEGRAM_* variables differ from `make run` (tests/channels/fake_telegram.py ``rasa_env``);
+the channel block is credentials.yml's own. Webhook mode is the session's ``stack``, polling
+mode the ``second_stack`` (tests/conftest.py): a Rasa runs its channel in one mode.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 import requests
 
 from channels.telegram import SECRET_HEADER
 from harness.processes import wait_until
-from harness.stack import Stack, start_stack
+from harness.stack import Stack
 from shop.seed.demo import DEMO_ORDERS
-from tests.channels.conftest import SECRET
-from tests.channels.fake_telegram import TOKEN, FakeTelegram, callback_update, sticker_update, text_update
-
-WEBHOOK_URL = "https://shop.example/webhooks/telegram/webhook"
-
-
-def _start(workdir: Path, fake: FakeTelegram, **env: str) -> Stack:
-    return start_stack(
-        workdir,
-        extra_env={"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, **env},
-    )
+from tests.channels.fake_telegram import (
+    SECRET,
+    WEBHOOK_URL,
+    FakeTelegram,
+    callback_update,
+    sticker_update,
+    text_update,
+)
+from tests.conftest import SecondStack
 
 
-@pytest.fixture(scope="module")
-def webhook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Stack, FakeTelegram]]:
-    fake = FakeTelegram().start()
-    stack = _start(
-        tmp_path_factory.mktemp("tg-webhook"),
-        fake,
-        TELEGRAM_MODE="webhook",
-        TELEGRAM_SECRET_TOKEN=SECRET,
-        TELEGRAM_WEBHOOK_URL=WEBHOOK_URL,
-    )
-    try:
-        yield stack, fake
-    finally:
-        stack.stop()
-        fake.stop()
+@pytest.fixture
+def webhook_stack(stack: Stack, telegram_api: FakeTelegram) -> Tuple[Stack, FakeTelegram]:
+    """The session's assistant: its channel registered a webhook with ``telegram_api`` at start."""
+    return stack, telegram_api
 
 
-@pytest.fixture(scope="module")
-def polling_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Stack, FakeTelegram]]:
-    fake = FakeTelegram().start()
-    stack = _start(
-        tmp_path_factory.mktemp("tg-polling"), fake, TELEGRAM_MODE="polling", TELEGRAM_POLL_TIMEOUT="5"
-    )
-    try:
-        yield stack, fake
-    finally:
-        stack.stop()
-        fake.stop()
+@pytest.fixture
+def polling_stack(second_stack: SecondStack) -> Tuple[Stack, FakeTelegram]:
+    """The second assistant, whose channel polls its own stand-in Bot API."""
+    return second_stack.stack, second_stack.telegram
 
 
 def post(stack: Stack, update: Dict[str, Any], fake: FakeTelegram, secret: str = SECRET) -> int:

@@ -31,6 +31,7 @@ from harness.env import default_env
 from harness.ports import free_port
 from harness.stack import Stack
 from shop.secrets import generate
+from tests.conftest import SecondStack
 from tests.console.conftest import PASSWORD
 from tests.web.browser import (
     StorefrontStack,
@@ -39,11 +40,10 @@ from tests.web.browser import (
     process,
     say,
     shot,
-    storefront_stack,
+    storefront_in_front_of,
     type_message,
 )
 
-SECRET = "console-browser-identity-secret"
 TIMEOUT_MS = 90_000
 # Vague messages; the trained model must fall back on at least one (checked via /model/parse,
 # since which one depends on the training data of the day).
@@ -101,8 +101,10 @@ def console_server(workdir: Path, stack: Stack) -> Iterator[ConsoleServer]:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorefrontStack]:
-    with storefront_stack(tmp_path_factory.mktemp("console-browser-stack"), SECRET) as running:
+def shop(second_stack: SecondStack) -> Iterator[StorefrontStack]:
+    """The storefront in front of the second assistant: the console below must find only this
+    test's conversations in its tracker store (the session's ``stack`` has many fallbacks)."""
+    with storefront_in_front_of(second_stack.stack) as running:
         yield running
 
 

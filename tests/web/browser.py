@@ -20,7 +20,7 @@ from harness.env import default_env
 from harness.paths import ROOT, VENDOR_JS, require_web_assets
 from harness.ports import free_port
 from harness.processes import serving
-from harness.stack import Stack, start_stack
+from harness.stack import Stack
 from harness.webapps import storefront as storefront_app
 
 __all__ = ["CHROMIUM_ARGS", "VENDOR_JS", "chromium", "chromium_path", "process", "storefront"]
@@ -83,19 +83,6 @@ def storefront_in_front_of(stack: Stack) -> Iterator[StorefrontStack]:
     require_assets()
     with storefront(stack.workdir, stack.db_url, stack.rasa_url, stack.env["SHOP_IDENTITY_SECRET"]) as url:
         yield StorefrontStack(stack, url)
-
-
-@contextmanager
-def storefront_stack(workdir: Path, secret: str) -> Iterator[StorefrontStack]:
-    """A stack of its own and ``python -m web``, both trusting ``secret`` for signed
-    identities; stops both on exit. Tests that can share use the session's ``web_shop``."""
-    require_assets()
-    stack = start_stack(workdir, {"SHOP_IDENTITY_SECRET": secret})
-    try:
-        with storefront(stack.workdir, stack.db_url, stack.rasa_url, secret) as url:
-            yield StorefrontStack(stack, url)
-    finally:
-        stack.stop()
 
 
 # --- the storefront widget, driven through Playwright's sync API ---------------------------------
