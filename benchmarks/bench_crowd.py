@@ -157,8 +157,6 @@ def same(script: Script) -> Scripts:
 
 ORDER_ASK: Turn = (f"where is my order {ORDER}?", says("email"))
 VERIFY: Turn = (EMAIL, says(f"Order #{ORDER}"))
-#: A verified conversation asks again: form validation + action_order_status, no email needed.
-ORDER_AGAIN: Turn = (f"where is my order {SECOND_ORDER}?", says(f"Order #{SECOND_ORDER}"))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_crowd import BENCH_ENV, OURS_TALK, OURS_WORK, Script, client, crowd, warm_up  # noqa: E402
+from bench_crowd import BENCH_ENV, OURS_TALK, OURS_WORK, Script, client, crowd, same, warm_up  # noqa: E402
 
 from harness.machine import describe_machine  # noqa: E402
 from harness.paths import VENV_BIN  # noqa: E402
@@ -235,7 +235,7 @@ def report(name: str, level: int, crowd_row: Dict[str, Any], cpu: Dict[str, floa
 async def one_crowd(url: str, name: str, script: Script, level: int, turns: int) -> Dict[str, Any]:
     """One crowd of ``level`` shoppers; bench_crowd's row."""
     async with client(level, 120.0) as session:
-        result = await crowd(session, url, name, script, level, turns, 600.0)
+        result = await crowd(session, url, name, same(script), level, turns, 600.0)
     return result.row()
 
 
@@ -243,7 +243,7 @@ async def warm(url: str, names: List[str]) -> None:
     """One pass of each script outside the measurement."""
     async with client(1, 120.0) as session:
         for name in names:
-            await warm_up(session, url, name, SCRIPTS[name])
+            await warm_up(session, url, name, same(SCRIPTS[name]))
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
