@@ -57,23 +57,17 @@ def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None)
 
 def stop_process(proc: subprocess.Popen, kill: bool = False, timeout: float = 20) -> None:
     """SIGTERM (or SIGKILL) ``proc`` and reap it; SIGKILL if it has not exited after ``timeout``."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_processes([proc], kill=kill, timeout=timeout)
 
 
-def stop_processes(procs: List[subprocess.Popen], timeout: float = 20) -> None:
-    """SIGTERM every process at once, then reap each; SIGKILL any still running after ``timeout``.
+def stop_processes(procs: List[subprocess.Popen], kill: bool = False, timeout: float = 20) -> None:
+    """SIGTERM (or SIGKILL) every process at once, then reap each; SIGKILL any left after ``timeout``.
 
     Side by side, a stack's servers stop in the time of the slowest, not the sum.
     """
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for proc in procs:
         try:
