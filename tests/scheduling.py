@@ -84,7 +84,9 @@ def end_finished_groups(item: pytest.Item, nextitem: Optional[pytest.Item]) -> N
     are spread over the run and it must live to the end.
     """
     group = _group_of(item)
-    if group is None or not item.config.getvalue("loadgroup") or _group_of(nextitem) == group:
+    # xdist sets option.loadgroup on its workers only; in one process (-n 0) it is absent
+    loadgroup = getattr(item.config.option, "loadgroup", False)
+    if group is None or not loadgroup or _group_of(nextitem) == group:
         return
     info = item._fixtureinfo  # type: ignore[attr-defined]
     for name, owner in SHARED_FIXTURES.items():
