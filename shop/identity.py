@@ -14,9 +14,12 @@ numbers, emails and addresses are stored only as keyed hashes (:func:`lookup_key
 
 A wrong email and an unknown order look identical to the caller, and unknown order numbers
 are counted exactly like real ones, so neither an answer nor a lock tells whether an order
-exists. Concurrent checks are bounded too: an attempt is recorded *before* it is checked,
-and it goes ahead only if it is within every key's limit counting the attempts recorded
-before it.
+exists. Concurrent checks are bounded too: an attempt is recorded *before* it is checked
+(``pending``), and it goes ahead only if it is within every key's limit counting the
+failures and the checks in flight recorded before it. Locks count settled failures only:
+an attempt held back by checks in flight waits for them (at most
+:data:`IN_FLIGHT_WAIT_SECONDS`) instead of being told it failed, so many shoppers proving
+the same order at once are all answered and parallel guesses still get no extra tries.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +58,9 @@ KEY_CHARS = 40
 # The hashing key is derived from this secret (any action server of the install holds it).
 KEY_SECRET_ENV = "SHOP_IDENTITY_SECRET"
 _KEY_LABEL = b"shop.identity lookup keys v1\0"
+#: How long a check held back only by other checks in flight waits for them to settle.
+IN_FLIGHT_WAIT_SECONDS = 2.0
+_FIRST_WAIT_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,18 @@ class IdentityService:
         self._sessions = sessionmaker
         self._settings = settings or Settings.from_env()
         self._key_secret = key_secret
-        self._log = SqlAttemptLog(
-            sessionmaker, LookupAttempt, SCOPES, counted=LookupAttempt.succeeded.is_(False)
+        # The gate counts failures and checks in flight; locks count settled failures.
+        self._limiter = AttemptLimiter(
+            SqlAttemptLog(sessionmaker, LookupAttempt, SCOPES, counted=LookupAttempt.succeeded.is_(False))
         )
-        self._limiter = AttemptLimiter(self._log)
+        self._settled = AttemptLimiter(
+            SqlAttemptLog(
+                sessionmaker,
+                LookupAttempt,
+                SCOPES,
+                counted=LookupAttempt.succeeded.is_(False) & LookupAttempt.pending.isnot(True),
+            )
+        )
 
     def _hash(self, kind: str, value: str) -> str:
         return lookup_key(kind, value, self._key_secret)
@@ -179,9 +194,31 @@ class IdentityService:
         )
         if not keys:
             return None
-        status = self._limiter.status(keys, utc_naive(now))
+        status = self._settled.status(keys, utc_naive(now))
         status.raise_if_unavailable()
         return status.retry_at
+
+    def _gate(self, keys: list[Key], now: datetime, sender: str) -> Decision:
+        """Record the attempt as in flight and let it through within every limit.
+
+        Held back only by other checks in flight (settled failures are under every limit),
+        it waits for them with a growing pause, up to :data:`IN_FLIGHT_WAIT_SECONDS`.
+        """
+        deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+        pause = _FIRST_WAIT_SECONDS
+        while True:
+            decision = self._limiter.attempt(
+                keys, now, {"sender_id": sender, "succeeded": False, "pending": True}
+            )
+            decision.raise_if_unavailable()
+            if decision.allowed or time.monotonic() + pause > deadline:
+                return decision
+            settled = self._settled.status(keys, now)
+            settled.raise_if_unavailable()
+            if not settled.allowed:
+                return settled
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def verify(
         self,
@@ -206,14 +243,13 @@ class IdentityService:
         address = normalize_email(email)
         keys = self._keys(sender, number, address, _source(source))
         if sender is None or number is None or address is None:
-            status = self._limiter.status(keys, now)
+            status = self._settled.status(keys, now)
             status.raise_if_unavailable()
             return Verification(False, None, status.retry_at, self._left(status))
 
-        # Recorded as a failure first, then counted: of many concurrent attempts on one key
+        # Recorded in flight first, then counted: of many concurrent attempts on one key
         # only those within its limit are checked (the limiter takes the others back).
-        decision = self._limiter.attempt(keys, now, {"sender_id": sender, "succeeded": False})
-        decision.raise_if_unavailable()
+        decision = self._gate(keys, now, sender)
         if not decision.allowed:
             log.info("order lookup refused: a key is at its limit")
             return Verification(False, None, decision.retry_at, 0)
@@ -224,11 +260,12 @@ class IdentityService:
                 .where(Order.order_number == number)
             ).first()
             ok = found is not None and found.email.lower() == address
-            if ok:
-                s.execute(
-                    update(LookupAttempt).where(LookupAttempt.id == decision.handle).values(succeeded=True)
-                )
-        after = self._limiter.status(keys, now)
+            s.execute(
+                update(LookupAttempt)
+                .where(LookupAttempt.id == decision.handle)
+                .values(succeeded=ok, pending=None)
+            )
+        after = self._settled.status(keys, now)
         after.raise_if_unavailable()
         if ok:
             assert found is not None

@@ -260,6 +260,8 @@ class LookupAttempt(Base):
     sender_id = Column(String(255), nullable=False)
     created_at = Column(DateTime, nullable=False)
     succeeded = Column(Boolean, nullable=False)
+    # True while the check is in flight (counted by the gate, not by locks): migration 0006.
+    pending = Column(Boolean)
     order_key = Column(String(64))
     email_key = Column(String(64))
     source_key = Column(String(64))

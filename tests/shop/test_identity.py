@@ -205,6 +205,43 @@ def test_concurrent_guesses_on_one_order_are_bounded(seeded_db, demo, settings):
     assert identity.verify("par-x", order.order_number, order.email, now=FIXED_NOW).locked_until is not None
 
 
+def test_many_shoppers_proving_one_order_at_once_are_all_let_in(seeded_db, demo, settings):
+    """Checks in flight hold others back a moment; they never count as failures."""
+    identity = IdentityService(seeded_db.sessions, settings)
+    order = demo["shipped"]
+
+    def prove(i: int) -> Verification:
+        return identity.verify(f"crowd-{i}", order.order_number, order.email, now=FIXED_NOW)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(prove, range(24)))
+    assert [r.ok for r in results] == [True] * 24
+    assert identity.locked_until("crowd-0", order_number=order.order_number, now=FIXED_NOW) is None
+    with seeded_db.sessions.begin() as s:
+        left = s.scalar(
+            select(func.count()).select_from(LookupAttempt).where(LookupAttempt.pending.is_(True))
+        )
+    assert left == 0
+
+
+def test_a_check_left_in_flight_by_a_dead_process_still_bounds_guesses(seeded_db, demo, settings):
+    """Rows stuck in flight (the process died mid-check) are no free tries: after the wait
+    they refuse like failures, and they never lock the order by themselves."""
+    identity = IdentityService(seeded_db.sessions, settings)
+    order = demo["processing"]
+    key = lookup_key("order", order.order_number)
+    with seeded_db.sessions.begin() as s:
+        for i in range(settings.lookup_max_failures_per_order):
+            s.add(
+                LookupAttempt(
+                    sender_id=f"dead-{i}", created_at=FIXED_NOW, succeeded=False, pending=True, order_key=key
+                )
+            )
+    assert identity.locked_until("x", order_number=order.order_number, now=FIXED_NOW) is None
+    refused = identity.verify("x", order.order_number, order.email, now=FIXED_NOW)
+    assert not refused.ok and refused.locked_until is not None
+
+
 def test_counter_store_down_raises_so_callers_refuse(settings):
     engine = make_engine("postgresql://shop@127.0.0.1:1/shop")
     identity = IdentityService(make_sessionmaker(engine), settings)

@@ -18,9 +18,10 @@ def diffs(engine, metadata: MetaData) -> list:
         return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
 
 
-# Columns later migrations added to shop/db/models.py's tables (0005_guessing_limits).
+# Columns later migrations added to shop/db/models.py's tables (0005_guessing_limits,
+# 0006_lookup_pending).
 ADDED_LATER = {
-    "lookup_attempts": {"order_key", "email_key", "source_key"},
+    "lookup_attempts": {"order_key", "email_key", "source_key", "pending"},
     "handoff_requests": {"source_key"},
 }
 
