@@ -43,6 +43,14 @@ class StoreConfig:
     identity_ttl_s: int = 3600
     #: Serve cookies with ``Secure`` (set ``STOREFRONT_SECURE_COOKIES=1`` behind HTTPS).
     secure_cookies: bool = False
+    #: ``SHOP_LANGUAGES``: the languages the chat widget may speak, the shop's default first.
+    #: One language fixes the widget's; several let the shopper's browser choose among them.
+    languages: tuple[str, ...] = ("en", "zh")
+
+    @property
+    def chat_language(self) -> str | None:
+        """The widget's language when the shop fixed it (a single language), else None."""
+        return self.languages[0] if len(self.languages) == 1 else None
 
     def __post_init__(self) -> None:
         if not self.identity_secret or not self.cookie_secret:
@@ -74,7 +82,20 @@ class StoreConfig:
             port=_positive(st.storefront_port, "STOREFRONT_PORT"),
             identity_ttl_s=_positive(st.storefront_identity_ttl_s, "STOREFRONT_IDENTITY_TTL_S"),
             secure_cookies=st.storefront_secure_cookies,
+            languages=_codes(st.shop_languages),
         )
+
+
+def _codes(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """``SHOP_LANGUAGES`` as the widget takes them: lower case, no blanks or repeats, order kept.
+
+    The assistant checks the codes (shop.language, which needs lingua: not in the web apps' venv).
+    """
+    out: list[str] = []
+    for code in (c.strip().lower() for c in languages):
+        if code and code not in out:
+            out.append(code)
+    return tuple(out) or ("en",)
 
 
 def _positive(value: int, name: str) -> int:

@@ -77,7 +77,13 @@ async def _context(request: web.Request, **extra: Any) -> dict[str, Any]:
     customers = await asyncio.to_thread(request.app[STORE].demo_customers) if config.demo_mode else []
     cart_id = await _cart_id(request)
     cart_view = await asyncio.to_thread(request.app[PRICING].cart_view, cart_id)
-    chat: dict[str, Any] = {"socketUrl": config.rasa_url, "socketPath": "/socket.io/"}
+    chat: dict[str, Any] = {
+        "socketUrl": config.rasa_url,
+        "socketPath": "/socket.io/",
+        "languages": list(config.languages),
+    }
+    if config.chat_language:
+        chat["language"] = config.chat_language
     if customer is not None:
         chat["identityKey"] = f"customer:{customer.id}"
         token = sign_chat(customer.id, config.identity_secret, config.identity_ttl_s)

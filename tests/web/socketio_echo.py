@@ -2,7 +2,7 @@
 
 It mounts ``channels.socketio_web.WebSocketIOInput`` (configured from credentials.yml)
 on a Sanic app with CORS, as ``rasa run --cors "*"`` does, and answers every user message from a
-script: the text back with the metadata it received, buttons, or a custom payload.
+script: the text back with the metadata it received, buttons (``/zh``: in Chinese), or a custom payload.
 ``/agent_join NAME`` and ``/agent_leave NAME`` play the console's handoff notices (the
 console's own wording); in between the "bot" is paused and answers nothing, as Rasa does.
 Run: ``python tests/web/socketio_echo.py PORT``.
@@ -68,6 +68,17 @@ def build_app() -> Sanic:
                  "url": "/product/SKU-2"},
             ]  # fmt: skip
             await out.send_response(sender, {"custom": {"type": "carousel", "products": products}})
+        elif text == "/zh":
+            await out.send_response(
+                sender,
+                {
+                    "text": "您好！我是购物助手。请问您的订单号是多少？",
+                    "buttons": [
+                        {"title": "查订单", "payload": "/order_status"},
+                        {"title": "转人工客服", "payload": "/human_handoff"},
+                    ],
+                },
+            )
         elif text == "/slow":
             await asyncio.sleep(1.5)  # long enough for a test to see the typing indicator
             await out.send_response(sender, {"text": "done thinking"})

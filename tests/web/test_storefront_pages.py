@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from shop.db.models import Customer, ProductVariant
+from shop.secrets import generate
 from shop.seed.demo import DEMO_CUSTOMERS
 from shop.signed_identity import verify
 from tests.web.storefront import ShopClient, add_product, chat_config, config_for, shop_client
+from web.config import StoreConfig
 
 EVIL = '<script>alert("x")</script>'
 
@@ -152,3 +154,22 @@ async def test_forged_customer_cookie_is_ignored(client: ShopClient, shop: Any) 
     client.session.cookie_jar.update_cookies({"shop_customer": sign(cid, "not-the-secret")})
     config = chat_config(await (await client.get("/")).text())
     assert config["identityKey"] == "anonymous" and config["metadata"] == {}
+
+
+async def test_chat_config_offers_the_shops_languages(client: ShopClient) -> None:
+    config = chat_config(await (await client.get("/")).text())
+    assert config["languages"] == ["en", "zh"] and "language" not in config  # the browser chooses
+
+
+async def test_a_shop_with_one_language_fixes_the_widgets(shop: Any) -> None:
+    async with shop_client(config_for(shop.url, languages=("zh",))) as c:
+        config = chat_config(await (await c.get("/")).text())
+    assert config["languages"] == ["zh"] and config["language"] == "zh"
+
+
+def test_shop_languages_come_from_the_environment() -> None:
+    env = {"SHOP_IDENTITY_SECRET": generate(), "SHOP_COOKIE_SECRET": generate(), "SHOP_LANGUAGES": " ZH "}
+    assert StoreConfig.from_env(env).chat_language == "zh"
+    env["SHOP_LANGUAGES"] = "zh,en,zh"
+    config = StoreConfig.from_env(env)
+    assert config.languages == ("zh", "en") and config.chat_language is None

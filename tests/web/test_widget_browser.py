@@ -33,8 +33,9 @@ from tests.web.browser import (
 )
 
 SECRET = "widget-test-secret"
-# What the socket.io channel adds to every message: the connection's address, not the client's word.
-SOURCE = '"source": "127.0.0.1"'
+# What every message carries: the widget's language (an en-US browser) and what the socket.io
+# channel adds, the connection's address (not the client's word).
+SOURCE = '"language": "en", "source": "127.0.0.1"'
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, site: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
     pg = context.new_page()
     pg.goto(site)
     yield pg

@@ -12,6 +12,13 @@
  *
  * While a person from the support team has the conversation (the console's join notice until
  * its leave notice) the bot is paused, so no typing indicator is shown after the shopper writes.
+ *
+ * The widget's own words (launcher, header, placeholder, errors, ...) come from STRINGS in one
+ * language: `config.language` when the shop fixed one, else the first of the browser's
+ * navigator.languages the shop offers (`config.languages`, e.g. ["en", "zh"]; zh-CN, zh-TW ->
+ * zh), else the shop's default (the first of `config.languages`), else English. That code also
+ * goes with every message as metadata.language: a hint for the assistant's first answer (the
+ * server accepts only exact codes; what the shopper then writes decides).
  */
 (function (global) {
   "use strict";
@@ -20,6 +27,64 @@
   var MAX_HISTORY = 100;
   var TYPING_TIMEOUT_MS = 30000;
   var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  var MAX_INPUT_CHARS = 1000;
+
+  /* The widget's own words; {name} is filled in by t(). Every language has every key. */
+  var STRINGS = {
+    en: {
+      launcher: "Chat with us",
+      panel: "Shop assistant chat",
+      title: "Shop assistant",
+      close: "Close chat",
+      typing: "The assistant is typing",
+      placeholder: "Type a message…",
+      message: "Message",
+      send: "Send",
+      unavailable: "Chat is unavailable right now.",
+      connecting: "Still connecting… please try again in a moment.",
+      reconnecting: "Connection lost. Reconnecting…",
+      tooLong: "That's the longest message I can take ({max} characters).",
+      moreLike: "More like this",
+      moreLikeShown: "More like {title}",
+    },
+    zh: {
+      launcher: "在线咨询",
+      panel: "购物助手聊天窗口",
+      title: "购物助手",
+      close: "关闭聊天",
+      typing: "助手正在输入",
+      placeholder: "请输入消息…",
+      message: "消息",
+      send: "发送",
+      unavailable: "聊天暂时无法使用。",
+      connecting: "正在连接…请稍后再试。",
+      reconnecting: "连接已断开，正在重新连接…",
+      tooLong: "消息最长 {max} 个字符，不能再多了。",
+      moreLike: "看看类似的",
+      moreLikeShown: "看看和{title}类似的",
+    },
+  };
+  /* The lang attribute per code, so the browser picks Simplified Chinese glyphs. */
+  var HTML_LANG = { en: "en", zh: "zh-Hans" };
+
+  /* The widget's language (see the header): fixed, else the browser's, else the shop's default. */
+  function pickLanguage(config, browserLanguages) {
+    var offered = Array.isArray(config.languages) && config.languages.length ? config.languages : ["en"];
+    var usable = offered.filter(function (code) { return typeof code === "string" && STRINGS[code]; });
+    if (typeof config.language === "string" && STRINGS[config.language]) return config.language;
+    var wanted = Array.isArray(browserLanguages) ? browserLanguages : [];
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || "").toLowerCase().split(/[-_]/)[0];
+      if (usable.indexOf(code) >= 0) return code;
+    }
+    return usable.length ? usable[0] : "en";
+  }
+
+  function browserLanguages() {
+    var nav = global.navigator || {};
+    if (Array.isArray(nav.languages) && nav.languages.length) return nav.languages.slice();
+    return nav.language ? [nav.language] : [];
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -77,7 +142,13 @@
 
   function ShopChat(config) {
     this.config = config || {};
-    this.metadata = this.config.metadata || {};
+    this.language = pickLanguage(this.config, browserLanguages());
+    this.strings = STRINGS[this.language];
+    var metadata = {};
+    var given = this.config.metadata || {};
+    for (var key in given) if (Object.prototype.hasOwnProperty.call(given, key)) metadata[key] = given[key];
+    metadata.language = this.language;
+    this.metadata = metadata;
     this.state = loadState(this.config.identityKey || "anonymous");
     this.socket = null;
     this.typingTimer = null;
@@ -87,6 +158,14 @@
     if (this.config.open || this.state.open) this.toggle(true);
     if (this.config.socketUrl !== false) this.connect();
   }
+
+  /* The widget's text for `key` in its language, with {name} placeholders filled from `values`. */
+  ShopChat.prototype.t = function (key, values) {
+    var text = this.strings[key] !== undefined ? this.strings[key] : STRINGS.en[key];
+    return String(text).replace(/\{(\w+)\}/g, function (match, name) {
+      return values && values[name] !== undefined ? String(values[name]) : match;
+    });
+  };
 
   ShopChat.prototype.save = function () {
     this.state.history = this.state.history.slice(-MAX_HISTORY);
@@ -101,35 +180,47 @@
     var self = this;
     this.root = el("div", "shopchat");
     this.root.setAttribute("data-state", "closed");
-    this.launcher = el("button", "shopchat-launcher", "Chat with us");
+    this.root.setAttribute("lang", HTML_LANG[this.language] || this.language);
+    this.root.setAttribute("data-language", this.language);
+    this.launcher = el("button", "shopchat-launcher", this.t("launcher"));
     this.launcher.type = "button";
     this.launcher.setAttribute("aria-expanded", "false");
     this.launcher.addEventListener("click", function () { self.toggle(); });
     this.panel = el("section", "shopchat-panel");
-    this.panel.setAttribute("aria-label", "Shop assistant chat");
+    this.panel.setAttribute("aria-label", this.t("panel"));
     var header = el("header", "shopchat-header");
-    header.appendChild(el("span", "shopchat-title", this.config.title || "Shop assistant"));
+    header.appendChild(el("span", "shopchat-title", this.config.title || this.t("title")));
     var close = el("button", "shopchat-close", "×");
     close.type = "button";
-    close.setAttribute("aria-label", "Close chat");
+    close.setAttribute("aria-label", this.t("close"));
     close.addEventListener("click", function () { self.toggle(false); });
     header.appendChild(close);
     this.log = el("div", "shopchat-log");
     this.log.setAttribute("role", "log");
     this.log.setAttribute("aria-live", "polite");
     this.typing = el("div", "shopchat-typing");
-    this.typing.setAttribute("aria-label", "The assistant is typing");
+    this.typing.setAttribute("aria-label", this.t("typing"));
     this.typing.appendChild(el("span"));
     this.typing.appendChild(el("span"));
     this.typing.appendChild(el("span"));
     this.typing.hidden = true;
+    /* Connection trouble (reconnecting) and input hints (too long), above the input. */
+    this.banner = el("div", "shopchat-banner");
+    this.banner.setAttribute("role", "status");
+    this.banner.hidden = true;
+    this.note = el("div", "shopchat-note", this.t("tooLong", { max: MAX_INPUT_CHARS }));
+    this.note.setAttribute("aria-live", "polite");
+    this.note.hidden = true;
     this.form = el("form", "shopchat-form");
     this.input = el("input", "shopchat-input");
     this.input.type = "text";
-    this.input.maxLength = 1000;
-    this.input.placeholder = "Type a message…";
-    this.input.setAttribute("aria-label", "Message");
-    var send = el("button", "shopchat-send", "Send");
+    this.input.maxLength = MAX_INPUT_CHARS;
+    this.input.placeholder = this.t("placeholder");
+    this.input.setAttribute("aria-label", this.t("message"));
+    this.input.addEventListener("input", function () {
+      self.note.hidden = self.input.value.length < MAX_INPUT_CHARS;
+    });
+    var send = el("button", "shopchat-send", this.t("send"));
     send.type = "submit";
     this.form.appendChild(this.input);
     this.form.appendChild(send);
@@ -138,11 +229,14 @@
       var text = self.input.value.trim();
       if (!text) return;
       self.input.value = "";
+      self.note.hidden = true;
       self.send(text, text);
     });
     this.panel.appendChild(header);
     this.panel.appendChild(this.log);
     this.panel.appendChild(this.typing);
+    this.panel.appendChild(this.banner);
+    this.panel.appendChild(this.note);
     this.panel.appendChild(this.form);
     this.root.appendChild(this.panel);
     this.root.appendChild(this.launcher);
@@ -161,7 +255,7 @@
   ShopChat.prototype.connect = function () {
     var self = this;
     if (typeof global.io !== "function") {
-      this.status("Chat is unavailable right now.");
+      this.status(this.t("unavailable"));
       return;
     }
     this.socket = global.io(this.config.socketUrl || global.location.origin, {
@@ -169,7 +263,14 @@
       transports: ["websocket", "polling"],
     });
     this.socket.on("connect", function () {
+      self.setConnection(true);
       self.socket.emit("session_request", { session_id: self.state.sessionId });
+    });
+    /* Lost after it was up (server restart, network): socket.io retries; say so until it is back.
+       A disconnect the widget asked for itself ("io client disconnect") is not trouble. */
+    this.socket.on("disconnect", function (reason) {
+      self.setTyping(false);
+      if (reason !== "io client disconnect") self.setConnection(false);
     });
     /* The server issues (and signs) session ids: store the one it confirms. When it did not
        accept the stored one (not issued by it, or its key was rotated), this is a new
@@ -188,6 +289,7 @@
     });
     this.socket.on("connect_error", function () {
       self.setTyping(false);
+      if (self.everConnected) self.setConnection(false);
     });
   };
 
@@ -195,7 +297,7 @@
   ShopChat.prototype.send = function (payload, shown) {
     this.add({ from: "user", text: shown });
     if (!this.socket || !this.state.sessionId) {
-      this.status("Still connecting… please try again in a moment.");
+      this.status(this.t("connecting"));
       return false;
     }
     this.socket.emit(this.config.userEvent || "user_uttered", {
@@ -262,6 +364,14 @@
     this.save();
     if (name) this.root.setAttribute("data-agent", name);
     else this.root.removeAttribute("data-agent");
+  };
+
+  /* Connected or not: the reconnecting banner, and data-connection for tests and styles. */
+  ShopChat.prototype.setConnection = function (up) {
+    if (up) this.everConnected = true;
+    this.banner.textContent = up ? "" : this.t("reconnecting");
+    this.banner.hidden = up;
+    this.root.setAttribute("data-connection", up ? "up" : "reconnecting");
   };
 
   ShopChat.prototype.setTyping = function (on) {
@@ -333,10 +443,10 @@
       card.appendChild(title);
       if (p.price !== undefined && p.price !== null) card.appendChild(el("span", "shopchat-card-price", p.price));
       if (p.sku) {
-        var more = el("button", "shopchat-more", "More like this");
+        var more = el("button", "shopchat-more", self.t("moreLike"));
         more.type = "button";
         more.addEventListener("click", function () {
-          self.send('/recommend_product{"product": ' + JSON.stringify(String(p.sku)) + "}", "More like " + (p.title || p.sku));
+          self.send('/recommend_product{"product": ' + JSON.stringify(String(p.sku)) + "}", self.t("moreLikeShown", { title: p.title || p.sku }));
         });
         card.appendChild(more);
       }
@@ -355,6 +465,8 @@
   var api = {
     instance: null,
     renderText: renderText,
+    strings: STRINGS,
+    pickLanguage: pickLanguage,
     init: function (config) {
       if (!api.instance) api.instance = new ShopChat(config);
       return api.instance;
