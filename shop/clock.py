@@ -17,6 +17,7 @@ from typing import Optional
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_skeleton as _babel_skeleton
 
 __all__ = [
     "DATE",
@@ -25,6 +26,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_iso",
+    "format_local_date",
     "from_timestamp",
     "naive_utc",
     "parse_date",
@@ -75,6 +77,23 @@ def format_date(value: date | datetime, locale: str = "en", pattern: str = DATE)
     if isinstance(value, datetime):
         value = _aware(value).astimezone(timezone.utc).date()
     return str(_babel_date(value, pattern, locale=locale))
+
+
+#: CLDR skeletons for languages other than English: the locale picks the order and words.
+_SKELETON_DATE = "yMMMd"  # 2026年12月2日
+_SKELETON_DAY = "yMMMEd"  # 2026年12月2日周三
+
+
+def format_local_date(value: date | datetime, locale: str = "en", weekday: bool = False) -> str:
+    """A date in a sentence in ``locale``'s own way: English keeps the shop's field order
+    (:data:`DATE` ``4 June 2024``, with ``weekday`` :data:`DAY` ``Tue 4 Jun 2024``), other
+    locales CLDR's (``zh_Hans_CN``: ``2024年6月4日``, ``2024年6月4日周二``).
+    """
+    if locale == "en" or locale.startswith(("en_", "en-")):
+        return format_date(value, locale, DAY if weekday else DATE)
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(timezone.utc).date()
+    return str(_babel_skeleton(_SKELETON_DAY if weekday else _SKELETON_DATE, value, locale=locale))
 
 
 def format_datetime(value: datetime, locale: str = "en", pattern: str = DATETIME) -> str:
