@@ -13,6 +13,10 @@ A chat's conversation in Rasa is ``telegram:<chat id>`` and its ``metadata["sour
 same string (ops/input_guard.py), so no REST sender or socket.io session can open it; a text
 over the message cap (Telegram itself allows 4,096 characters) gets the polite limit reply
 without reaching NLU.
+
+The user's ``language_code`` (``zh-hans`` -> ``zh``, ``en-GB`` -> ``en``, when the shop has
+that language) goes to Rasa as ``metadata["language"]``, the hint the website widget sends
+too, and picks the language of the channel's own words (channels/telegram_texts.py).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from channels.telegram_config import TelegramConfig
 from channels.telegram_keyboard import CallbackPayloads
 from channels.telegram_output import TelegramOutput
+from channels.telegram_texts import TEXTS, language_hint, texts
 from ops import input_guard
 
 logger = logging.getLogger(__name__)
@@ -42,21 +47,12 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
-HELP_TEXT = (
-    "I'm the shop's assistant. I can help you with:\n"
-    "• where your order is, or cancelling it\n"
-    "• returns and refunds\n"
-    "• product questions and recommendations\n"
-    "• coupons, discounts, shipping and payment questions\n\n"
-    "Just write what you need, e.g. “where is my order 104523?”.\n"
-    "/start – say hello\n/restart – forget this conversation and start over\n/help – this message"
-)
-NOT_TEXT_TEXT = (
-    "Sorry, I can only read text messages. Please type your question, and I'll do my best to help."
-)
-PRIVATE_ONLY_TEXT = "I only chat in private messages. Please open a direct chat with me."
-RESTARTED_TEXT = "Okay, let's start over. How can I help you?"
-EXPIRED_BUTTON_TEXT = "This button has expired. Please type your answer instead."
+# The channel's own words in English (every language's: channels/telegram_texts.py).
+HELP_TEXT = TEXTS["en"]["help"]
+NOT_TEXT_TEXT = TEXTS["en"]["not_text"]
+PRIVATE_ONLY_TEXT = TEXTS["en"]["private_only"]
+RESTARTED_TEXT = TEXTS["en"]["restarted"]
+EXPIRED_BUTTON_TEXT = TEXTS["en"]["expired_button"]
 
 #: Message parts we cannot read: they get NOT_TEXT_TEXT instead of going to Rasa.
 _NON_TEXT = (
@@ -146,7 +142,17 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[TelegramOutput]:
         """Output for messages outside a turn (an agent's replies); none while disabled."""
-        return TelegramOutput(self.bot, self.payloads) if self.config.enabled else None
+        if not self.config.enabled:
+            return None
+        return TelegramOutput(self.bot, self.payloads, language=self.config.default_language)
+
+    def _hint(self, update: Update) -> Optional[str]:
+        """The shop language the sender's Telegram app is set to, if it is one (else None)."""
+        user = update.effective_user
+        return language_hint(user.language_code if user else None, self.config.languages)
+
+    def _output(self, language: Optional[str]) -> TelegramOutput:
+        return TelegramOutput(self.bot, self.payloads, language=language or self.config.default_language)
 
     def secret_ok(self, given: Optional[str]) -> bool:
         """Whether a webhook call carries our secret (constant-time); never without a secret."""
@@ -171,21 +177,23 @@ class TelegramInput(InputChannel):
             logger.exception("telegram update %s failed", update.update_id)
 
     async def _handle_message(self, update: Update, msg: Message, on_new_message: OnNewMessage) -> None:
-        out = TelegramOutput(self.bot, self.payloads)
+        hint = self._hint(update)
+        out = self._output(hint)
+        words = texts(hint or self.config.default_language)
         chat_id = str(msg.chat.id)
         if msg.chat.type != "private":
             if msg.text and parse_command(msg.text.strip())[0] in ("start", "help"):
-                await out.send_text_message(chat_id, PRIVATE_ONLY_TEXT)
+                await out.send_text_message(chat_id, words["private_only"])
             return
         if msg.text is None:
             if any(getattr(msg, part, None) for part in _NON_TEXT):
-                await out.send_text_message(chat_id, NOT_TEXT_TEXT)
+                await out.send_text_message(chat_id, words["not_text"])
             return
         text = msg.text.strip()
         command, argument = parse_command(text)
-        metadata = self._metadata(update, msg)
+        metadata = self._metadata(update, msg, hint)
         if command == "help":
-            await out.send_text_message(chat_id, HELP_TEXT)
+            await out.send_text_message(chat_id, words["help"])
             return
         if command == "start":
             if argument:
@@ -200,14 +208,16 @@ class TelegramInput(InputChannel):
                 return
         await self._to_rasa(text, out, chat_id, metadata, on_new_message)
         if command == "restart" and out.sent == 0:
-            await out.send_text_message(chat_id, RESTARTED_TEXT)
+            await out.send_text_message(chat_id, words["restarted"])
 
     async def _handle_callback(self, update: Update, on_new_message: OnNewMessage) -> None:
         query = update.callback_query
         assert query is not None
         payload = self.payloads.decode(query.data) if isinstance(query.data, str) else None
+        hint = self._hint(update)
+        expired = texts(hint or self.config.default_language)["expired_button"]
         try:
-            await self.bot.answer_callback_query(query.id, text=None if payload else EXPIRED_BUTTON_TEXT)
+            await self.bot.answer_callback_query(query.id, text=None if payload else expired)
         except TelegramError as exc:
             logger.warning("telegram answerCallbackQuery failed: %s", exc)
         message = query.message
@@ -215,9 +225,9 @@ class TelegramInput(InputChannel):
         if not payload or (chat is not None and chat.type != "private"):
             return
         chat_id = str(chat.id if chat is not None else query.from_user.id)
-        metadata = self._metadata(update, None)
+        metadata = self._metadata(update, None, hint)
         metadata["telegram"]["button"] = True
-        out = TelegramOutput(self.bot, self.payloads)
+        out = self._output(hint)
         await self._to_rasa(payload, out, chat_id, metadata, on_new_message)
 
     async def _to_rasa(
@@ -239,7 +249,7 @@ class TelegramInput(InputChannel):
         )
 
     @staticmethod
-    def _metadata(update: Update, msg: Optional[Message]) -> Dict[str, Any]:
+    def _metadata(update: Update, msg: Optional[Message], language: Optional[str] = None) -> Dict[str, Any]:
         user = update.effective_user
         chat = update.effective_chat
         info: Dict[str, Any] = {"update_id": update.update_id}
@@ -249,7 +259,10 @@ class TelegramInput(InputChannel):
             info["message_id"] = msg.message_id
         if user is not None:
             info.update(user_id=user.id, first_name=user.first_name, language_code=user.language_code)
-        return {"telegram": info}
+        metadata: Dict[str, Any] = {"telegram": info}
+        if language:
+            metadata["language"] = language  # the session-start hint, as the widget sends it
+        return metadata
 
     # --- polling -------------------------------------------------------------------------
 

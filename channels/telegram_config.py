@@ -12,6 +12,9 @@ its environment variable (or from a key in the block, which wins)::
     TELEGRAM_API_BASE_URL   default https://api.telegram.org (tests use a loopback stand-in)
     TELEGRAM_POLL_TIMEOUT   long-poll seconds, default 30
 
+The shop's languages (``SHOP_LANGUAGES``, default ``en,zh``) say which ``language_code`` hints
+the channel passes on (channels/telegram_texts.py).
+
 Reading the environment here rather than writing ``${TELEGRAM_TOKEN}`` in the YAML keeps Rasa
 starting when the variables are unset (Rasa's ``${}`` expansion fails on unset variables).
 A bad value stops Rasa at start-up with a message naming the setting.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from rasa.shared.exceptions import RasaException
 
@@ -52,6 +55,13 @@ class TelegramConfig:
     secret_token: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
     poll_timeout: int = 30
+    #: ``SHOP_LANGUAGES``: the languages a user's ``language_code`` may hint, the default first.
+    languages: Tuple[str, ...] = ("en", "zh")
+
+    @property
+    def default_language(self) -> str:
+        """The shop's default language: the channel's own words when a user hints none."""
+        return self.languages[0] if self.languages else "en"
 
     @property
     def enabled(self) -> bool:
@@ -85,6 +95,7 @@ class TelegramConfig:
             secret_token=secret,
             api_base_url=(creds.get("api_base_url", "") or DEFAULT_API_BASE_URL).rstrip("/"),
             poll_timeout=int(creds.get("poll_timeout", "") or 30),
+            languages=_languages(shop_settings.raw("SHOP_LANGUAGES", environ)),
         )
         if config.enabled and mode == "webhook" and not secret:
             raise RasaException(
@@ -92,3 +103,12 @@ class TelegramConfig:
                 "otherwise anyone could post updates as any user"
             )
         return config
+
+
+def _languages(text: str) -> Tuple[str, ...]:
+    """``"en, ZH"`` -> ``("en", "zh")``: lower case, no blanks or repeats, order kept."""
+    out: list[str] = []
+    for code in (c.strip().lower() for c in text.split(",")):
+        if code and code not in out:
+            out.append(code)
+    return tuple(out) or ("en",)

@@ -19,6 +19,7 @@ from channels.telegram_format import (
     to_html,
 )
 from channels.telegram_keyboard import CallbackPayloads, inline_keyboard
+from channels.telegram_texts import texts
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,14 @@ class TelegramOutput(OutputChannel):
     who blocked the bot must not break the conversation's bookkeeping in Rasa.
     """
 
-    def __init__(self, bot: Bot, payloads: CallbackPayloads, currency: str = "USD") -> None:
+    def __init__(
+        self, bot: Bot, payloads: CallbackPayloads, currency: str = "USD", language: Optional[str] = None
+    ) -> None:
         self.bot = bot
         self.payloads = payloads
         self.currency = currency
+        #: the language of the channel's own words (a card's button), see channels/telegram_texts.py
+        self.words = texts(language)
         self.sent = 0
 
     @classmethod
@@ -137,9 +142,9 @@ class TelegramOutput(OutputChannel):
             payload = f'/recommend_product{{"product":"{product["sku"]}"}}'
         markup = None
         if payload:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("More like this", callback_data=self.payloads.encode(str(payload)))]]
-            )
+            data = self.payloads.encode(str(payload))
+            button = InlineKeyboardButton(self.words["more_like"], callback_data=data)
+            markup = InlineKeyboardMarkup([[button]])
         image = product.get("image") or product.get("image_url")
         if isinstance(image, str) and image.startswith(("http://", "https://")):
             await self._send_photo(recipient_id, image, caption, markup)

@@ -214,26 +214,34 @@ def _chat(chat_id: int, chat_type: str = "private") -> Dict[str, Any]:
     return {"id": chat_id, "type": chat_type, "first_name": "Ada"}
 
 
-def _user(user_id: int = USER_ID) -> Dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
+def _user(user_id: int = USER_ID, language_code: Optional[str] = "en") -> Dict[str, Any]:
+    """A Telegram user; ``language_code`` is their app's language (None: Telegram sent none)."""
+    user: Dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Ada"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
-def message_update(chat_id: int = USER_ID, chat_type: str = "private", **content: Any) -> Dict[str, Any]:
+def message_update(
+    chat_id: int = USER_ID, chat_type: str = "private", language_code: Optional[str] = "en", **content: Any
+) -> Dict[str, Any]:
     message = {
         "message_id": 1,
         "date": int(time.time()),
         "chat": _chat(chat_id, chat_type),
-        "from": _user(chat_id if chat_type == "private" else USER_ID),
+        "from": _user(chat_id if chat_type == "private" else USER_ID, language_code),
         **content,
     }
     return {"message": message}
 
 
-def text_update(text: str, chat_id: int = USER_ID, chat_type: str = "private") -> Dict[str, Any]:
-    return message_update(chat_id, chat_type, text=text)
+def text_update(
+    text: str, chat_id: int = USER_ID, chat_type: str = "private", language_code: Optional[str] = "en"
+) -> Dict[str, Any]:
+    return message_update(chat_id, chat_type, language_code, text=text)
 
 
-def sticker_update(chat_id: int = USER_ID) -> Dict[str, Any]:
+def sticker_update(chat_id: int = USER_ID, language_code: Optional[str] = "en") -> Dict[str, Any]:
     sticker = {
         "file_id": "s1",
         "file_unique_id": "su1",
@@ -243,14 +251,16 @@ def sticker_update(chat_id: int = USER_ID) -> Dict[str, Any]:
         "is_animated": False,
         "is_video": False,
     }
-    return message_update(chat_id, sticker=sticker)
+    return message_update(chat_id, language_code=language_code, sticker=sticker)
 
 
 def voice_update(chat_id: int = USER_ID) -> Dict[str, Any]:
     return message_update(chat_id, voice={"file_id": "v1", "file_unique_id": "vu1", "duration": 3})
 
 
-def callback_update(data: str, chat_id: int = USER_ID, query_id: str = "cbq-1") -> Dict[str, Any]:
+def callback_update(
+    data: str, chat_id: int = USER_ID, query_id: str = "cbq-1", language_code: Optional[str] = "en"
+) -> Dict[str, Any]:
     message = {
         "message_id": 5,
         "date": int(time.time()),
@@ -261,7 +271,7 @@ def callback_update(data: str, chat_id: int = USER_ID, query_id: str = "cbq-1") 
     return {
         "callback_query": {
             "id": query_id,
-            "from": _user(chat_id),
+            "from": _user(chat_id, language_code),
             "chat_instance": "ci-1",
             "message": message,
             "data": data,
