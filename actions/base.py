@@ -13,6 +13,8 @@ from typing_extensions import override
 
 from actions import services
 from actions.identity import is_verified_for, say_refusal, verified_customer
+from actions.language import language
+from shop import messages as m
 from shop.orders import OrderNotFound
 
 logger = logging.getLogger(__name__)
@@ -70,9 +72,8 @@ class VerifiedOrderAction(ShopAction):
             assert order_number is not None
             return await self.act(dispatcher, tracker, customer_id, order_number)
         except OrderNotFound:
-            dispatcher.utter_message(
-                text="I couldn't find an order with that number and email. Please check both and try again."
-            )
+            # The identity check's own words: nothing tells an unknown order from a wrong email.
+            dispatcher.utter_message(text=m.text("identity.no_match", language(tracker)))
             return await self.on_unverified(tracker)
         except SQLAlchemyError:
             service_unavailable(dispatcher, self.name())

@@ -5,27 +5,31 @@ Payload (docs/channels-web.md): ``{"type": "carousel", "intro", "text", "product
 "title", "price", "image", "url"}]}``. ``text`` repeats the numbered text message sent just
 before the cards, so a client that draws the cards can put ``intro`` in its place instead of
 showing the same products twice (the widget does). The widget's "More like this" sends
-``/recommend_product{"product": "<sku>"}``. Prices are :func:`shop.money.format_money`'s,
-links the storefront's own (:func:`shop.urls.product_url` / :func:`shop.urls.image_url`, built
-once in :class:`shop.catalog_rows.ProductSummary`).
+``/recommend_product{"product": "<sku>"}``. Prices are :func:`shop.money.format_money`'s for
+the shopper's locale, links the storefront's own (:func:`shop.urls.product_url` /
+:func:`shop.urls.image_url`, built once in :class:`shop.catalog_rows.ProductSummary`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence
 
-from shop.money import format_money
+from shop import messages as m
 from shop.recommend import Recommendation
 
 MAX_CARDS = 5
 
 
 def carousel_payload(
-    recs: Sequence[Recommendation], intro: Optional[str] = None, text: Optional[str] = None
+    recs: Sequence[Recommendation],
+    intro: Optional[str] = None,
+    text: Optional[str] = None,
+    lang: str = "en",
 ) -> Dict[str, Any]:
     """The custom payload the widget and Telegram render as cards, prices and links from shop.
 
-    ``intro`` / ``text``: the heading line and the numbered text fallback sent with the cards.
+    ``intro`` / ``text``: the heading line and the numbered text fallback sent with the cards;
+    prices in ``lang``'s locale.
     """
     payload: Dict[str, Any] = {"type": "carousel"}
     if intro is not None:
@@ -38,7 +42,7 @@ def carousel_payload(
             {
                 "sku": r.sku,
                 "title": r.name,
-                "price": format_money(r.price),
+                "price": m.money(r.price, lang),
                 "image": r.image_url,
                 "url": r.url,
             }
@@ -47,9 +51,11 @@ def carousel_payload(
     }
 
 
-def carousel_text(intro: str, recs: Sequence[Recommendation]) -> str:
+def carousel_text(intro: str, recs: Sequence[Recommendation], lang: str = "en") -> str:
     """The same products as numbered lines: the fallback for channels without carousels."""
     lines = [intro]
     for i, r in enumerate(recs[:MAX_CARDS], 1):
-        lines.append(f"{i}. {r.name} ({r.brand}) - {format_money(r.price)}")
+        lines.append(
+            m.text("carousel.line", lang, n=i, name=r.name, brand=r.brand, price=m.money(r.price, lang))
+        )
     return "\n".join(lines)

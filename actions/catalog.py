@@ -39,6 +39,8 @@ from actions.catalog_text import (
     which_one,
 )
 from actions.identity import verified_customer
+from actions.language import language
+from shop import messages as m
 from shop import settings
 from shop.catalog import Resolution
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
@@ -63,6 +65,7 @@ class ActionAnswerProductQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> EventList:
         """Resolve the product(s) named, answer the question asked about them."""
+        lang = language(tracker)
         text = latest_text(tracker)
         if not text:  # a "which one?" button: answer the question asked before it
             text = tracker.get_slot("product_query") or ""
@@ -77,38 +80,35 @@ class ActionAnswerProductQuestion(Action):
                     refs = [str(tracker.get_slot("product"))]
                     res = await services.run_blocking(catalog.resolve, refs[0])
                 if res.status == "not_found":
-                    dispatcher.utter_message(
-                        text="Which product do you mean? Tell me its name, e.g. "
-                        '"is the Summit Down Jacket in stock in M?"'
-                    )
+                    dispatcher.utter_message(text=m.text("product.which_product", lang))
                     return []
                 resolutions = [res]
             else:
                 resolutions = [await services.run_blocking(catalog.resolve, r) for r in refs[:2]]
             for ref, res in zip(refs or [text], resolutions, strict=False):
                 if res.status == "ambiguous":
-                    which_one(dispatcher, res.candidates, "product_question")
+                    which_one(dispatcher, res.candidates, "product_question", lang)
                     return [SlotSet("product_query", text)]
                 if res.status == "not_found":
-                    not_found(dispatcher, ref)
+                    not_found(dispatcher, ref, lang)
                     return []
             skus = [r.product.sku for r in resolutions if r.product is not None]
             kind = question_kind(text, len(set(skus)))
-            answer = await services.run_blocking(self._answer, kind, skus, text, tracker)
+            answer = await services.run_blocking(self._answer, kind, skus, text, tracker, lang)
         except SQLAlchemyError:
             return service_unavailable(dispatcher, self.name())
         if answer is None:
-            not_found(dispatcher, refs[0] if refs else None)
+            not_found(dispatcher, refs[0] if refs else None, lang)
             return []
         dispatcher.utter_message(text=answer)
         return [SlotSet("product", skus[-1]), SlotSet("product_query", None)]
 
     @staticmethod
-    def _answer(kind: str, skus: List[str], text: str, tracker: Tracker) -> Optional[str]:
+    def _answer(kind: str, skus: List[str], text: str, tracker: Tracker, lang: str) -> Optional[str]:
         catalog = services.catalog()
         if kind == "compare":
             c = catalog.compare(skus[0], skus[1])
-            return compare_text(c) if c else None
+            return compare_text(c, lang) if c else None
         if kind == "stock":
             parsed = parse_query(text).filters
             sizes = [s for s in map(canonical_size, entity_values(tracker, "size")) if s]
@@ -116,12 +116,12 @@ class ActionAnswerProductQuestion(Action):
             size = sizes[0] if sizes else parsed.size
             color = colors[0] if colors else parsed.color
             a = catalog.stock(skus[0], size, color)
-            return stock_text(a) if a else None
+            return stock_text(a, lang) if a else None
         p = catalog.get(skus[0])
         if p is None:
             return None
         render = {"sizes": sizes_text, "colors": colors_text, "price": overview_text, "specs": specs_text}
-        return render.get(kind, overview_text)(p)
+        return render.get(kind, overview_text)(p, lang)
 
 
 class ActionRecommendProducts(Action):
@@ -135,6 +135,7 @@ class ActionRecommendProducts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> EventList:
         """Pick the mode from the words, ask the recommender, show a carousel and its text."""
+        lang = language(tracker)
         text = latest_text(tracker)
         refs = entity_values(tracker, "product")
         current = tracker.get_slot("product")
@@ -145,10 +146,7 @@ class ActionRecommendProducts(Action):
             recommender = await services.run_blocking(services.recommender)
         except RecommenderUnavailable as exc:
             logger.error("recommendations unavailable: %s", exc)
-            dispatcher.utter_message(
-                text="Sorry, I can't suggest products right now: our product search is being "
-                "updated. Please try again in a few minutes, or browse the shop's categories."
-            )
+            dispatcher.utter_message(text=m.text("recommend.unavailable", lang))
             return []
         events: EventList = []
         try:
@@ -156,10 +154,10 @@ class ActionRecommendProducts(Action):
                 name = refs[0] if refs else (anchor_name(text) or current)
                 res: Resolution = await services.run_blocking(services.catalog().resolve, name)
                 if res.status == "ambiguous":
-                    which_one(dispatcher, res.candidates, "recommend_product")
+                    which_one(dispatcher, res.candidates, "recommend_product", lang)
                     return []
                 if res.product is None:
-                    not_found(dispatcher, name)
+                    not_found(dispatcher, name, lang)
                     return []
                 anchor = res.product
                 parsed = parse_query(text)
@@ -171,51 +169,72 @@ class ActionRecommendProducts(Action):
                     recs = await services.run_blocking(
                         recommender.similar_to, anchor.product_id, MAX_CARDS, filters
                     )
-                    intro = f"Here are some products like the {anchor.name}"
+                    intro = m.text("recommend.similar", lang, name=anchor.name)
                 else:
                     recs = await services.run_blocking(
                         recommender.also_bought, anchor.product_id, MAX_CARDS, filters
                     )
-                    intro = f"These go well with the {anchor.name}"
+                    intro = m.text("recommend.goes_with", lang, name=anchor.name)
                 if filters != Filters():
-                    intro += f" ({filters_text(filters)})"
+                    intro += m.text("recommend.filters", lang, filters=filters_text(filters, lang))
                 events.append(SlotSet("product", anchor.sku))
             elif mode == "personal":
                 customer = verified_customer(tracker)
                 if customer is None:
                     recs = await services.run_blocking(recommender.popular, MAX_CARDS)
-                    intro = (
-                        "For personal picks I need to know who you are (sign in, or ask about one "
-                        "of your orders first). Meanwhile, these are popular right now"
-                    )
+                    intro = m.text("recommend.popular_unverified", lang)
                 else:
                     recs = await services.run_blocking(recommender.personal_picks, customer, MAX_CARDS)
-                    intro = "Picked for you, based on your past orders"
+                    intro = m.text("recommend.personal", lang)
             else:
                 parsed, recs = await services.run_blocking(recommender.search_message, text, MAX_CARDS)
-                wanted = filters_text(parsed.filters)
-                intro = "Here's what I found" + (f" ({wanted})" if wanted else "")
+                wanted = filters_text(parsed.filters, lang)
+                intro = m.text("recommend.found", lang)
+                intro += m.text("recommend.filters", lang, filters=wanted) if wanted else ""
                 for note in parsed.notes:
-                    intro = f"Note: I {note}. " + intro if not note.startswith("I ") else intro
+                    intro = _with_note(intro, note, lang)
         except SQLAlchemyError:
             return service_unavailable(dispatcher, self.name())
         if recs is None:
-            not_found(dispatcher, refs[0] if refs else None)
+            not_found(dispatcher, refs[0] if refs else None, lang)
             return events
         if not recs:
-            dispatcher.utter_message(
-                text="I couldn't find anything in stock that matches all of that. Could you loosen "
-                "a constraint, e.g. a higher budget or another size or colour?"
-            )
+            dispatcher.utter_message(text=m.text("recommend.nothing", lang))
             return events
-        self._show(dispatcher, intro, recs)
+        self._show(dispatcher, intro, recs, lang)
         return events
 
     @staticmethod
-    def _show(dispatcher: CollectingDispatcher, intro: str, recs: Sequence[Recommendation]) -> None:
-        text = carousel_text(intro + ":", recs)
+    def _show(
+        dispatcher: CollectingDispatcher, intro: str, recs: Sequence[Recommendation], lang: str
+    ) -> None:
+        heading = m.text("recommend.heading", lang, intro=intro)
+        text = carousel_text(heading, recs, lang)
         dispatcher.utter_message(text=text)
-        dispatcher.utter_message(json_message=carousel_payload(recs, intro=intro + ":", text=text))
+        dispatcher.utter_message(json_message=carousel_payload(recs, intro=heading, text=text, lang=lang))
+
+
+#: What the query parser notes (``shop.catalog_query``), as catalogue keys; others as they are.
+_NOTES = {
+    "ignored a price that was negative or not a number": "note.bad_price",
+    "the price bounds were the wrong way round; swapped them": "note.swapped",
+    "ignored a maximum price of zero": "note.zero_max",
+}
+
+
+def _with_note(intro: str, note: str, lang: str) -> str:
+    """``Note: I swapped ... . Here's what I found``: a parser's note before the intro."""
+    if note.startswith("I "):
+        return intro
+    key = _NOTES.get(note)
+    if key is None and note.startswith("only the first "):
+        key, params = "note.truncated", {"chars": note.split()[3]}
+    elif key is None and note.startswith("kept only the first "):
+        key, params = "note.colours_kept", {"count": note.split()[4]}
+    else:
+        params = {}
+    said = m.text(key, lang, **params) if key else note
+    return m.text("recommend.note", lang, note=said, intro=intro)
 
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks

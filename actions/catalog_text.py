@@ -1,6 +1,8 @@
 """Sentences about products: price, stock, sizes, colours, specs, comparisons and filters.
 
-Prices through :func:`shop.money.format_money`, the one formatter every channel uses.
+Templates from :mod:`shop.messages`, prices through :func:`shop.messages.money` (the shop's
+one formatter, :func:`shop.money.format_money`, for the shopper's locale). Product names,
+brands, sizes and colours are the catalog's own words. ``lang`` defaults to English.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from typing import Optional, Sequence
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from shop import messages as m
 from shop.catalog import Comparison, Match, ProductFacts, StockAnswer
 from shop.catalog_query import Filters
-from shop.money import format_money as money
 
 __all__ = [
     "colors_text",
@@ -28,92 +30,164 @@ __all__ = [
 ]
 
 
-def price_text(p: ProductFacts) -> str:
+def _words(items: Sequence[str], lang: str) -> str:
+    return m.join("comma", items, lang)
+
+
+def price_text(p: ProductFacts, lang: str = "en") -> str:
     """The price as said: the sale price with the usual one and the promotion when on sale."""
     if p.sale_price is not None and p.sale_price < p.price:
-        return f"{money(p.sale_price)} right now (usually {money(p.price)}, {p.promotion})"
-    return money(p.price)
+        return m.text(
+            "product.on_sale",
+            lang,
+            sale=m.money(p.sale_price, lang),
+            price=m.money(p.price, lang),
+            promotion=p.promotion,
+        )
+    return m.money(p.price, lang)
 
 
-def overview_text(p: ProductFacts) -> str:
+def overview_text(p: ProductFacts, lang: str = "en") -> str:
     """Name, brand, price and what is in stock: the answer to a general question."""
-    parts = [f"The {p.name} by {p.brand} ({p.sku}) is {price_text(p)}."]
+    parts = [
+        m.text("product.overview", lang, name=p.name, brand=p.brand, sku=p.sku, price=price_text(p, lang))
+    ]
     if p.in_stock:
         variants = []
         if p.sizes_in_stock:
-            variants.append("sizes " + ", ".join(p.sizes_in_stock))
+            variants.append(m.text("product.sizes_list", lang, sizes=_words(p.sizes_in_stock, lang)))
         if p.colors_in_stock:
-            variants.append("colours " + ", ".join(p.colors_in_stock))
-        parts.append("In stock" + (f" in {'; '.join(variants)}." if variants else "."))
+            variants.append(m.text("product.colors_list", lang, colors=_words(p.colors_in_stock, lang)))
+        if variants:
+            parts.append(m.text("product.in_stock_in", lang, variants=m.join("list", variants, lang)))
+        else:
+            parts.append(m.text("product.in_stock", lang))
     else:
-        parts.append("It's out of stock at the moment.")
-    return " ".join(parts)
+        parts.append(m.text("product.out_of_stock", lang))
+    return m.join("sentence", parts, lang)
 
 
-def stock_text(a: StockAnswer) -> str:
+def stock_text(a: StockAnswer, lang: str = "en") -> str:
     """Whether the asked size/colour is in stock, how many, or what else is still available."""
     p = a.product
-    want = " ".join(x for x in (a.color, f"size {a.size}" if a.size else None) if x)
-    label = f"the {p.name} in {want}" if want else f"the {p.name}"
+    size = m.text("product.size", lang, size=a.size) if a.size else None
+    want = m.join("space", (x for x in (a.color, size) if x), lang)
+    label = (
+        m.text("product.label_variant", lang, name=p.name, variant=want)
+        if want
+        else m.text("product.label", lang, name=p.name)
+    )
     if not a.offered:
         options = []
         if a.size and p.sizes:
-            options.append("sizes " + ", ".join(p.sizes))
+            options.append(m.text("product.sizes_list", lang, sizes=_words(p.sizes, lang)))
         if a.color and p.colors:
-            options.append("colours " + ", ".join(p.colors))
-        made = f" It comes in {'; '.join(options)}." if options else ""
-        return f"We don't make {label}.{made}"
+            options.append(m.text("product.colors_list", lang, colors=_words(p.colors, lang)))
+        made = m.text("product.comes_in", lang, options=m.join("list", options, lang)) if options else ""
+        return m.text("stock.not_made", lang, label=label, made=made)
     if a.in_stock:
-        few = " Only a few left!" if a.quantity <= 5 else ""
-        return f"Yes, {label} is in stock ({a.quantity} available).{few} Price: {price_text(p)}."
-    alt = ", ".join(" ".join(x for x in (v.color, v.size) if x) for v in a.alternatives[:6])
-    also = f" Still available: {alt}." if alt else ""
-    return f"Sorry, {label} is sold out right now.{also}"
+        few = m.text("stock.few_left", lang) if a.quantity <= 5 else ""
+        return m.text(
+            "stock.in_stock",
+            lang,
+            label=label,
+            quantity=m.number(a.quantity, lang),
+            few=few,
+            price=price_text(p, lang),
+        )
+    alt = _words(
+        [m.join("space", (x for x in (v.color, v.size) if x), lang) for v in a.alternatives[:6]], lang
+    )
+    also = m.text("stock.still_available", lang, options=alt) if alt else ""
+    return m.text("stock.sold_out", lang, label=label, also=also)
 
 
-def sizes_text(p: ProductFacts) -> str:
+def sizes_text(p: ProductFacts, lang: str = "en") -> str:
     """Every size the product comes in and the ones in stock."""
     if not p.sizes:
-        return f"The {p.name} comes in one size. {overview_text(p)}"
-    stocked = ", ".join(p.sizes_in_stock) or "none right now"
-    return f"The {p.name} comes in sizes {', '.join(p.sizes)}. In stock: {stocked}."
+        return m.text("product.one_size", lang, name=p.name, overview=overview_text(p, lang))
+    stocked = _words(p.sizes_in_stock, lang) or m.text("product.none_now", lang)
+    return m.text("product.sizes", lang, name=p.name, sizes=_words(p.sizes, lang), stocked=stocked)
 
 
-def colors_text(p: ProductFacts) -> str:
+def colors_text(p: ProductFacts, lang: str = "en") -> str:
     """Every colour the product comes in and the ones in stock."""
     if not p.colors:
-        return f"The {p.name} comes in one colour. {overview_text(p)}"
-    stocked = ", ".join(p.colors_in_stock) or "none right now"
-    return f"The {p.name} comes in {', '.join(p.colors)}. In stock: {stocked}."
+        return m.text("product.one_colour", lang, name=p.name, overview=overview_text(p, lang))
+    stocked = _words(p.colors_in_stock, lang) or m.text("product.none_now", lang)
+    return m.text("product.colours", lang, name=p.name, colors=_words(p.colors, lang), stocked=stocked)
 
 
-def specs_text(p: ProductFacts) -> str:
+def specs_text(p: ProductFacts, lang: str = "en") -> str:
     """Category, price, materials, description and rating."""
-    parts = [f"{p.name} by {p.brand} ({p.category}), {price_text(p)}."]
+    parts = [
+        m.text(
+            "product.specs", lang, name=p.name, brand=p.brand, category=p.category, price=price_text(p, lang)
+        )
+    ]
     if p.materials:
-        parts.append(f"Materials: {p.materials}.")
+        parts.append(m.text("product.materials", lang, materials=p.materials))
     if p.description:
         parts.append(p.description)
     if p.rating is not None:
-        parts.append(f"Rated {p.rating}/5 by shoppers.")
-    return " ".join(parts)
+        parts.append(m.text("product.rating", lang, rating=p.rating))
+    return m.join("sentence", parts, lang)
 
 
-def compare_text(c: Comparison) -> str:
+def _compare_price(p: ProductFacts, lang: str) -> str:
+    if p.sale_price is not None:
+        return m.text(
+            "compare.was",
+            lang,
+            sale=m.money(p.sale_price, lang),
+            price=m.money(p.price, lang),
+            promotion=p.promotion,
+        )
+    return m.money(p.price, lang)
+
+
+def _compare_rows(c: Comparison, lang: str) -> list[tuple[str, str, str]]:
+    """The rows of :meth:`shop.catalog.CatalogService.compare`, labelled in ``lang``."""
+    a, b = c.a, c.b
+
+    def stocked(values: Sequence[str]) -> str:
+        return _words(values, lang) or "-"
+
+    return [
+        (m.text("compare.price", lang), _compare_price(a, lang), _compare_price(b, lang)),
+        (m.text("compare.brand", lang), a.brand, b.brand),
+        (m.text("compare.category", lang), a.category, b.category),
+        (m.text("compare.materials", lang), a.materials or "-", b.materials or "-"),
+        (m.text("compare.rating", lang), str(a.rating or "-"), str(b.rating or "-")),
+        (m.text("compare.sizes", lang), stocked(a.sizes_in_stock), stocked(b.sizes_in_stock)),
+        (m.text("compare.colours", lang), stocked(a.colors_in_stock), stocked(b.colors_in_stock)),
+    ]
+
+
+def compare_text(c: Comparison, lang: str = "en") -> str:
     """Two products side by side, then which is cheaper and which is rated higher."""
     if "same product" in c.notes:
-        return f"Those are the same product: {overview_text(c.a)}"
-    lines = [f"{c.a.name} vs {c.b.name}:"]
-    lines += [f"- {label}: {va} | {vb}" for label, va, vb in c.rows]
+        return m.text("compare.same", lang, overview=overview_text(c.a, lang))
+    lines = [m.text("compare.head", lang, a=c.a.name, b=c.b.name)]
+    lines += [
+        m.text("compare.row", lang, label=label, a=va, b=vb) for label, va, vb in _compare_rows(c, lang)
+    ]
     names = {c.a.sku: c.a.name, c.b.sku: c.b.name}
     if c.cheaper_sku:
-        lines.append(f"The {names[c.cheaper_sku]} is {money(c.price_difference)} cheaper.")
+        lines.append(
+            m.text(
+                "compare.cheaper",
+                lang,
+                name=names[c.cheaper_sku],
+                difference=m.money(c.price_difference, lang),
+            )
+        )
     if c.better_rated_sku:
-        lines.append(f"The {names[c.better_rated_sku]} is rated higher.")
+        lines.append(m.text("compare.better_rated", lang, name=names[c.better_rated_sku]))
     return "\n".join(lines)
 
 
-def filters_text(f: Filters) -> str:
+def filters_text(f: Filters, lang: str = "en") -> str:
     """The filters a shopper set, in words ("jackets, red, size M, under $80")."""
     parts = []
     if f.category:
@@ -121,36 +195,33 @@ def filters_text(f: Filters) -> str:
     if f.color:
         parts.append(f.color)
     if f.size:
-        parts.append(f"size {f.size}")
+        parts.append(m.text("product.size", lang, size=f.size))
     if f.min_price is not None:
-        parts.append(f"from {money(f.min_price)}")
+        parts.append(m.text("filter.from", lang, price=m.money(f.min_price, lang)))
     if f.max_price is not None:
-        parts.append(f"under {money(f.max_price)}")
+        parts.append(m.text("filter.under", lang, price=m.money(f.max_price, lang)))
     if f.exclude_colors:
-        parts.append("not " + "/".join(f.exclude_colors))
-    return ", ".join(parts)
+        parts.append(m.text("filter.not", lang, colors="/".join(f.exclude_colors)))
+    return _words(parts, lang)
 
 
-def which_one(dispatcher: CollectingDispatcher, candidates: Sequence[Match], intent: str) -> None:
+def which_one(
+    dispatcher: CollectingDispatcher, candidates: Sequence[Match], intent: str, lang: str = "en"
+) -> None:
     """Ask which of several matching products is meant, one button per product."""
     dispatcher.utter_message(
-        text="I found a few products with that name. Which one do you mean?",
+        text=m.text("product.which_one", lang),
         buttons=[
             {
-                "title": f"{m.name} ({m.sku})",
-                "payload": f"/{intent}" + json.dumps({"product": m.sku}),
+                "title": m.text("fmt.with_variant", lang, name=c.name, variant=c.sku),
+                "payload": f"/{intent}" + json.dumps({"product": c.sku}),
             }
-            for m in candidates[:5]
+            for c in candidates[:5]
         ],
     )
 
 
-def not_found(dispatcher: CollectingDispatcher, name: Optional[str]) -> None:
+def not_found(dispatcher: CollectingDispatcher, name: Optional[str], lang: str = "en") -> None:
     """Say no product has that name and invite a description to search by."""
-    what = f' called "{name[:60]}"' if name else " by that name"
-    dispatcher.utter_message(
-        text=(
-            f"Sorry, I couldn't find a product{what} in our shop. Could you describe what you're "
-            'looking for, e.g. "waterproof jacket under $80 in M"? I\'ll suggest a few.'
-        )
-    )
+    what = m.text("product.called", lang, name=name[:60]) if name else m.text("product.by_that_name", lang)
+    dispatcher.utter_message(text=m.text("product.not_found", lang, what=what))

@@ -9,33 +9,40 @@ from rasa_sdk.executor import CollectingDispatcher
 from typing_extensions import override
 
 from actions.base import ShopAction
+from actions.language import language
+from shop import messages as m
 
-INTENT_TITLES = {
-    "order_status": "Track an order",
-    "list_orders": "See my recent orders",
-    "cancel_order": "Cancel an order",
-    "return_item": "Return an item",
-    "return_status": "Check a return or refund",
-    "human_handoff": "Talk to a person",
-    "product_question": "Ask about a product",
-    "recommend_product": "Get product suggestions",
-    "apply_coupon": "Use a coupon code",
-    "ask_discounts": "See current deals",
-    "greet": "Just saying hi",
-    "bot_challenge": "Am I talking to a bot?",
-}
+#: The intents a button can offer, in the catalogue as ``intent.<name>``.
+OFFERED_INTENTS = (
+    "order_status",
+    "list_orders",
+    "cancel_order",
+    "return_item",
+    "return_status",
+    "human_handoff",
+    "product_question",
+    "recommend_product",
+    "apply_coupon",
+    "ask_discounts",
+    "greet",
+    "bot_challenge",
+)
+#: English button titles (kept for callers that read them).
+INTENT_TITLES = {name: m.text(f"intent.{name}", "en") for name in OFFERED_INTENTS}
 SKIPPED = {"nlu_fallback", "out_of_scope", "inform", "affirm", "deny"}
 MAX_SUGGESTIONS = 3
 
 
-def suggestions(intent_ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIONS) -> List[Dict[str, str]]:
-    """Buttons for the most likely intents we can name, best first."""
+def suggestions(
+    intent_ranking: List[Dict[str, Any]], limit: int = MAX_SUGGESTIONS, lang: str = "en"
+) -> List[Dict[str, str]]:
+    """Buttons for the most likely intents we can name, best first (titles in ``lang``)."""
     buttons: List[Dict[str, str]] = []
     for entry in intent_ranking:
         name = entry.get("name")
-        if name in SKIPPED or name not in INTENT_TITLES:
+        if name in SKIPPED or name not in OFFERED_INTENTS:
             continue
-        buttons.append({"title": INTENT_TITLES[name], "payload": f"/{name}"})
+        buttons.append({"title": m.text(f"intent.{name}", lang), "payload": f"/{name}"})
         if len(buttons) == limit:
             break
     return buttons
@@ -52,9 +59,8 @@ class ActionDefaultAskAffirmation(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        buttons = suggestions(tracker.latest_message.get("intent_ranking") or [])
-        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-        dispatcher.utter_message(
-            text="Sorry, I'm not sure I understood. Did you mean one of these?", buttons=buttons
-        )
+        lang = language(tracker)
+        buttons = suggestions(tracker.latest_message.get("intent_ranking") or [], lang=lang)
+        buttons.append({"title": m.text("intent.something_else", lang), "payload": "/out_of_scope"})
+        dispatcher.utter_message(text=m.text("fallback.did_you_mean", lang), buttons=buttons)
         return []

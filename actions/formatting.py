@@ -1,12 +1,17 @@
-"""Turning service results into sentences a shopper reads."""
+"""Turning order and return results into sentences a shopper reads, in their language.
+
+Every sentence is a template of :mod:`shop.messages`; money, days and counts are formatted
+there for the language's locale. ``lang`` defaults to English, the words the shop said
+before it spoke Chinese.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
-from shop.clock import DAY, format_date
-from shop.money import DEFAULT_CURRENCY, format_money
+from shop import messages as m
+from shop.money import DEFAULT_CURRENCY
 from shop.orders import OrderDetails, OrderLine, OrderSummary, TrackingInfo
 from shop.returns import ReturnInfo
 
@@ -18,81 +23,130 @@ __all__ = [
     "order_list_text",
     "order_status_text",
     "return_info_text",
+    "return_status",
+    "status",
     "tracking_text",
 ]
 
-STATUS_TEXT = {
-    "pending": "received and waiting for payment confirmation",
-    "processing": "being prepared in our warehouse",
-    "shipped": "on its way",
-    "delivered": "delivered",
-    "cancelled": "cancelled",
-    "returned": "returned",
-}
+ORDER_STATUSES = ("pending", "processing", "shipped", "delivered", "cancelled", "returned")
+RETURN_STATUSES = ("requested", "received", "refunded", "rejected")
 
-RETURN_STATUS_TEXT = {
-    "requested": "waiting for the parcel to reach our warehouse",
-    "received": "received; the refund is being processed",
-    "refunded": "refunded",
-    "rejected": "rejected",
-}
+#: English words for each status (kept for callers that read them; sentences use :func:`status`).
+STATUS_TEXT: Mapping[str, str] = {s: m.text(f"order.status.{s}", "en") for s in ORDER_STATUSES}
+RETURN_STATUS_TEXT: Mapping[str, str] = {s: m.text(f"return.status.{s}", "en") for s in RETURN_STATUSES}
 
 
-def day(value: Optional[datetime]) -> str:
-    """A day in a chat reply (``Tue 4 Jun 2024``, shop.clock), or "unknown" when not known yet."""
-    return format_date(value, pattern=DAY) if value else "unknown"
+def status(value: str, lang: str = "en") -> str:
+    """An order status in words (``on its way``, ``运输途中``); an unknown one as it is."""
+    return m.text(f"order.status.{value}", lang) if value in ORDER_STATUSES else value
 
 
-def line_text(line: OrderLine, currency: str = DEFAULT_CURRENCY) -> str:
+def return_status(value: str, lang: str = "en") -> str:
+    """A return status in words; an unknown one as it is."""
+    return m.text(f"return.status.{value}", lang) if value in RETURN_STATUSES else value
+
+
+def day(value: Optional[datetime], lang: str = "en") -> str:
+    """A day in a chat reply (``Tue 4 Jun 2024``, ``2024年6月4日周二``), or "unknown" when not known yet."""
+    return m.day(value, lang)
+
+
+def variant_name(name: str, variant: str, lang: str = "en") -> str:
+    """``Trail Runner (42, blue)``: a product's name with its variant, when it has one."""
+    return m.text("fmt.with_variant", lang, name=name, variant=variant) if variant else name
+
+
+def line_text(line: OrderLine, currency: str = DEFAULT_CURRENCY, lang: str = "en") -> str:
     """``2 × Trail Runner (42, blue) at $59.99``: one order line as the shopper ordered it."""
-    variant = ", ".join(v for v in (line.size, line.color) if v)
-    name = f"{line.name} ({variant})" if variant else line.name
-    return f"{line.quantity} × {name} at {format_money(line.unit_price, currency)}"
+    variant = m.join("comma", (v for v in (line.size, line.color) if v), lang)
+    return m.text(
+        "order.line",
+        lang,
+        quantity=m.number(line.quantity, lang),
+        name=variant_name(line.name, variant, lang),
+        price=m.money(line.unit_price, lang, currency),
+    )
 
 
-def tracking_text(tracking: TrackingInfo) -> str:
+def tracking_text(tracking: TrackingInfo, lang: str = "en") -> str:
     """Carrier, tracking number, last scan and the delivery (or expected) day in one line."""
-    parts = [f"Carrier: {tracking.carrier}, tracking number {tracking.tracking_number}."]
+    parts = [m.text("tracking.carrier", lang, carrier=tracking.carrier, number=tracking.tracking_number)]
     if tracking.last_scan:
-        where = f" in {tracking.last_scan_location}" if tracking.last_scan_location else ""
-        parts.append(f"Last scan: {tracking.last_scan}{where} on {day(tracking.last_scan_at)}.")
+        where = (
+            m.text("tracking.scan_place", lang, place=tracking.last_scan_location)
+            if tracking.last_scan_location
+            else ""
+        )
+        parts.append(
+            m.text(
+                "tracking.last_scan",
+                lang,
+                scan=tracking.last_scan,
+                where=where,
+                day=day(tracking.last_scan_at, lang),
+            )
+        )
     if tracking.delivered_at:
-        parts.append(f"Delivered on {day(tracking.delivered_at)}.")
+        parts.append(m.text("tracking.delivered", lang, day=day(tracking.delivered_at, lang)))
     else:
-        parts.append(f"Expected delivery: {day(tracking.eta)}.")
-    return " ".join(parts)
+        parts.append(m.text("tracking.expected", lang, day=day(tracking.eta, lang)))
+    return m.join("sentence", parts, lang)
 
 
-def order_status_text(order: OrderDetails) -> str:
+def order_status_text(order: OrderDetails, lang: str = "en") -> str:
     """The whole answer to "where is my order": status, tracking when shipped, items, total."""
     lines = [
-        f"Order #{order.order_number} from {day(order.created_at)} is "
-        f"{STATUS_TEXT.get(order.status, order.status)}.",
+        m.text(
+            "order.headline",
+            lang,
+            order=order.order_number,
+            day=day(order.created_at, lang),
+            status=status(order.status, lang),
+        )
     ]
     if order.tracking and order.status in ("shipped", "delivered", "returned"):
-        lines.append(tracking_text(order.tracking))
-    lines.append("Items: " + "; ".join(line_text(li, order.currency) for li in order.lines) + ".")
-    lines.append(f"Total: {format_money(order.total, order.currency)}.")
+        lines.append(tracking_text(order.tracking, lang))
+    items = m.join("list", (line_text(li, order.currency, lang) for li in order.lines), lang)
+    lines.append(m.text("order.items", lang, items=items))
+    lines.append(m.text("order.total", lang, total=m.money(order.total, lang, order.currency)))
     return "\n".join(lines)
 
 
-def order_list_text(orders: Iterable[OrderSummary]) -> str:
+def order_list_text(orders: Iterable[OrderSummary], lang: str = "en") -> str:
     """The shopper's recent orders, one line each, or a sentence saying there are none."""
     rows = [
-        f"#{o.order_number} · {day(o.created_at)} · {STATUS_TEXT.get(o.status, o.status)} · "
-        f"{o.item_count} item(s) · {format_money(o.total, o.currency)}"
+        m.text(
+            "orders.row",
+            lang,
+            order=o.order_number,
+            day=day(o.created_at, lang),
+            status=status(o.status, lang),
+            count=m.number(o.item_count, lang),
+            total=m.money(o.total, lang, o.currency),
+        )
         for o in orders
     ]
     if not rows:
-        return "I don't see any orders on your account yet."
-    return "Your recent orders:\n" + "\n".join(rows)
+        return m.text("orders.none", lang)
+    return m.text("orders.recent", lang, rows="\n".join(rows))
 
 
-def return_info_text(info: ReturnInfo) -> str:
+def return_info_text(info: ReturnInfo, lang: str = "en") -> str:
     """One return's status and refund, in the order's currency."""
-    items = ", ".join(f"{qty} × {name}" for name, qty in info.items)
-    return (
-        f"Return {info.rma_number} for order #{info.order_number} ({items}) is "
-        f"{RETURN_STATUS_TEXT.get(info.status, info.status)}. "
-        f"Refund: {format_money(info.refund_amount, info.currency)}."
+    items = m.join(
+        "comma",
+        (
+            m.text("fmt.quantity_name", lang, quantity=m.number(qty, lang), name=name)
+            for name, qty in info.items
+        ),
+        lang,
+    )
+    return m.text(
+        "return.info",
+        lang,
+        rma=info.rma_number,
+        order=info.order_number,
+        items=items,
+        status=return_status(info.status, lang),
+        refund=m.money(info.refund_amount, lang, info.currency),
     )

@@ -19,6 +19,8 @@ from typing_extensions import override
 from actions import services
 from actions.base import ShopAction
 from actions.identity import message_source
+from actions.language import language
+from shop import messages as m
 from shop.clock import naive_utc as utc_naive
 from shop.handoff import HandoffRateLimited
 
@@ -28,14 +30,11 @@ MAX_REASON_CHARS = 300
 SUPPORT_EMAIL = "support@example.com"
 
 
-def rate_limited_text(exc: HandoffRateLimited) -> str:
+def rate_limited_text(exc: HandoffRateLimited, lang: str = "en") -> str:
     """Past the hand-off quota: when to ask again (whole minutes), and the support email."""
     minutes = max(1, math.ceil((exc.retry_at - utc_naive()).total_seconds() / 60))
-    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return (
-        "There have been a lot of requests for a person from here in a short time, so I can't "
-        f"open another one right now. Please ask again in about {when}, or email {SUPPORT_EMAIL}."
-    )
+    when = m.plural("minutes", minutes, lang)
+    return m.text("handoff.rate_limited", lang, when=when, email=SUPPORT_EMAIL)
 
 
 class ActionHandoff(ShopAction):
@@ -53,6 +52,7 @@ class ActionHandoff(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        lang = language(tracker)
         channel = tracker.get_latest_input_channel() or "unknown"
         reason = " ".join((tracker.latest_message.get("text") or "asked for a person").split())
         try:
@@ -65,20 +65,12 @@ class ActionHandoff(ShopAction):
             )
         except HandoffRateLimited as exc:
             logger.info("handoff request refused: over the quota (sender %s)", tracker.sender_id)
-            dispatcher.utter_message(text=rate_limited_text(exc))
+            dispatcher.utter_message(text=rate_limited_text(exc, lang))
             return []
         except SQLAlchemyError:
             logger.exception("handoff queue unavailable")
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
-        already = "" if request.created else "You're already in the queue. "
-        dispatcher.utter_message(
-            text=(
-                f"{already}I've asked a person from our support team to join this chat "
-                f"(request #{request.id}). During opening hours (Mon-Fri 9:00-18:00 ET) someone "
-                "usually replies within 10 minutes; outside them, first thing the next working day. "
-                "Stay in this chat: they'll see everything we've said so far, so you won't need "
-                "to repeat yourself. I'll stay quiet until they're done."
-            )
-        )
+        already = "" if request.created else m.text("handoff.already_queued", lang)
+        dispatcher.utter_message(text=m.text("handoff.requested", lang, already=already, request=request.id))
         return [ConversationPaused()]

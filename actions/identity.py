@@ -29,6 +29,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.language import language
+from shop import messages as m
 from shop.clock import naive_utc as utc_naive
 from shop.ratelimit import Verdict
 from shop.signed_identity import CHAT, secret_from_env, verify
@@ -159,40 +161,40 @@ def verified_order(tracker: Tracker) -> Optional[Tuple[int, str]]:
     return None
 
 
-HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
-# Answers that end an order form for this turn; each starts with its own prefix.
-LOCKED_PREFIX = "For your security I've paused order lookups"
-UNAVAILABLE_PREFIX = "Sorry, I can't check that right now."
-RATE_LIMITED_PREFIX = "That's a lot of order lookups in a short time"
-REFUSAL_PREFIXES = (LOCKED_PREFIX, UNAVAILABLE_PREFIX, RATE_LIMITED_PREFIX)
-UNAVAILABLE_TEXT = (
-    f"{UNAVAILABLE_PREFIX} Please try again in a few minutes, or a person from our team can help you."
-)
-RATE_LIMITED_TEXT = (
-    f"{RATE_LIMITED_PREFIX}, so I've paused them for a minute. "
-    "Please try again shortly, or a person from our team can help."
-)
+def handoff_button(lang: str = "en") -> Dict[str, str]:
+    """The "Talk to a person" button, titled in ``lang`` (the payload is the same in all)."""
+    return {"title": m.text("button.handoff", lang), "payload": "/human_handoff"}
 
 
-def locked_text(locked_until: datetime, now: Optional[datetime] = None) -> str:
+HANDOFF_BUTTON = handoff_button()
+# Answers that end an order form for this turn; each starts with its own prefix (per language).
+LOCKED_PREFIX = m.text("identity.locked_prefix", "en")
+UNAVAILABLE_PREFIX = m.text("identity.unavailable_prefix", "en")
+RATE_LIMITED_PREFIX = m.text("identity.rate_limited_prefix", "en")
+REFUSAL_PREFIXES = tuple(
+    prefix
+    for key in ("identity.locked_prefix", "identity.unavailable_prefix", "identity.rate_limited_prefix")
+    for prefix in m.variants(key)
+)
+UNAVAILABLE_TEXT = m.text("identity.unavailable", "en")
+RATE_LIMITED_TEXT = m.text("identity.rate_limited", "en")
+
+
+def locked_text(locked_until: datetime, now: Optional[datetime] = None, lang: str = "en") -> str:
     """The answer to a locked lookup: when to retry, and a person. Says nothing of the order."""
     seconds = (locked_until - utc_naive(now)).total_seconds()
     minutes = max(1, math.ceil(seconds / 60))
-    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return (
-        f"{LOCKED_PREFIX} for a while after several unsuccessful attempts. "
-        f"Please try again in about {when}, or a person from our team can help you right away."
-    )
+    return m.text("identity.locked", lang, when=m.plural("minutes", minutes, lang))
 
 
-def say_locked(dispatcher: CollectingDispatcher, locked_until: datetime) -> None:
+def say_locked(dispatcher: CollectingDispatcher, locked_until: datetime, lang: str = "en") -> None:
     """Tell a locked shopper when to retry and offer a person (same words for unknown orders)."""
-    dispatcher.utter_message(text=locked_text(locked_until), buttons=[HANDOFF_BUTTON])
+    dispatcher.utter_message(text=locked_text(locked_until, lang=lang), buttons=[handoff_button(lang)])
 
 
-def say_unavailable(dispatcher: CollectingDispatcher) -> None:
+def say_unavailable(dispatcher: CollectingDispatcher, lang: str = "en") -> None:
     """The counters can't be read, so nothing is looked up (fail closed); offer a person."""
-    dispatcher.utter_message(text=UNAVAILABLE_TEXT, buttons=[HANDOFF_BUTTON])
+    dispatcher.utter_message(text=m.text("identity.unavailable", lang), buttons=[handoff_button(lang)])
 
 
 class LookupUnavailable(RuntimeError):
@@ -239,17 +241,16 @@ def say_refusal(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Explain why nothing about an order can be shown: locked, unavailable, or not proven."""
     if refused_this_turn(tracker, dispatcher):
         return
+    lang = language(tracker)
     try:
         locked = lookup_locked_until(tracker, tracker.get_slot("order_id"))
     except LookupUnavailable:
-        say_unavailable(dispatcher)
+        say_unavailable(dispatcher, lang)
         return
     if locked is not None:
-        say_locked(dispatcher, locked)
+        say_locked(dispatcher, locked, lang)
     else:
-        dispatcher.utter_message(
-            text="I need the order number and the email on the order before I can help with it."
-        )
+        dispatcher.utter_message(text=m.text("identity.need_proof", lang))
 
 
 class OrderIdentityFormValidator(FormValidationAction):
@@ -306,13 +307,14 @@ class OrderIdentityFormValidator(FormValidationAction):
             return {"order_id": order_number, "verified_order": order_number}
         # Locked for this number (or conversation, or address)? Say so before asking the email:
         # unknown numbers are counted like real ones, so this tells nothing about the order.
+        lang = language(tracker)
         try:
             locked = lookup_locked_until(tracker, order_number)
         except LookupUnavailable:
-            say_unavailable(dispatcher)
+            say_unavailable(dispatcher, lang)
             return {"order_id": None}
         if locked is not None:
-            say_locked(dispatcher, locked)
+            say_locked(dispatcher, locked, lang)
             return {"order_id": None}
         # A new order: its email must be given (again) for this order.
         updates: Dict[str, Any] = {"order_id": order_number}
@@ -332,19 +334,22 @@ class OrderIdentityFormValidator(FormValidationAction):
             return {"email": email}
         if is_verified_for(tracker, order_number):
             return {"email": email}
+        lang = language(tracker)
         source = message_source(tracker)
         verdict = services.lookup_limiter().check(tracker.sender_id, source)
         if verdict is Verdict.UNAVAILABLE:
-            say_unavailable(dispatcher)
+            say_unavailable(dispatcher, lang)
             return {"email": None, "order_id": None}
         if verdict is Verdict.LIMITED:
-            dispatcher.utter_message(text=RATE_LIMITED_TEXT, buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(
+                text=m.text("identity.rate_limited", lang), buttons=[handoff_button(lang)]
+            )
             return {"email": None, "order_id": None}
         try:
             result = services.identity().verify(tracker.sender_id, order_number, email, source=source)
         except SQLAlchemyError:
             logger.exception("identity check failed: lookup refused")
-            say_unavailable(dispatcher)
+            say_unavailable(dispatcher, lang)
             return {"email": None, "order_id": None}
         if result.ok:
             return {
@@ -353,11 +358,11 @@ class OrderIdentityFormValidator(FormValidationAction):
                 "verified_order": order_number,
             }
         if result.locked_until is not None:
-            say_locked(dispatcher, result.locked_until)
+            say_locked(dispatcher, result.locked_until, lang)
             return {"email": None, "order_id": None}
-        text = "I couldn't find an order with that number and email. Please check both and try again."
+        text = m.text("identity.no_match", lang)
         if result.failures_left == 1:
-            text += " You have one more try before lookups pause for a while."
+            text += m.text("identity.one_more_try", lang)
         dispatcher.utter_message(text=text)
         return {"email": None, "order_id": None}
 

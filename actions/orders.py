@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import List
+from typing import Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -14,15 +14,25 @@ from typing_extensions import override
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction, service_unavailable
-from actions.formatting import STATUS_TEXT, line_text, order_list_text, order_status_text
+from actions.formatting import line_text, order_list_text, order_status_text, status
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
-from shop.money import format_money
+from actions.language import language
+from shop import messages as m
 
 logger = logging.getLogger(__name__)
 
 CANCELLABLE = ("pending", "processing")
 
-YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+def yes_no(lang: str = "en") -> List[Dict[str, str]]:
+    """Yes / No buttons titled in ``lang``."""
+    return [
+        {"title": m.text("button.yes", lang), "payload": "/affirm"},
+        {"title": m.text("button.no", lang), "payload": "/deny"},
+    ]
+
+
+YES_NO = yes_no()
 
 
 class ValidateOrderStatusForm(OrderIdentityFormValidator):
@@ -75,16 +85,17 @@ class ActionOrderStatus(VerifiedOrderAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
+        lang = language(tracker)
         order = await services.run_blocking(services.orders().details, order_number, customer_id)
-        dispatcher.utter_message(text=order_status_text(order))
+        dispatcher.utter_message(text=order_status_text(order, lang))
         if order.status in CANCELLABLE:
-            buttons = [{"title": "Cancel this order", "payload": "/cancel_order"}]
+            buttons = [{"title": m.text("button.cancel_order", lang), "payload": "/cancel_order"}]
         elif order.status == "delivered":
-            buttons = [{"title": "Return an item", "payload": "/return_item"}]
+            buttons = [{"title": m.text("button.return_item", lang), "payload": "/return_item"}]
         else:
             buttons = []
-        buttons.append({"title": "My other orders", "payload": "/list_orders"})
-        dispatcher.utter_message(text="Anything else about this order?", buttons=buttons)
+        buttons.append({"title": m.text("button.other_orders", lang), "payload": "/list_orders"})
+        dispatcher.utter_message(text=m.text("order.anything_else", lang), buttons=buttons)
         return []
 
 
@@ -111,7 +122,7 @@ class ActionListOrders(VerifiedOrderAction):
     ) -> EventList:
         limit = services.settings().recent_orders_limit
         recent = await services.run_blocking(services.orders().recent_orders, customer_id, limit)
-        dispatcher.utter_message(text=order_list_text(recent))
+        dispatcher.utter_message(text=order_list_text(recent, language(tracker)))
         return []
 
 
@@ -126,15 +137,19 @@ class ActionAskCancelConfirmed(VerifiedOrderAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
+        lang = language(tracker)
         order = await services.run_blocking(services.orders().details, order_number, customer_id)
-        items = "; ".join(line_text(li, order.currency) for li in order.lines)
+        items = m.join("list", (line_text(li, order.currency, lang) for li in order.lines), lang)
         dispatcher.utter_message(
-            text=(
-                f"Order #{order.order_number} ({items}; total {format_money(order.total, order.currency)}) "
-                f"is {STATUS_TEXT[order.status]}. Do you want me to cancel it? "
-                "You'll get a full refund to your original payment method."
+            text=m.text(
+                "cancel.confirm",
+                lang,
+                order=order.order_number,
+                items=items,
+                total=m.money(order.total, lang, order.currency),
+                status=status(order.status, lang),
             ),
-            buttons=YES_NO,
+            buttons=yes_no(lang),
         )
         return []
 
@@ -150,42 +165,33 @@ class ActionCancelOrder(VerifiedOrderAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
+        lang = language(tracker)
         confirmed = tracker.get_slot("cancel_confirmed")
         if confirmed is False:
-            dispatcher.utter_message(
-                text=f"OK, I haven't changed anything. Order #{order_number} stays as it is."
-            )
+            dispatcher.utter_message(text=m.text("cancel.kept", lang, order=order_number))
             return [SlotSet("cancel_confirmed", None)]
         if confirmed is None:
             order = await services.run_blocking(services.orders().details, order_number, customer_id)
-            dispatcher.utter_message(text=_not_cancellable_text(order_number, order.status))
+            dispatcher.utter_message(text=_not_cancellable_text(order_number, order.status, lang))
             return [SlotSet("cancel_confirmed", None)]
         result = await services.run_blocking(
             services.orders().cancel, order_number, customer_id, f"chat:{tracker.sender_id}"
         )
         if result.outcome == "cancelled":
-            dispatcher.utter_message(
-                text=(
-                    f"Done: order #{order_number} is cancelled. A refund of "
-                    f"{format_money(result.refund_amount, result.currency)} goes back to your original "
-                    "payment method within 5-7 business days."
-                )
-            )
+            refund = m.money(result.refund_amount, lang, result.currency)
+            dispatcher.utter_message(text=m.text("cancel.done", lang, order=order_number, refund=refund))
         elif result.outcome == "already_cancelled":
-            dispatcher.utter_message(text=f"Order #{order_number} is already cancelled; nothing more to do.")
+            dispatcher.utter_message(text=m.text("cancel.already", lang, order=order_number))
         else:
-            dispatcher.utter_message(text=_not_cancellable_text(order_number, result.status))
+            dispatcher.utter_message(text=_not_cancellable_text(order_number, result.status, lang))
         return [SlotSet("cancel_confirmed", None)]
 
 
-def _not_cancellable_text(order_number: str, status: str) -> str:
-    if status == "cancelled":
-        return f"Order #{order_number} is already cancelled; nothing more to do."
-    if status == "shipped":
-        return (
-            f"Order #{order_number} has already shipped, so I can't cancel it any more. "
-            "Once it arrives you can return it within the return window for a refund."
-        )
-    if status == "delivered":
-        return f"Order #{order_number} was already delivered. I can start a return instead if you like."
-    return f"Order #{order_number} is {STATUS_TEXT.get(status, status)} and can't be cancelled."
+def _not_cancellable_text(order_number: str, order_status: str, lang: str = "en") -> str:
+    if order_status == "cancelled":
+        return m.text("cancel.already", lang, order=order_number)
+    if order_status == "shipped":
+        return m.text("cancel.shipped", lang, order=order_number)
+    if order_status == "delivered":
+        return m.text("cancel.delivered", lang, order=order_number)
+    return m.text("cancel.not_possible", lang, order=order_number, status=status(order_status, lang))

@@ -1,9 +1,10 @@
 """Coupons, deals and the cart in chat: adapters over :class:`shop.pricing.chat.PricingChat`.
 
 Each action takes the code / product from the message (or the slots), makes one call to
-the pricing chat service off the event loop, and sends the text :mod:`shop.pricing.replies`
-writes for the result. Money and every sentence about a refusal come from pricing, so chat
-and checkout agree.
+the pricing chat service off the event loop, and sends the text :mod:`actions.pricing_text`
+writes for the result in the shopper's language (the sentences of ``shop.pricing.replies``,
+from the message catalogue). Amounts and refusal reasons come from pricing, so chat and
+checkout agree.
 """
 
 from __future__ import annotations
@@ -20,18 +21,31 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from actions.base import EventList, ShopAction, service_unavailable
 from actions.identity import verified_customer
+from actions.language import language
+from actions.pricing_text import change_text, code_result_text, offers_text, quote_text
+from shop import messages as m
 from shop.catalog_query import canonical_size
 from shop.clock import naive_utc
 from shop.pricing.chat import CartChange, CodeResult
 from shop.pricing.codes import normalize_code
 from shop.pricing.model import Quote
 from shop.pricing.parsing import code_in_text, quantity_in_text
-from shop.pricing.replies import change_text, code_result_text, offers_text, quote_text
 
 logger = logging.getLogger(__name__)
 
-CART_BUTTON = {"title": "What's in my cart?", "payload": "/view_cart"}
-DEALS_BUTTON = {"title": "Current deals", "payload": "/ask_discounts"}
+
+def cart_button(lang: str = "en") -> Dict[str, str]:
+    """The "What's in my cart?" button, titled in ``lang``."""
+    return {"title": m.text("button.cart", lang), "payload": "/view_cart"}
+
+
+def deals_button(lang: str = "en") -> Dict[str, str]:
+    """The "Current deals" button, titled in ``lang``."""
+    return {"title": m.text("button.deals", lang), "payload": "/ask_discounts"}
+
+
+CART_BUTTON = cart_button()
+DEALS_BUTTON = deals_button()
 
 
 def _now() -> datetime:
@@ -48,11 +62,11 @@ def _text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-async def _say_change(dispatcher: CollectingDispatcher, change: CartChange) -> None:
+async def _say_change(dispatcher: CollectingDispatcher, change: CartChange, lang: str) -> None:
     labels: Dict[str, str] = {}
     if change.summary is not None:
         labels = await services.run_blocking(services.pricing_chat().variant_labels, change.summary)
-    dispatcher.utter_message(text=change_text(change, labels))
+    dispatcher.utter_message(text=change_text(change, labels, lang))
 
 
 class PricingAction(ShopAction):
@@ -97,10 +111,11 @@ class ActionApplyCoupon(PricingAction):
             return result, chat.variant_labels(result.quote) if result.quote else {}
 
         result, labels = await services.run_blocking(check)
-        buttons = [CART_BUTTON] if result.status in ("applied", "rejected") else []
+        lang = language(tracker)
+        buttons = [cart_button(lang)] if result.status in ("applied", "rejected") else []
         if result.status == "rejected" and result.rejection and result.rejection.reason == "unknown_code":
-            buttons = [DEALS_BUTTON]
-        dispatcher.utter_message(text=code_result_text(result, labels), buttons=buttons)
+            buttons = [deals_button(lang)]
+        dispatcher.utter_message(text=code_result_text(result, labels, lang), buttons=buttons)
         canon = normalize_code(str(raw)) if len(str(raw)) <= 64 else None
         return [SlotSet("coupon_code", canon if result.status != "throttled" else None)]
 
@@ -117,7 +132,7 @@ class ActionAskDiscounts(PricingAction):
     ) -> EventList:
         """Answer this turn (see the class docstring)."""
         offers = await services.run_blocking(services.pricing_chat().offers, customer_id, _now())
-        dispatcher.utter_message(text=offers_text(offers, customer_id is not None))
+        dispatcher.utter_message(text=offers_text(offers, customer_id is not None, language(tracker)))
         return []
 
 
@@ -139,12 +154,13 @@ class ActionShowCart(PricingAction):
             return q, chat.variant_labels(q)
 
         q, labels = await services.run_blocking(summary)
+        lang = language(tracker)
         if not q.lines:
-            dispatcher.utter_message(
-                text='Your cart is empty. Tell me what to add, e.g. "add the Summit Quilted Jacket X in M".'
-            )
+            dispatcher.utter_message(text=m.text("cart.empty", lang))
             return []
-        dispatcher.utter_message(text="Your cart:\n" + quote_text(q, labels), buttons=[DEALS_BUTTON])
+        dispatcher.utter_message(
+            text=m.text("cart.heading", lang, cart=quote_text(q, labels, lang)), buttons=[deals_button(lang)]
+        )
         return []
 
 
@@ -170,7 +186,7 @@ class ActionAddToCart(PricingAction):
             quantity=quantity_in_text(_text(tracker)),
             text=_text(tracker),
         )
-        await _say_change(dispatcher, change)
+        await _say_change(dispatcher, change, language(tracker))
         return []
 
 
@@ -192,5 +208,5 @@ class ActionRemoveFromCart(PricingAction):
             _latest(tracker, "product"),
             _now(),
         )
-        await _say_change(dispatcher, change)
+        await _say_change(dispatcher, change, language(tracker))
         return []

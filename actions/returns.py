@@ -14,26 +14,22 @@ from typing_extensions import override
 
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
-from actions.formatting import day, line_text, return_info_text
+from actions.formatting import day, line_text, return_info_text, variant_name
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
-from shop.money import format_money
+from actions.language import language
+from shop import messages as m
 from shop.orders import OrderLine
-from shop.returns import Eligibility
+from shop.returns import Eligibility, ItemNotOnOrder, ItemNotReturnable, NoItemsSelected, ReturnNotAllowed
 from shop.text import normalize_rma
 
 RETURN_FLOW_SLOTS = ("return_selection", "return_reason", "return_confirmed")
 MAX_REASON_CHARS = 300
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 
-INELIGIBLE_TEXT = {
-    "not_delivered": "Order #{order} hasn't been delivered yet, so it can't be returned. "
-    "If it's still being prepared I can cancel it instead.",
-    "window_closed": "The return window for order #{order} closed on {deadline} "
-    "({days} days after delivery), so I can't start a return here. A person from our team "
-    "can look at warranty options with you.",
-    "nothing_returnable": "Every item of order #{order} is already part of a return.",
-    "cancelled": "Order #{order} was cancelled, so there is nothing to return.",
-}
+#: Why an order can't be returned (``Eligibility.reason``), in the catalogue as
+#: ``return.ineligible.<reason>``; any other reason is ``return.ineligible``.
+INELIGIBLE_REASONS = ("not_delivered", "window_closed", "nothing_returnable", "cancelled")
+INELIGIBLE_TEXT = {r: m.CATALOGUES["en"][f"return.ineligible.{r}"] for r in INELIGIBLE_REASONS}
 
 
 async def _eligibility(order_number: str, customer_id: int) -> Eligibility:
@@ -92,7 +88,7 @@ class ValidateReturnForm(OrderIdentityFormValidator):
         eligibility = await _eligibility(order_number, customer_id)
         chosen = parse_selection(str(slot_value), eligibility.lines)
         if not chosen:
-            dispatcher.utter_message(text="Sorry, I didn't catch which item. Please pick one of the buttons.")
+            dispatcher.utter_message(text=m.text("return.which_item_again", language(tracker)))
             return {"return_selection": None}
         return {"return_selection": ",".join(str(i) for i in chosen)}
 
@@ -102,14 +98,13 @@ class ValidateReturnForm(OrderIdentityFormValidator):
         """A typed reason, whitespace collapsed and capped; a button payload is not a reason."""
         reason = " ".join(str(slot_value or "").split())
         if not reason or reason.startswith("/"):
-            dispatcher.utter_message(text="Please tell me briefly why you're returning it.")
+            dispatcher.utter_message(text=m.text("return.why_again", language(tracker)))
             return {"return_reason": None}
         return {"return_reason": reason[:MAX_REASON_CHARS]}
 
 
-def _line_title(line: OrderLine) -> str:
-    variant = " ".join(v for v in (line.size, line.color) if v)
-    return f"{line.name} ({variant})" if variant else line.name
+def _line_title(line: OrderLine, lang: str = "en") -> str:
+    return variant_name(line.name, m.join("space", (v for v in (line.size, line.color) if v), lang), lang)
 
 
 def _selected_ids(tracker: Tracker) -> List[int]:
@@ -128,20 +123,27 @@ class ActionAskReturnSelection(VerifiedOrderAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
+        lang = language(tracker)
         eligibility = await _eligibility(order_number, customer_id)
         buttons = [
-            {"title": _line_title(li), "payload": f'/inform{{"return_selection":"{li.order_item_id}"}}'}
+            {"title": _line_title(li, lang), "payload": f'/inform{{"return_selection":"{li.order_item_id}"}}'}
             for li in eligibility.lines
         ]
         if len(eligibility.lines) > 1:
-            buttons.append({"title": "All of them", "payload": '/inform{"return_selection":"all"}'})
+            buttons.append(
+                {"title": m.text("button.all_items", lang), "payload": '/inform{"return_selection":"all"}'}
+            )
         listing = "\n".join(
-            f"{n}. {line_text(li, eligibility.currency)}" for n, li in enumerate(eligibility.lines, 1)
+            m.text("fmt.numbered", lang, n=n, item=line_text(li, eligibility.currency, lang))
+            for n, li in enumerate(eligibility.lines, 1)
         )
         dispatcher.utter_message(
-            text=(
-                f"Order #{order_number} can be returned until {day(eligibility.deadline)}. "
-                f"Which item would you like to return?\n{listing}"
+            text=m.text(
+                "return.which_item",
+                lang,
+                order=order_number,
+                deadline=day(eligibility.deadline, lang),
+                listing=listing,
             ),
             buttons=buttons,
         )
@@ -163,16 +165,29 @@ class ActionAskReturnConfirmed(VerifiedOrderAction):
         chosen = set(_selected_ids(tracker))
         lines = [li for li in eligibility.lines if li.order_item_id in chosen]
         refund = sum((li.unit_price * li.returnable_quantity for li in lines), start=Decimal("0.00"))
-        items = "; ".join(f"{li.returnable_quantity} × {li.name}" for li in lines)
+        lang = language(tracker)
+        items = m.join(
+            "list",
+            (
+                m.text(
+                    "fmt.quantity_name", lang, quantity=m.number(li.returnable_quantity, lang), name=li.name
+                )
+                for li in lines
+            ),
+            lang,
+        )
         dispatcher.utter_message(
-            text=(
-                f"To confirm: return {items} from order #{order_number} "
-                f"(reason: {tracker.get_slot('return_reason')}) for an estimated refund of "
-                f"{format_money(refund, eligibility.currency)}. Shall I start the return?"
+            text=m.text(
+                "return.confirm",
+                lang,
+                items=items,
+                order=order_number,
+                reason=tracker.get_slot("return_reason"),
+                refund=m.money(refund, lang, eligibility.currency),
             ),
             buttons=[
-                {"title": "Yes, start the return", "payload": "/affirm"},
-                {"title": "No", "payload": "/deny"},
+                {"title": m.text("button.start_return_yes", lang), "payload": "/affirm"},
+                {"title": m.text("button.no", lang), "payload": "/deny"},
             ],
         )
         return []
@@ -189,17 +204,25 @@ class ActionCreateReturn(VerifiedOrderAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, order_number: str
     ) -> EventList:
+        lang = language(tracker)
         reset = [SlotSet(s, None) for s in RETURN_FLOW_SLOTS]
         confirmed = tracker.get_slot("return_confirmed")
         if confirmed is False:
-            dispatcher.utter_message(text="OK, I haven't started a return. Anything else?")
+            dispatcher.utter_message(text=m.text("return.not_started", lang))
             return reset
         if confirmed is None:
             eligibility = await _eligibility(order_number, customer_id)
             days = services.settings().return_window_days
-            template = INELIGIBLE_TEXT.get(eligibility.reason, "I can't start a return for order #{order}.")
+            reason = str(eligibility.reason)
+            key = f"return.ineligible.{reason}" if reason in INELIGIBLE_REASONS else "return.ineligible"
             dispatcher.utter_message(
-                text=template.format(order=order_number, deadline=day(eligibility.deadline), days=days)
+                text=m.text(
+                    key,
+                    lang,
+                    order=order_number,
+                    deadline=day(eligibility.deadline, lang),
+                    days=m.number(days, lang),
+                )
             )
             return reset
         try:
@@ -211,16 +234,54 @@ class ActionCreateReturn(VerifiedOrderAction):
                 tracker.get_slot("return_reason") or "not given",
             )
         except ValueError as err:
-            dispatcher.utter_message(text=f"I couldn't start that return: {err}")
+            dispatcher.utter_message(text=m.text("return.failed", lang, error=_error_text(err, lang)))
             return reset
-        intro = "Your return is started." if result.created else "You already started this return."
+        intro = m.text("return.started" if result.created else "return.already_started", lang)
         dispatcher.utter_message(
-            text=(
-                f"{intro} Your RMA number is {result.rma_number}. Estimated refund: "
-                f"{format_money(result.refund_amount, result.currency)}.\n{result.instructions}"
+            text=m.text(
+                "return.created",
+                lang,
+                intro=intro,
+                rma=result.rma_number,
+                refund=m.money(result.refund_amount, lang, result.currency),
+                instructions=_instructions(
+                    result.instructions, result.rma_number, result.refund_amount, result.currency, lang
+                ),
             )
         )
         return reset
+
+
+def _error_text(err: ValueError, lang: str) -> str:
+    """Why the return service refused, in ``lang`` (its own message for an unknown refusal)."""
+    if isinstance(err, ReturnNotAllowed):
+        return m.text("return.error.not_allowed", lang, reason=err.reason)
+    if isinstance(err, NoItemsSelected):
+        return m.text("return.error.no_items", lang)
+    if isinstance(err, ItemNotOnOrder):
+        return m.text("return.error.not_on_order", lang, items=err.item_ids)
+    if isinstance(err, ItemNotReturnable):
+        return m.text("return.error.already_returned", lang, items=err.item_ids)
+    return str(err)
+
+
+def _instructions(english: str, rma: str, refund: Decimal, currency: str, lang: str) -> str:
+    """What to do with the parcel: the return service's words, or the catalogue's in ``lang``.
+
+    :func:`shop.returns.instructions_for` writes English with the shop's drop-off window;
+    another language gets the same facts (the window read back from those words).
+    """
+    if lang == "en":
+        return english
+    found = re.search(r"within (\d+) days", english)
+    window = int(found.group(1)) if found else 14
+    return m.text(
+        "return.instructions",
+        lang,
+        rma=rma,
+        days=m.number(window, lang),
+        refund=m.money(refund, lang, currency),
+    )
 
 
 class ValidateReturnStatusForm(OrderIdentityFormValidator):
@@ -260,11 +321,12 @@ class ActionReturnStatus(VerifiedOrderAction):
         rma = normalize_rma(tracker.get_slot("rma_number"))
         if rma:
             infos = [i for i in infos if i.rma_number == rma] or infos
+        lang = language(tracker)
         if not infos:
             dispatcher.utter_message(
-                text=f"There's no return on order #{order_number} yet. Would you like to start one?",
-                buttons=[{"title": "Start a return", "payload": "/return_item"}],
+                text=m.text("return.none_yet", lang, order=order_number),
+                buttons=[{"title": m.text("button.start_return", lang), "payload": "/return_item"}],
             )
         else:
-            dispatcher.utter_message(text="\n".join(return_info_text(i) for i in infos))
+            dispatcher.utter_message(text="\n".join(return_info_text(i, lang) for i in infos))
         return [SlotSet("rma_number", None)]

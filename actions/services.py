@@ -75,6 +75,14 @@ def settings() -> Settings:
 
 
 @once
+def languages() -> tuple[str, ...]:
+    """The shop's languages (``SHOP_LANGUAGES``, the first is the default), read once."""
+    from shop.language import config_from
+
+    return config_from().languages
+
+
+@once
 def identity() -> IdentityService:
     """Identity proofs and the guessing counters."""
     return IdentityService(sessions(), settings())

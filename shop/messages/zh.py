@@ -202,7 +202,7 @@ MESSAGES: dict[str, str] = {
     "cart.line": "• {quantity} × {name}：{price}",
     "cart.discount": "  {text}",
     "cart.discount_label": "{name}：-{amount}，{what}",
-    "cart.free": "免运费",
+    "cart.free": "免费",
     "cart.subtotal": "小计 {amount}",
     "cart.discounts": "，优惠 -{amount}",
     "cart.shipping": "，运费 {amount}",

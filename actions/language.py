@@ -1,0 +1,30 @@
+"""The conversation's language, read from the tracker in one place for every action.
+
+The ``language`` slot (categorical, one of ``SHOP_LANGUAGES``) is set per message by the
+NLU's language detection and at session start from the channel's hint
+(:mod:`actions.session`). Unset, or a value the shop does not speak (an old tracker, a
+forged event), means the shop's default: the first of ``SHOP_LANGUAGES``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+
+from actions import services
+
+__all__ = ["LANGUAGE_SLOT", "language", "shop_language"]
+
+LANGUAGE_SLOT = "language"
+
+
+def shop_language(value: Any) -> Optional[str]:
+    """``value`` when it is exactly one of the shop's language codes, else None."""
+    languages = services.languages()
+    return value if isinstance(value, str) and value in languages else None
+
+
+def language(tracker: Tracker) -> str:
+    """The language to answer ``tracker``'s shopper in (``en``, ``zh``)."""
+    return shop_language(tracker.get_slot(LANGUAGE_SLOT)) or services.languages()[0]
