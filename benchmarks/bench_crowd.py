@@ -242,6 +242,8 @@ class Result:
     cut: int = 0
     seconds: float = 0.0
     samples: List[str] = field(default_factory=list)
+    #: Answered turns' seconds by the turn's place in a shopper's script (0-based).
+    by_step: Dict[int, List[float]] = field(default_factory=dict)
 
     def error(self, what: str) -> None:
         """Count a failed turn; keep the first few descriptions for the report."""
@@ -263,6 +265,29 @@ class Result:
             "seconds": round(self.seconds, 1),
             "error_samples": self.samples,
         }
+
+    def steps(self, script: Script) -> List[Dict[str, Any]]:
+        """Per script step: its text (``script``'s), turns, p50/p95 ms, and its share of the slow turns.
+
+        A slow turn is one above the level's p95: the share says which steps make the p95.
+        """
+        everything = [s for v in self.by_step.values() for s in v]
+        if not everything:
+            return []
+        p95 = percentile(everything, 95)
+        slow = sum(1 for s in everything if s > p95) or 1
+        rows = []
+        for i in sorted(self.by_step):
+            lat = self.by_step[i]
+            rows.append({
+                "step": i + 1,
+                "text": script.turn(i)[0],
+                "turns": len(lat),
+                "p50_ms": round(1000 * percentile(lat, 50), 1),
+                "p95_ms": round(1000 * percentile(lat, 95), 1),
+                "slow_share": round(sum(1 for s in lat if s > p95) / slow, 2),
+            })  # fmt: skip
+        return rows
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> Replies:
@@ -316,6 +341,7 @@ async def crowd(
                 result.error(problem)
             else:
                 result.latencies.append(seconds)
+                result.by_step.setdefault(i, []).append(seconds)
 
     started = time.perf_counter()
     await asyncio.gather(*(shopper(k) for k in range(level)))
@@ -491,6 +517,18 @@ def table(rows: List[Dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def step_table(result: Result, script: Script) -> str:
+    """Per script step of one crowd: p50/p95 and the share of the level's slowest 5% of turns."""
+    lines = [
+        f"| {result.bot} x{result.level}: step | turns | p50 ms | p95 ms | share of the turns above p95 |",
+        "|---|---|---|---|---|",
+    ]
+    for r in result.steps(script):
+        cells = [f"{r['step']}. {r['text']}", r["turns"], r["p50_ms"], r["p95_ms"], f"{r['slow_share']:.0%}"]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return "\n".join(lines)
+
+
 def ratios(rows: List[Dict[str, Any]], floor: str = "moodbot") -> List[str]:
     """Per level and bot: throughput and p95 next to the floor's, with the goal at 40 shoppers."""
     by = {(r["bot"], r["concurrency"]): r for r in rows}
@@ -614,6 +652,11 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
         results = asyncio.run(run_crowds(bots, args.levels, args.turns, args.max_seconds, timeout))
     rows = [r.row() for r in results]
     print(table(rows))
+    scripts = {name: script for name, _url, script in bots}
+    for result, row in zip(results, rows, strict=True):
+        row["steps"] = result.steps(scripts[result.bot](0))
+        if result.level >= 10 and result.bot != "moodbot":
+            print(step_table(result, scripts[result.bot](0)))
     for line in ratios(rows):
         print(line)
     for r in rows:

@@ -44,7 +44,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_crowd import BENCH_ENV, OURS_TALK, OURS_WORK, Script, client, crowd, same, warm_up  # noqa: E402
+from bench_crowd import (  # noqa: E402
+    BENCH_ENV,
+    OURS_TALK,
+    OURS_WORK,
+    Script,
+    Scripts,
+    client,
+    crowd,
+    same,
+    shoppers_in,
+    step_table,
+    warm_up,
+    work_script,
+)
 
 from harness.machine import describe_machine  # noqa: E402
 from harness.paths import VENV_BIN  # noqa: E402
@@ -61,12 +74,6 @@ from harness.stack import (  # noqa: E402
 from shop.stats import percentile  # noqa: E402
 
 SCRIPTS: Dict[str, Script] = {"work": OURS_WORK, "talk": OURS_TALK}
-#: On top of bench_crowd's environment: every shopper of the crowd proves the same order with
-#: the same email at the same moment; the identity check counts each check in flight as a
-#: failure until it succeeds, so with the default limit (3 per order, 3 per email) most of 40
-#: simultaneous checks are refused as a lockout, by design. Those refusals would change the mix
-#: of turns from run to run, so the profile lifts the two limits (--env puts them back).
-PROFILE_ENV = {"SHOP_LOOKUP_MAX_FAILURES_PER_ORDER": "1000", "SHOP_LOOKUP_MAX_FAILURES_PER_EMAIL": "1000"}
 PROBES = ROOT / "benchmarks" / "turn_probes.py"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -86,7 +93,7 @@ def start(workdir: Path, extra_env: Dict[str, str]) -> Tuple[Stack, Dict[str, Se
     # One Rasa process: the one the probes and py-spy watch (--env SANIC_WORKERS=... overrides).
     stack = Stack(
         workdir=workdir,
-        env=stack_env(workdir, {**BENCH_ENV, **PROFILE_ENV, "SANIC_WORKERS": "1", **extra_env}),
+        env=stack_env(workdir, {**BENCH_ENV, "SANIC_WORKERS": "1", **extra_env}),
     )
     stack.action_port, stack.rasa_port = free_port(), free_port()
     stack.env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{stack.action_port}/webhook"
@@ -232,11 +239,25 @@ def report(name: str, level: int, crowd_row: Dict[str, Any], cpu: Dict[str, floa
     return "\n".join(lines)
 
 
-async def one_crowd(url: str, name: str, script: Script, level: int, turns: int) -> Dict[str, Any]:
-    """One crowd of ``level`` shoppers; bench_crowd's row."""
+def scripts_for(name: str, db_url: str, level: int) -> Scripts:
+    """What each shopper says: bench_crowd's; in ``work`` each is a seeded customer of their own.
+
+    As in bench_crowd, every shopper proves their own order, so the identity limits per order
+    and per email stay as shipped and no check waits for another shopper's.
+    """
+    if name != "work":
+        return same(SCRIPTS[name])
+    people = shoppers_in(db_url, level)
+    return lambda k: work_script(people[k])
+
+
+async def one_crowd(
+    url: str, name: str, scripts: Scripts, level: int, turns: int
+) -> Tuple[Dict[str, Any], str]:
+    """One crowd of ``level`` shoppers; bench_crowd's row and its per-step table."""
     async with client(level, 120.0) as session:
-        result = await crowd(session, url, name, same(script), level, turns, 600.0)
-    return result.row()
+        result = await crowd(session, url, name, scripts, level, turns, 600.0)
+    return result.row(), step_table(result, scripts(0))
 
 
 async def warm(url: str, names: List[str]) -> None:
@@ -262,13 +283,15 @@ def measure(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
                 spies = {r: spy(args.py_spy, pid, args.out / f"{name}-{r}.raw") for r, pid in pids.items()}
             cpu0 = {r: cpu_seconds(pid) for r, pid in pids.items()}
             print(f"{name} x{args.level} (load {os.getloadavg()[0]:.1f}) ...", flush=True)
-            row = asyncio.run(one_crowd(stack.rasa_url, name, SCRIPTS[name], args.level, args.turns))
+            scripts = scripts_for(name, stack.db_url, args.level)
+            row, steps = asyncio.run(one_crowd(stack.rasa_url, name, scripts, args.level, args.turns))
             cpu = {r: cpu_seconds(pid) - cpu0[r] for r, pid in pids.items()}
             samples = {r: d.take() for r, d in dumpers.items()}
             for proc in spies.values():
                 stop_spy(proc)
             text = report(name, args.level, row, cpu, samples["rasa"], samples["actions"])
-            text += f"\n\nObjects frozen out of garbage collection in Rasa: {dumpers['rasa'].frozen}."
+            frozen = dumpers["rasa"].frozen
+            text += f"\n\n{steps}\n\nObjects frozen out of garbage collection in Rasa: {frozen}."
             print(text + "\n", flush=True)
             for role in spies:
                 raw = args.out / f"{name}-{role}.raw"

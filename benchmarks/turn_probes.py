@@ -217,6 +217,12 @@ def probe_rasa() -> None:
     timed_async(MessageProcessor, "_run_action", lambda self, action, *a, **k: f"run_action.{action.name()}")
     timed_async(RemoteAction, "run", lambda self, *a, **k: f"remote_action.{self.name()}")
     timed_async(EndpointConfig, "request", fixed("action_http.request"))
+    try:  # the pooled action endpoint (ops/action_client.py) has its own request
+        from ops.action_client import PooledEndpointConfig
+
+        timed_async(PooledEndpointConfig, "request", fixed("action_http.request"))
+    except ImportError:  # a tree from before it
+        pass
     probe_sql()
     probe_gc()
 
