@@ -100,8 +100,19 @@ def variants(key: str) -> tuple[str, ...]:
 
 
 def join(kind: str, items: Any, lang: Optional[str]) -> str:
-    """``items`` joined by the language's separator ``fmt.<kind>`` (``list``: ``; `` / ``；``)."""
-    return text(f"fmt.{kind}", lang).join(str(i) for i in items)
+    """``items`` joined by the language's separator ``fmt.<kind>`` (``list``: ``; `` / ``；``).
+
+    Sentences in a language that writes them without spaces still get one after a part
+    that ends in Latin script (a product description from the catalog, in English).
+    """
+    sep = text(f"fmt.{kind}", lang)
+    parts = [str(i) for i in items]
+    if kind != "sentence" or sep:
+        return sep.join(parts)
+    out = ""
+    for part in parts:
+        out += (" " if out and out[-1].isascii() and not out[-1].isspace() else "") + part
+    return out
 
 
 def money(amount: MoneyInput, lang: Optional[str], currency: str = DEFAULT_CURRENCY) -> str:

@@ -80,6 +80,15 @@ def test_user_text_in_a_parameter_is_not_a_template() -> None:
     assert m.text("product.called", "en", name="{0} {x}") == ' called "{0} {x}"'
 
 
+def test_chinese_sentences_join_without_spaces_except_after_latin_script() -> None:
+    assert m.join("sentence", ["有现货。", "目前缺货。"], "zh") == "有现货。目前缺货。"
+    assert m.join("sentence", ["材质：棉。", "Soft and warm.", "顾客评分 4/5。"], "zh") == (
+        "材质：棉。Soft and warm. 顾客评分 4/5。"
+    )
+    assert m.join("sentence", ["In stock.", "Rated 4/5."], "en") == "In stock. Rated 4/5."
+    assert m.join("list", ["a", "b"], "zh") == "a；b"
+
+
 def test_plural_picks_the_form_and_formats_the_count() -> None:
     assert m.plural("minutes", 1, "en") == "1 minute"
     assert m.plural("minutes", 15, "en") == "15 minutes"
