@@ -6,6 +6,13 @@ character 1-4 tf-idf of the text plus the dense sentence vector that a featurize
 message (``MiniLMSentenceFeaturizer``) - generalises better from a few thousand short
 examples. Figures in README, "NLU". Probabilities are the model's own (softmax over intents),
 so ``FallbackClassifier``'s threshold is set for them in config.yml.
+
+Chinese has no spaces, so the word n-grams read a text with Han characters through
+:func:`word_text`: each Han run is replaced by its jieba words (the segmenter of
+``BilingualTokenizer``) separated by spaces, and the token pattern also keeps one-character
+Han words (吗, 退, 的), which the default two-letter pattern drops. A text without Han characters is
+passed unchanged and the pattern matches exactly what the default matches, so English
+features are those of the English-only classifier. Character n-grams read the raw text.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from nlu_components.bilingual_tokenizer import HAN, HAN_RUN, segmenter
 
 #: A component's configuration as Rasa passes it (defaults merged with config.yml).
 Cfg = Dict[str, Any]
@@ -59,6 +68,23 @@ def load_parts(path: Path) -> Dict[str, Any]:
     if not isinstance(parts, dict):
         raise UntrustedModelFile(f"refusing to load {path.name}: not a saved LinearIntentClassifier")
     return parts
+
+
+#: sklearn's default word pattern plus single Han characters (one-character Chinese words).
+WORD_PATTERN = r"(?u)\b\w\w+\b|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+
+
+def word_text(text: str) -> str:
+    """``text`` with each Han run spelt as its jieba words between spaces; else unchanged.
+
+    ``订单号104523到哪了`` -> ``订单号 104523 到 哪 了`` (jieba's words), so the word
+    n-grams of Chinese are words, not whole clauses.
+    """
+    if not HAN.search(text):
+        return text
+    return HAN_RUN.sub(
+        lambda run: " " + " ".join(w for w in segmenter().cut(run.group()) if w.strip()) + " ", text
+    )
 
 
 def _dense(message: Message) -> Optional[np.ndarray]:
@@ -110,7 +136,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _matrix(self, messages: List[Message]) -> csr_matrix:
         assert self._parts is not None
         texts = [str(m.get(TEXT) or "") for m in messages]
-        blocks = [self._parts["word"].transform(texts), self._parts["char"].transform(texts)]
+        words = [word_text(t) for t in texts] if self._parts.get("segmented") else texts
+        blocks = [self._parts["word"].transform(words), self._parts["char"].transform(texts)]
         dim = int(self._parts["dense_dim"])
         if dim:
             dense = np.zeros((len(messages), dim), dtype=np.float32)
@@ -132,7 +159,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         texts = [str(e.get(TEXT)) for e in examples]
         first = _dense(examples[0])  # the featurizer gives every message the same size
         self._parts = {
-            "word": TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True).fit(texts),
+            "word": TfidfVectorizer(
+                analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=WORD_PATTERN
+            ).fit([word_text(t) for t in texts]),
+            "segmented": True,
             "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True).fit(texts),
             "dense_dim": 0 if first is None else first.shape[0],
         }

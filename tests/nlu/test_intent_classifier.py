@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.intent_classifier import LinearIntentClassifier
+from nlu_components.intent_classifier import WORD_PATTERN, LinearIntentClassifier, word_text
 
 EXAMPLES = {
     "order_status": ["where is my order", "track my parcel", "has my package shipped", "order status pls"],
@@ -97,3 +97,39 @@ def test_one_intent_is_not_enough_to_train(storage: LocalModelStorage) -> None:
     message = _message("hello")
     clf.process([message])
     assert message.get(INTENT) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("where is my order 104523", "where is my order 104523"),  # no Han: unchanged
+        ("订单号104523到哪了", " 订单号 104523 到 哪 了 "),
+        ("Nimbus跑鞋有黑色吗", "Nimbus 跑鞋 有 黑色 吗 "),
+    ],
+)
+def test_word_text_spells_han_runs_as_jieba_words(text: str, expected: str) -> None:
+    assert word_text(text) == expected
+
+
+def test_english_word_features_are_those_of_the_default_pattern() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["where's my order #104523?", "i'd like a refund, it's broken", "a b c x-large t-shirt"]
+    ours = TfidfVectorizer(token_pattern=WORD_PATTERN).fit([word_text(t) for t in texts])
+    default = TfidfVectorizer().fit(texts)
+    assert ours.get_feature_names_out().tolist() == default.get_feature_names_out().tolist()
+
+
+def test_chinese_words_and_one_character_words_are_features(storage: LocalModelStorage) -> None:
+    examples = {
+        "cancel_order": ["我要取消订单", "订单不要了 取消吧", "帮我取消", "取消104523"],
+        "return_item": ["我要退货", "这个退了吧", "怎么退", "退104523"],
+        "greet": ["你好", "在吗", "早上好", "亲 在不在"],
+    }
+    data = TrainingData([_message(t, i) for i, texts in examples.items() for t in texts])
+    clf = _trained(storage, data)
+    vocabulary = set(clf._parts["word"].vocabulary_)
+    assert {"取消", "退", "退货", "你好", "吗", "取消 订单"} <= vocabulary
+    messages = [_message("帮我取消这个订单"), _message("我想退"), _message("你好 在吗")]
+    clf.process(messages)
+    assert [m.get(INTENT)["name"] for m in messages] == ["cancel_order", "return_item", "greet"]
