@@ -374,3 +374,43 @@ def test_every_refusal_starts_with_its_prefix_in_every_language() -> None:
             full = m.text(f"identity.{kind}", lang, when=m.plural("minutes", 5, lang))
             assert full.startswith(m.text(f"identity.{kind}_prefix", lang)), (lang, kind)
             assert full.startswith(ident.REFUSAL_PREFIXES)
+
+
+def test_session_start_events_apply_in_rasa_as_a_new_session_in_the_hinted_language() -> None:
+    """What Rasa's processor does at a session start, with this action's events: the slot
+    ``session_started_metadata`` set from the first message, the action run, its events
+    applied. The new session keeps nothing from the old one but the hinted language."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.events import SlotSet as RasaSlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_yaml(
+        """
+version: "3.1"
+session_config:
+  session_expiration_time: 60
+  carry_over_slots_to_new_session: false
+slots:
+  language:
+    type: categorical
+    values: [en, zh]
+    influence_conversation: false
+    mappings: [{type: custom}]
+  order_id:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+"""
+    )
+    rasa_tracker = DialogueStateTracker("rest:s", domain.slots)
+    rasa_tracker.update(RasaSlotSet("order_id", "104523"), domain)  # the previous session's
+    rasa_tracker.update(RasaSlotSet("session_started_metadata", {"language": "zh", "source": SOURCE}), domain)
+    state = rasa_tracker.current_state()
+    sdk_tracker = Tracker.from_dict(state)
+    events = asyncio.run(ActionSessionStart().run(CollectingDispatcher(), sdk_tracker, domain.as_dict()))
+    for event in events:
+        rasa_tracker.update(Event.from_parameters(event), domain)
+    assert rasa_tracker.get_slot("language") == "zh"
+    assert rasa_tracker.get_slot("order_id") is None
+    assert rasa_tracker.latest_action_name == "action_listen"
