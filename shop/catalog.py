@@ -39,6 +39,10 @@ STOPWORDS = frozenset(
 )
 
 
+#: A product as name lookup sees it: id, sku, name, brand, name words, Chinese name.
+_Name = tuple[int, str, str, str, tuple[str, ...], str]
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -52,6 +56,8 @@ class Match:
     name: str
     brand: str
     score: float
+    #: The Chinese name, "" when the product has none (:func:`shop.catalog_rows.display_name`).
+    name_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ class CatalogService:
         self.session_factory = session_factory
         self.promotion_price = promotion_price
         self._names_ttl = names_ttl
-        self._names: list[tuple[int, str, str, str, tuple[str, ...]]] | None = None
+        self._names: list[_Name] | None = None
         self._vocab: list[str] = []
         self._loaded_at = 0.0
         self._lock = threading.Lock()
@@ -194,14 +200,18 @@ class CatalogService:
         with self._lock:
             self._names = None
 
-    def _table(self) -> tuple[list[tuple[int, str, str, str, tuple[str, ...]]], list[str]]:
+    def _table(self) -> tuple[list[_Name], list[str]]:
         with self._lock:
             if self._names is None or time.monotonic() - self._loaded_at > self._names_ttl:
                 with self.session_factory() as s:
                     rows = s.execute(
-                        select(Product.id, Product.sku, Product.name, Product.brand).order_by(Product.id)
+                        select(
+                            Product.id, Product.sku, Product.name, Product.brand, Product.name_zh
+                        ).order_by(Product.id)
                     ).all()
-                self._names = [(r.id, r.sku, r.name, r.brand, tuple(_words(r.name))) for r in rows]
+                self._names = [
+                    (r.id, r.sku, r.name, r.brand, tuple(_words(r.name)), r.name_zh or "") for r in rows
+                ]
                 vocab: set[str] = set()
                 for r in rows:
                     vocab.update(_words(r.name))
@@ -217,9 +227,9 @@ class CatalogService:
             return []
         names, vocab = self._table()
         q_lower = query.lower()
-        exact = [m for m in names if m[1].lower() == q_lower or m[2].lower() == q_lower]
+        exact = [m for m in names if q_lower in (m[1].lower(), m[2].lower(), m[5].lower())]
         if exact:
-            return [Match(i, sku, name, brand, 1.0) for i, sku, name, brand, _ in exact][:limit]
+            return [Match(i, sku, name, brand, 1.0, zh) for i, sku, name, brand, _, zh in exact][:limit]
         q_words = [w for w in _words(query) if w not in STOPWORDS][:12]
         if not q_words:
             return []
@@ -239,7 +249,7 @@ class CatalogService:
                     row[w] = r
             sim[qw] = row
         scored: list[Match] = []
-        for pid, sku, name, brand, words in names:
+        for pid, sku, name, brand, words, zh in names:
             brand_words = _words(brand)
             pool = set(words) | set(brand_words)
             if not any(sim[qw].keys() & pool for qw in q_words):
@@ -253,7 +263,7 @@ class CatalogService:
             full = SequenceMatcher(None, " ".join(q_words), " ".join(words)).ratio()
             score = 0.5 * name_cover + 0.3 * query_cover + 0.2 * full
             if score >= MATCH_THRESHOLD * 0.8:
-                scored.append(Match(pid, sku, name, brand, round(score, 4)))
+                scored.append(Match(pid, sku, name, brand, round(score, 4), zh))
         scored.sort(key=lambda m: (-m.score, m.name))
         return scored[:limit]
 

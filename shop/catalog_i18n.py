@@ -531,3 +531,54 @@ def alias_text(
     if material_terms:
         parts.append("材质：" + " ".join(material_terms))
     return "。".join(p for p in parts if p)
+
+
+#: How a word reads inside a Chinese product name where its first alias reads as a noun of
+#: its own (羽绒服 is "a down jacket"; in 羽绒夹克 the word is 羽绒). A category's own
+#: meaning (保温 for a bottle) still wins.
+NAME_ZH: dict[str, str] = {
+    "down": "羽绒",
+    "rain": "防雨",
+    "storm": "防风",
+    "insulated": "保暖",
+}
+
+
+def chinese_name(name: str, category: str, brand: str = "") -> str:
+    """A product's Chinese display name, e.g. ``Kestrel 可收纳套头冲锋衣 Plus``.
+
+    ``Kestrel Packable Anorak Plus`` (category Jackets, brand Kestrel) gives the example.
+    The brand, model names and suffixes stay as written; each known word takes its first
+    alias (its category meaning first). Empty when no word is known: a name left all
+    English is no Chinese name.
+    """
+    local = WORD_ZH_BY_CATEGORY.get(_norm(category), {})
+    words = name.split()
+    brand_words = brand.split()
+    head: list[str] = []
+    if brand_words and [w.lower() for w in words[: len(brand_words)]] == [w.lower() for w in brand_words]:
+        head, words = words[: len(brand_words)], words[len(brand_words) :]
+    pieces: list[tuple[bool, str]] = [(False, w) for w in head]  # (is Chinese, text)
+    translated = False
+    i = 0
+    while i < len(words):
+        for n in range(min(_LONGEST_PHRASE, len(words) - i), 0, -1):
+            key = " ".join(words[i : i + n]).lower()
+            value = local.get(key, WORD_ZH.get(key))
+            if value is not None:
+                shown = value.split()[0] if key in local or key not in NAME_ZH else NAME_ZH[key]
+                zh = shown if value else ""
+                pieces.append((True, zh) if zh else (False, " ".join(words[i : i + n])))
+                translated = translated or bool(zh)
+                i += n
+                break
+        else:
+            pieces.append((False, words[i]))
+            i += 1
+    if not translated:
+        return ""
+    out = ""
+    for k, (is_zh, text) in enumerate(pieces):
+        glue = "" if k == 0 or (is_zh and pieces[k - 1][0]) else " "
+        out += glue + text
+    return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
+from shop.catalog_zh import has_han, to_catalog_english
 from shop.money import quantize
 
 CENT = Decimal("0.01")
@@ -161,17 +162,27 @@ def _norm_color(c: str) -> str:
 
 
 def parse_query(
-    message: str | None, colors: Iterable[str] = (), categories: Iterable[str] = ()
+    message: str | None,
+    colors: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    aliases: Iterable[tuple[str, str]] = (),
 ) -> ParsedQuery:
     """Split ``message`` into search text and :class:`Filters`.
 
-    ``colors`` and ``categories`` extend the vocabularies (pass the catalog's own).
+    ``colors`` and ``categories`` extend the vocabularies (pass the catalog's own). A
+    message with Han characters is first put in the catalog's English words
+    (:func:`shop.catalog_zh.to_catalog_english`, with ``aliases``: Chinese names -> English
+    names), so ``100美元以下的黑色跑鞋`` parses as ``black running shoes under $100`` does.
     """
     notes: list[str] = []
     text = (message or "").replace("\n", " ")
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[:MAX_MESSAGE_CHARS]
         notes.append(f"only the first {MAX_MESSAGE_CHARS} characters were read")
+    if has_han(text):
+        text = to_catalog_english(text, aliases)
+        if len(text) > MAX_MESSAGE_CHARS:  # English words are longer than the Chinese ones
+            text = text[:MAX_MESSAGE_CHARS].rsplit(" ", 1)[0]
     mins: list[Decimal] = []
     maxs: list[Decimal] = []
     bad_price = False

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -143,6 +144,8 @@ class ProductSummary:
     image_url: str
     url: str
     rating: Decimal | None
+    #: The Chinese display name, "" when there is none (:func:`display_name`).
+    name_zh: str
 
 
 def summarize(product: Product) -> ProductSummary:
@@ -157,6 +160,7 @@ def summarize(product: Product) -> ProductSummary:
         image_url=image_url(product.sku),
         url=product_url(product.sku),
         rating=product.rating,
+        name_zh=product.name_zh or "",
     )
 
 
@@ -170,3 +174,36 @@ def read_summaries(session_factory: sessionmaker, ids: Iterable[int]) -> dict[in
             for p in s.execute(select(Product).where(Product.id.in_(chunk))).scalars():
                 out[p.id] = summarize(p)
     return out
+
+
+class Named(Protocol):
+    """Anything with an English and a Chinese name (a summary, a recommendation, a match)."""
+
+    @property
+    def name(self) -> str:
+        """The English name."""
+
+    @property
+    def name_zh(self) -> str:
+        """The Chinese name, "" when there is none."""
+
+
+def display_name(product: Named, language: str | None) -> str:
+    """The name to show a shopper writing ``language``: the Chinese one for ``zh`` (``zh-CN``,
+    ``zh_Hans``...) when the product has it, else the English name.
+    """
+    lang = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if lang == "zh" and (product.name_zh or "").strip():
+        return product.name_zh.strip()
+    return product.name
+
+
+def read_chinese_names(session_factory: sessionmaker) -> list[tuple[str, str, str]]:
+    """``(name_zh, name, brand)`` of every product with a Chinese name, by id."""
+    with session_factory() as s:
+        rows = s.execute(
+            select(Product.name_zh, Product.name, Product.brand)
+            .where(Product.name_zh.is_not(None), Product.name_zh != "")
+            .order_by(Product.id)
+        ).all()
+    return [(r.name_zh, r.name, r.brand or "") for r in rows]

@@ -25,7 +25,8 @@ from sqlalchemy.orm import sessionmaker
 
 from shop import eligibility, ranking
 from shop.catalog_query import Filters, ParsedQuery, parse_query
-from shop.catalog_rows import ProductSummary, read_catalog, read_summaries
+from shop.catalog_rows import ProductSummary, read_catalog, read_chinese_names, read_summaries
+from shop.catalog_zh import has_han, name_aliases
 from shop.db.models import Order, OrderItem, Product
 from shop.ranking import CoPurchase, Hits, Ids, Scored, Weights
 from shop.recommender_errors import RecommenderUnavailable
@@ -127,6 +128,7 @@ class Recommender:
         self._copurchase_ttl = copurchase_ttl
         self._lock = threading.Lock()
         self._vocab: tuple[list[str], list[str]] | None = None
+        self._aliases: tuple[tuple[str, str], ...] | None = None
 
     # -- data access -------------------------------------------------------------------
 
@@ -149,6 +151,12 @@ class Recommender:
         if self._vocab is None:
             self._vocab = eligibility.vocabulary(self.session_factory)
         return self._vocab
+
+    def chinese_aliases(self) -> tuple[tuple[str, str], ...]:
+        """The catalog's Chinese names as query words (:func:`shop.catalog_zh.name_aliases`), read once."""
+        if self._aliases is None:
+            self._aliases = name_aliases(read_chinese_names(self.session_factory))
+        return self._aliases
 
     def _products(self, ids: Iterable[int]) -> dict[int, ProductSummary]:
         return read_summaries(self.session_factory, ids)
@@ -231,10 +239,14 @@ class Recommender:
     ) -> tuple[ParsedQuery, list[Recommendation]]:
         """Parse a shopper's message into text + filters, then :meth:`search`.
 
-        ``extra`` fields (e.g. from slots) override what was parsed when set.
+        ``extra`` fields (e.g. from slots) override what was parsed when set. A Chinese
+        message is read in the catalog's English words first (:mod:`shop.catalog_zh`, with
+        the catalog's own Chinese names), so it finds what its English twin finds; its
+        ``parsed.text`` is those English words.
         """
         colors, cats = self.vocabulary()
-        parsed = parse_query(message, colors=colors, categories=cats)
+        aliases = self.chinese_aliases() if has_han(message) else ()
+        parsed = parse_query(message, colors=colors, categories=cats, aliases=aliases)
         filters = parsed.filters
         if extra is not None:
             merged = {

@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "color",
     "stock",
     "image_url",
+    "name_zh",
 )
 CSV_REQUIRED = ("sku", "name", "brand", "category", "price", "stock")
 

@@ -55,6 +55,9 @@ class ProductIn:
     materials: str
     image_url: str | None
     variants: list[VariantStock] = field(default_factory=list)
+    #: The Chinese display name: None when the file has no such column or key (the stored
+    #: one is kept), "" when it is blank (cleared), else the name.
+    name_zh: str | None = None
 
 
 @dataclass

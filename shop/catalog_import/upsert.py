@@ -1,6 +1,7 @@
 """Writing a validated catalog: upsert by sku in one transaction, counting what changed.
 
-Products and variants are matched by sku; fields from the file overwrite the stored ones.
+Products and variants are matched by sku; fields from the file overwrite the stored ones
+(an optional ``name_zh`` the file does not have at all is kept).
 Variants missing from the file are kept (past orders refer to them) and still count
 towards ``products.stock``. A category the file names that does not exist yet is created.
 """
@@ -84,6 +85,8 @@ def upsert(session: Session, products: list[ProductIn]) -> ImportCounts:
             "materials": item.materials,
             "image_url": item.image_url,
         }
+        if item.name_zh is not None:  # no name_zh column or key: the stored one is kept
+            fields["name_zh"] = item.name_zh or None
         changed = (None if row.price is None else quantize(row.price)) != item.price
         row.price = item.price
         for name, value in fields.items():

@@ -16,6 +16,7 @@ from shop.catalog_import.records import ProductIn, RowError, VariantStock
 from shop.money import DEFAULT_CURRENCY, digits, quantize, to_decimal
 
 __all__ = [
+    "KEPT_WHEN_ABSENT",
     "MAX_PRICE",
     "PRODUCT_FIELDS",
     "REQUIRED_TEXT",
@@ -32,11 +33,25 @@ MAX_PRICE = Decimal("10") ** 10  # Numeric(12, 2)
 SKU_RE = re.compile(r"[A-Z0-9-]{3,40}")
 VARIANT_SKU_MAX = 60
 
-PRODUCT_FIELDS = ("sku", "name", "brand", "category", "price", "description", "materials", "image_url")
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "brand",
+    "category",
+    "price",
+    "description",
+    "materials",
+    "image_url",
+    "name_zh",
+)
+#: Optional product fields a file may leave out altogether (no column, no key): the stored
+#: value is kept then, while a blank value clears it. ``name_zh`` is the Chinese name.
+KEPT_WHEN_ABSENT = ("name_zh",)
 VARIANT_FIELDS = ("size", "color", "stock")
 #: Max length of text fields (the model's column sizes); ``None``: no limit.
 TEXT_LIMITS: dict[str, int | None] = {
     "name": 200,
+    "name_zh": 200,
     "brand": 100,
     "category": 100,
     "description": None,
@@ -129,6 +144,8 @@ def clean(raw: Mapping[str, Any], names: Iterable[str], where: str, errors: list
     """Validated values of ``names``; a bad field is reported and left out of the result."""
     out: dict[str, Any] = {}
     for name in names:
+        if name in KEPT_WHEN_ABSENT and name not in raw:
+            continue
         try:
             out[name] = _check(name, raw.get(name))
         except _Invalid as exc:
@@ -168,7 +185,7 @@ class RowAssembler:
             return None
         existing = self.products.get(sku)
         if existing is None:
-            if len(values) < len(PRODUCT_FIELDS):
+            if any(f not in values for f in PRODUCT_FIELDS if f not in KEPT_WHEN_ABSENT):
                 return None  # a bad field already reported; nothing reliable to build on
             self.products[sku] = ProductIn(
                 sku=sku,
@@ -179,6 +196,7 @@ class RowAssembler:
                 description=values["description"],
                 materials=values["materials"],
                 image_url=values["image_url"] or None,
+                name_zh=values.get("name_zh"),
             )
             self.origin[sku] = where
             return self.products[sku]
@@ -186,7 +204,7 @@ class RowAssembler:
         consistent = True
         for name in PRODUCT_FIELDS[1:]:
             if name not in values:
-                continue
+                continue  # reported already, or an optional column this row's file has not
             new = values[name] or None if name == "image_url" else values[name]
             if getattr(existing, name) != new:
                 consistent = False

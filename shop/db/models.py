@@ -69,6 +69,8 @@ class Product(Base):
     id = Column(Integer, primary_key=True)
     sku = Column(String(40), nullable=False, unique=True)
     name = Column(String(200), nullable=False)
+    #: The Chinese display name (merchant import column ``name_zh``; 0007_product_name_zh).
+    name_zh = Column(String(200))
     brand = Column(String(100), nullable=False)
     category = Column(String(100), nullable=False, index=True)
     category_id = Column(Integer, ForeignKey("categories.id"))

@@ -1,6 +1,8 @@
 """The demo catalog: categories, products with a price history, and their variants.
 
-Drawn from :mod:`shop.seed.catalog_vocab` with the seed's ``random.Random``. Each product
+Drawn from :mod:`shop.seed.catalog_vocab` with the seed's ``random.Random``; the Chinese
+name (``name_zh``) is read off the glossary (:func:`shop.catalog_i18n.chinese_name`) and
+draws nothing, so the same seed gives the same catalog with or without it. Each product
 gets a base price, one price factor per 15-day block of the history (demand in
 :mod:`shop.seed.history` reacts to it), a Pareto popularity, and a complementary
 partner product it is often bought with (shoe + socks), which the recommender mines.
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 
+from shop.catalog_i18n import chinese_name
 from shop.seed.catalog_vocab import (
     BENEFITS,
     BRANDS_BY_PARENT,
@@ -168,7 +171,8 @@ class _CatalogBuilder:
         blocks = HISTORY_DAYS // BLOCK_DAYS + 1
         multipliers = tuple(rng.choice(PRICE_FACTORS) for _ in range(blocks - 1)) + (1.0,)
         row: Row = {
-            "id": pid, "sku": sku, "name": name, "brand": brand, "category": leaf.name,
+            "id": pid, "sku": sku, "name": name, "name_zh": chinese_name(name, leaf.name, brand) or None,
+            "brand": brand, "category": leaf.name,
             "category_id": category_id, "price": base, "stock": 0,
             "description": " ".join(sentences), "materials": ", ".join(materials),
             "rating": rating, "image_url": image_url(sku),

@@ -15,6 +15,7 @@ from shop.catalog_i18n import (
     WORD_ZH_BY_CATEGORY,
     alias_terms,
     alias_text,
+    chinese_name,
 )
 from shop.seed.catalog import build_catalog
 from shop.seed.catalog_vocab import COLORS, LEAVES, PARENTS
@@ -123,3 +124,28 @@ def test_the_module_imports_nothing_outside_the_standard_library() -> None:
         elif isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
     assert imported <= {"__future__", "re", "collections"}
+
+
+def test_chinese_name_keeps_brand_model_names_and_suffixes() -> None:
+    assert (
+        chinese_name("Kestrel Packable Anorak Plus", "Jackets", "Kestrel") == "Kestrel 可收纳套头冲锋衣 Plus"
+    )
+    assert chinese_name("Alder Down Jacket", "Jackets", "Alder") == "Alder 羽绒夹克"
+    assert (
+        chinese_name("Ridgeline Swift Running Shoe", "Running Shoes", "Ridgeline") == "Ridgeline Swift 跑步鞋"
+    )
+    assert chinese_name("Summit Insulated Bottle", "Water Bottles", "Summit") == "Summit 保温水瓶"
+
+
+def test_chinese_name_is_empty_when_no_word_is_known() -> None:
+    assert chinese_name("Acme Widget", "Gadgets", "Acme") == ""
+    assert chinese_name("", "") == ""
+
+
+def test_every_demo_product_gets_a_chinese_name() -> None:
+    data = SeedData(now=default_now())
+    build_catalog(data, random.Random(DEFAULT_SEED), 400)
+    for row in data.tables["products"]:
+        zh = row["name_zh"]
+        assert zh == chinese_name(row["name"], row["category"], row["brand"])
+        assert zh.startswith(row["brand"]) and any("\u4e00" <= ch <= "\u9fff" for ch in zh), row["name"]

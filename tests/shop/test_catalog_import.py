@@ -247,3 +247,64 @@ def test_import_command_runs_as_the_docs_write_it(db: Db) -> None:
         "6 variants (6 created, 0 updated, 0 unchanged), 3 new categories"
     )
     assert _counts(db) == (3, 6, 3)
+
+
+def _name_zh(db: Db, sku: str) -> str | None:
+    with db.sessions() as s:
+        return s.scalars(select(m.Product.name_zh).where(m.Product.sku == sku)).one()
+
+
+def test_csv_name_zh_is_stored_kept_when_the_column_is_absent_and_cleared_when_blank(
+    db: Db, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = HEADER.rstrip("\n") + ",name_zh\n"
+    row = "TRL-2001,Ridgeline Trail Runner,Nimbus,Running Shoes,89.99,,,9,Black,4,,{zh}\n"
+    path = tmp_path / "zh.csv"
+    path.write_text(
+        header
+        + row.format(zh="Ridgeline 越野跑鞋")
+        + row.replace(",9,", ",10,").format(zh="Ridgeline 越野跑鞋")
+    )
+    code, out, err = _run(capsys, str(path), "--url", db.url)
+    assert code == 0, err
+    assert "1 products (1 created" in out
+    assert _name_zh(db, "TRL-2001") == "Ridgeline 越野跑鞋"
+
+    # A file without the column leaves the stored Chinese name as it is.
+    plain = tmp_path / "plain.csv"
+    plain.write_text(HEADER + "TRL-2001,Ridgeline Trail Runner,Nimbus,Running Shoes,89.99,,,9,Black,4,\n")
+    code, out, err = _run(capsys, str(plain), "--url", db.url)
+    assert code == 0, err
+    assert "1 products (0 created, 0 updated, 1 unchanged)" in out
+    assert _name_zh(db, "TRL-2001") == "Ridgeline 越野跑鞋"
+
+    # A blank value clears it; rows of one product must agree on it.
+    path.write_text(header + row.format(zh=""))
+    assert _run(capsys, str(path), "--url", db.url)[0] == 0
+    assert _name_zh(db, "TRL-2001") is None
+    path.write_text(header + row.format(zh="越野跑鞋") + row.replace(",9,", ",10,").format(zh="跑鞋"))
+    code, _, err = _run(capsys, str(path), "--url", db.url)
+    assert code != 0 and "line 3: name_zh: differs from line 2" in err
+    assert _name_zh(db, "TRL-2001") is None
+
+
+def test_json_name_zh_is_stored_and_checked(
+    db: Db, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = {
+        "sku": "TNT-9",
+        "name": "Acme Widget Tent",
+        "name_zh": "Acme 神奇帐篷",
+        "brand": "Acme",
+        "category": "Tents",
+        "price": "199",
+        "variants": [{"stock": 3}],
+    }
+    path = tmp_path / "zh.json"
+    path.write_text(json.dumps([item, {**item, "sku": "TNT-10", "name_zh": "长" * 201}], ensure_ascii=False))
+    code, _, err = _run(capsys, str(path), "--url", db.url)
+    assert code != 0 and "item 2: name_zh: too long (201 characters, at most 200)" in err
+    path.write_text(json.dumps([item], ensure_ascii=False))
+    code, _, err = _run(capsys, str(path), "--url", db.url)
+    assert code == 0, err
+    assert _name_zh(db, "TNT-9") == "Acme 神奇帐篷"

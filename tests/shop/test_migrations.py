@@ -19,10 +19,11 @@ def diffs(engine, metadata: MetaData) -> list:
 
 
 # Columns later migrations added to shop/db/models.py's tables (0005_guessing_limits,
-# 0006_lookup_pending).
+# 0006_lookup_pending, 0007_product_name_zh).
 ADDED_LATER = {
     "lookup_attempts": {"order_key", "email_key", "source_key", "pending"},
     "handoff_requests": {"source_key"},
+    "products": {"name_zh"},
 }
 
 

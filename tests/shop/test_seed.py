@@ -85,21 +85,28 @@ def test_full_seed_counts_and_spread(db):
 # The rows of SeedSize.small() at FIXED_NOW (image_url aside: it follows STOREFRONT_PUBLIC_URL).
 # A change here means every seeded database, the README's demo orders and docs/pricing.md's
 # figures change too: update the digest only for a change meant to alter the demo data.
-SMALL_SEED_DIGEST = "5983060d57b5d16daa1ad72d14023d40b1be827e3dc55186a5eb26e5eb1b5500"
+SMALL_SEED_DIGEST = "14969ad2afc107ca438ab6922bb4113b1ede1b89fa5695e8a93f17bb5089c19b"
+#: The same rows without ``products.name_zh`` (0007): the digest from before the Chinese names.
+SMALL_SEED_DIGEST_WITHOUT_NAME_ZH = "5983060d57b5d16daa1ad72d14023d40b1be827e3dc55186a5eb26e5eb1b5500"
 
 
-def _digest(tables: dict[str, list[dict[str, object]]]) -> str:
+def _digest(tables: dict[str, list[dict[str, object]]], leave_out: tuple[str, ...] = ()) -> str:
     h = hashlib.sha256()
     for rows in tables.values():
         for row in rows:
-            h.update(
-                json.dumps({k: str(v) for k, v in row.items() if k != "image_url"}, sort_keys=True).encode()
-            )
+            kept = {k: str(v) for k, v in row.items() if k != "image_url" and k not in leave_out}
+            h.update(json.dumps(kept, sort_keys=True).encode())
     return h.hexdigest()
 
 
 def test_small_seed_rows_match_the_recorded_digest():
     assert _digest(build(FIXED_NOW, SeedSize.small()).tables) == SMALL_SEED_DIGEST
+
+
+def test_chinese_names_draw_nothing_from_the_seed():
+    tables = build(FIXED_NOW, SeedSize.small()).tables
+    assert _digest(tables, ("name_zh",)) == SMALL_SEED_DIGEST_WITHOUT_NAME_ZH
+    assert all(p["name_zh"] and p["name_zh"] != p["name"] for p in tables["products"])
 
 
 def test_each_demo_order_tells_its_story():
