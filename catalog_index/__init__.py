@@ -13,6 +13,11 @@ all-MiniLM-L6-v2 on TensorFlow, and writes to ``var/catalog_index/``:
                    ``make run`` can call the build every time and it returns at once when
                    nothing changed.
 
+The index is English only. A Chinese query is put in the catalog's English words before it
+is encoded (:mod:`shop.catalog_zh`, by :func:`shop.catalog_query.parse_query`), so Chinese
+search needs no second encoder and the index content (and fingerprint) did not change when
+products got Chinese names (``products.name_zh`` is not embedded).
+
 Modules: :mod:`catalog_index.index` (index types, the FAISS index and its search),
 :mod:`catalog_index.storage` (build, save, load, staleness), :mod:`catalog_index.errors`,
 :mod:`catalog_index.build` (the CLI) and :mod:`catalog_index.spacy_pipeline`. The encoder is
