@@ -10,6 +10,9 @@ Usage::
 * Each action call runs in one of ``ACTION_WORKERS`` (8) threads, each with its own event
   loop, so a slow database call in one conversation never stalls another; what a call
   returns or raises is exactly rasa_sdk's.
+* Idle connections stay open :data:`KEEP_ALIVE_SECONDS` (Sanic's default is 5 s), far longer
+  than Rasa keeps an idle pooled connection (ops/action_client.py), so Rasa never sends a call
+  on a connection this server has just closed, even when its event loop answers late.
 * It refuses to start without usable ``SHOP_ACTION_TOKEN`` and ``SHOP_IDENTITY_SECRET``
   (:func:`shop.secrets.require`), naming the variable.
 """
@@ -46,6 +49,8 @@ TOKEN_PARAM = "token"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5055
 DEFAULT_WORKERS = 8
+#: Seconds an idle connection from Rasa stays open (Rasa gives up its own after 10 s).
+KEEP_ALIVE_SECONDS = 60
 
 
 class ThreadedActionExecutor(ActionExecutor):
@@ -106,6 +111,7 @@ def create_app(package: str, token: str, workers: int = DEFAULT_WORKERS) -> Sani
         app = endpoint.create_app(package, cors_origins=None)
     finally:
         endpoint.ActionExecutor = original  # type: ignore[misc]
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     # Runs before any other middleware, so nothing else sees a refused call.
     app.request_middleware.appendleft(_token_guard(token))  # type: ignore[attr-defined]
     return app

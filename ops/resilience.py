@@ -41,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from ops import action_response, gc_freeze, input_guard
+from ops import action_client, action_response, gc_freeze, input_guard, policy_shortcut
 from shop import secrets
 from shop import settings as shop_settings
 
@@ -105,6 +105,7 @@ def install() -> None:
     ) -> List[Event]:
         if apologised_this_turn(list(tracker.events)):
             return []
+        self.action_endpoint = action_client.pooled(self.action_endpoint)  # kept-alive connections
         try:
             return await asyncio.wait_for(
                 original(self, output_channel, nlg, tracker, domain), timeout=action_timeout()
@@ -197,6 +198,7 @@ class ResilientRestInput(RestInput):
         """Rasa's REST routes with every message passed through the input guard first."""
         bp = super().blueprint(input_guard.guarded(on_new_message))
         gc_freeze.attach(bp)  # the model out of full garbage collections, once it is loaded
+        action_client.attach(bp)  # the pooled action server connections closed on stop
 
         @bp.middleware("request")
         async def refuse_bad_bodies(request: Request) -> Optional[HTTPResponse]:
@@ -216,3 +218,4 @@ class ResilientRestInput(RestInput):
 
 install()
 action_response.install()  # Rasa's check of action answers, schema checked once
+policy_shortcut.install()  # TED only when it could win (before Rasa loads the model)
