@@ -148,7 +148,11 @@ def test_the_test_stories_predict_the_same_with_ted_skipped() -> None:
     try:
         result = asyncio.run(
             evaluate_stories(
-                str(ROOT / "tests" / "stories"), agent, fail_on_prediction_errors=True, errors=False
+                str(ROOT / "tests" / "stories"),
+                agent,
+                fail_on_prediction_errors=True,
+                errors=False,
+                disable_plotting=True,
             )
         )
     finally:
