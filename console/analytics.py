@@ -1,4 +1,8 @@
-"""Figures over the summary tables, and bar-chart geometry for the server-rendered SVGs."""
+"""Figures over the summary tables, and bar-chart geometry for the server-rendered SVGs.
+
+Every figure can be limited to one language (the conversation's, console.languages), and the
+conversations, containment and fallback rate are also given per language.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.engine import Engine
 
 from console import db
+from console.languages import label
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,16 @@ def _window(days: int, today: date | None = None) -> tuple[datetime, datetime]:
     )
 
 
-def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[str, Any]:
-    """Conversations, containment, fallback rate and CSAT over the last ``days`` days."""
+def summary(engine: Engine, days: int = 30, today: date | None = None, language: str = "") -> dict[str, Any]:
+    """Conversations, containment, fallback rate and CSAT over the last ``days`` days.
+
+    ``language`` (a code) limits every figure to that language's conversations, except
+    ``by_language``, which always counts each language in the window.
+    """
     start, end = _window(days, today)
     c = db.conversations.c
-    in_window = and_(c.started_at >= start, c.started_at < end)
+    dated = and_(c.started_at >= start, c.started_at < end)
+    in_window = and_(dated, c.language == language) if language else dated
     with engine.connect() as conn:
         total, handoffs, fallbacks = conn.execute(
             select(
@@ -110,11 +120,23 @@ def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[s
             .limit(10)
         ).all()
         r = db.csat_ratings.c
-        csat_rows = dict(
-            conn.execute(
-                select(r.score, func.count()).where(r.at >= start, r.at < end).group_by(r.score)
-            ).all()
-        )
+        rated = select(r.score, func.count()).where(r.at >= start, r.at < end)
+        if language:
+            rated = rated.join_from(db.csat_ratings, db.conversations, r.sender_id == c.sender_id).where(
+                c.language == language
+            )
+        csat_rows = dict(conn.execute(rated.group_by(r.score)).all())
+        per_language = conn.execute(
+            select(
+                func.coalesce(c.language, ""),
+                func.count(),
+                func.coalesce(func.sum(cast(c.handoff, Integer)), 0),
+                func.coalesce(func.sum(cast(c.fallback, Integer)), 0),
+            )
+            .where(dated)
+            .group_by(c.language)
+            .order_by(func.count().desc(), c.language)
+        ).all()
     per_day = []
     day = start.date()
     while day < end.date():
@@ -125,6 +147,7 @@ def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[s
     total = int(total)
     return {
         "days": days,
+        "language": language,
         "total": total,
         "containment": (1 - int(handoffs) / total) if total else None,
         "fallback_rate": int(fallbacks) / total if total else None,
@@ -134,6 +157,17 @@ def summary(engine: Engine, days: int = 30, today: date | None = None) -> dict[s
         "csat_avg": csat_avg,
         "csat_count": ratings,
         "csat": [(str(s), int(csat_rows.get(s, 0))) for s in range(1, 6)],
+        "by_language": [_language_row(*row) for row in per_language],
+    }
+
+
+def _language_row(code: str, total: int, handoffs: int, fallbacks: int) -> dict[str, Any]:
+    total = int(total)
+    return {
+        "language": str(code),
+        "conversations": total,
+        "containment": 1 - int(handoffs) / total if total else None,
+        "fallback_rate": int(fallbacks) / total if total else None,
     }
 
 
@@ -141,6 +175,23 @@ def charts(figures: dict[str, Any]) -> list[Chart]:
     """The analytics page's charts, from :func:`summary`'s figures."""
     return [
         bar_chart("Conversations per day", [(d[5:], float(n)) for d, n in figures["per_day"]]),
+        bar_chart(
+            "Conversations by language",
+            [
+                (label(r["language"]) or "(unknown)", float(r["conversations"]))
+                for r in figures["by_language"]
+            ],
+            True,
+        ),
+        bar_chart(
+            "Fallback rate by language (%)",
+            [
+                (label(r["language"]) or "(unknown)", 100 * (r["fallback_rate"] or 0.0))
+                for r in figures["by_language"]
+            ],
+            True,
+            "{:.1f}",
+        ),
         bar_chart("Top intents (conversations)", [(k, float(v)) for k, v in figures["top_intents"]], True),
         bar_chart("Where conversations end (last action)", [(k, float(v)) for k, v in figures["ends"]], True),
         bar_chart("CSAT ratings (1-5)", [(k, float(v)) for k, v in figures["csat"]]),

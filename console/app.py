@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from console import db
+from console import db, languages
 from console.auth import Accounts, audit, csrf_ok
 from console.config import ConsoleSettings, redacted
 from console.context import (  # the shared keys and helpers; re-exported for callers of app
@@ -193,7 +193,7 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     app[TRACKER_DB] = make_engine(settings.tracker_url)
     app[ACCOUNTS] = Accounts(app[CONSOLE_DB], settings.session_hours, settings.secret)
     app[TRAINING] = TrainingIndex(settings.nlu_dir, settings.domain_file, exclude=settings.export_file)
-    app[INGESTOR] = Ingestor(app[CONSOLE_DB], app[TRACKER_DB], app[TRAINING])
+    app[INGESTOR] = Ingestor(app[CONSOLE_DB], app[TRACKER_DB], app[TRAINING], languages=settings.languages)
     app[INGEST_LOCK] = asyncio.Lock()
     app[LOGIN_LIMITER] = LoginLimiter(app[CONSOLE_DB], settings.secret, settings.login_limits)
     app[DESK] = make_desk(settings, app[CONSOLE_DB])
@@ -208,6 +208,7 @@ def build_app(settings: ConsoleSettings, console_engine: Engine | None = None) -
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["conf"] = lambda v: "-" if v is None else f"{v:.2f}"
     env.filters["when"] = _when
+    env.filters["language"] = languages.label
     for spec in ROUTES:
         app.router.add_route(spec.method, spec.path, spec.handler, name=spec.name)
     app.router.add_static("/static/", HERE / "static", name="static")

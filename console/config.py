@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from console.languages import parse_languages
 from console.login_limits import LoginLimits
 from shop import secrets
 from shop import settings as shop_settings
@@ -95,6 +96,9 @@ class ConsoleSettings:
     #: docker/); 0: the client address is the connection's and the header is ignored
     trusted_proxy_hops: int = 0
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    #: SHOP_LANGUAGES: the shop's languages, its default first (conversations' and examples'
+    #: languages, the language filter's choices; console.languages)
+    languages: tuple[str, ...] = ("en", "zh")
 
     @classmethod
     def from_env(cls, require_secret: bool = True) -> ConsoleSettings:
@@ -126,6 +130,7 @@ class ConsoleSettings:
                 window_seconds=st.console_login_window_seconds,
                 lock_seconds=st.console_login_lock_seconds,
             ),
+            languages=parse_languages(st.shop_languages),
         )
 
 

@@ -48,6 +48,8 @@ class ConversationFilter:
     date_from: str = ""
     date_to: str = ""
     channel: str = ""
+    #: a language code (``zh``): the conversation's language, see console.languages
+    language: str = ""
     intent: str = ""
     action: str = ""
     entity: str = ""
@@ -99,6 +101,8 @@ class ConversationFilter:
             conds.append(c.started_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
         if self.channel:
             conds.append(c.channel == self.channel)
+        if self.language:
+            conds.append(c.language == self.language)
         for kind, value in (("intent", self.intent), ("action", self.action), ("entity", self.entity)):
             if value:
                 conds.append(c.sender_id.in_(_facet(kind, value)))
@@ -212,6 +216,18 @@ def channels(engine: Engine) -> list[str]:
         return [
             v for v in conn.execute(select(c.channel).group_by(c.channel).order_by(c.channel)).scalars() if v
         ]
+
+
+def languages(engine: Engine, offered: tuple[str, ...] = ()) -> list[str]:
+    """The languages to filter by: the shop's (``offered``, in order), then any other recorded."""
+    c = db.conversations.c
+    with engine.connect() as conn:
+        found = [
+            v
+            for v in conn.execute(select(c.language).group_by(c.language).order_by(c.language)).scalars()
+            if v
+        ]
+    return list(offered) + [v for v in found if v not in offered]
 
 
 def get_summary(engine: Engine, sender_id: str) -> dict[str, Any]:

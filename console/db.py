@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 # kept importable as ``console.db.make_engine`` for the callers that know it by that name.
 from shop.db.session import make_engine as make_engine
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -75,12 +75,15 @@ conversations = Table(
     #: search_text with emails masked as roles without ``emails.clear`` see them (v2)
     Column("search_masked", Text, nullable=False, default=""),
     Column("review_status", String(20), nullable=False, default="unread"),
+    #: the conversation's language (``language`` slot, else its messages'; console.languages; v3)
+    Column("language", String(8)),
     Index("ix_conv_last_at", "last_at"),
     Index("ix_conv_min_conf", "min_confidence"),
     Index("ix_conv_channel_last", "channel", "last_at"),
     Index("ix_conv_review_last", "review_status", "last_at"),
     Index("ix_conv_fallback_last", "fallback", "last_at"),
     Index("ix_conv_handoff_last", "handoff", "last_at"),
+    Index("ix_conv_language_last", "language", "last_at"),
 )
 
 #: Searchable facts about a conversation: kind is intent, action, entity, slot ("name=value")
@@ -137,6 +140,8 @@ nlu_inbox = Table(
     Column("entities", Text, nullable=False, default="[]"),
     Column("reviewed_by", String(100)),
     Column("reviewed_at", DateTime),
+    #: the message's language, kept through review and export (v3)
+    Column("language", String(8)),
     Index("ix_inbox_status_conf", "status", "confidence"),
 )
 
@@ -238,8 +243,46 @@ def _v1_to_v2(conn: Connection) -> None:
     login_failures.create(conn)
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Languages: of each conversation (its slot, else its messages) and of each inbox message."""
+    import json  # noqa: PLC0415 - only for this step
+
+    from sqlalchemy import text  # noqa: PLC0415 - only for this step
+
+    from console.languages import SLOT, message_language  # noqa: PLC0415 - imports nothing from here
+
+    conn.execute(text("ALTER TABLE conversations ADD COLUMN language VARCHAR(8)"))
+    conn.execute(text("ALTER TABLE nlu_inbox ADD COLUMN language VARCHAR(8)"))
+    conn.execute(text("CREATE INDEX ix_conv_language_last ON conversations (language, last_at)"))
+    shop = _languages()
+    c = conversations.c
+    found: dict[str, str] = {}
+    for row in conn.execute(select(c.sender_id, c.slots, c.search_text)).all():
+        slot = json.loads(row.slots or "{}").get(SLOT)
+        language = slot[:8] if isinstance(slot, str) and slot else None
+        if language is None:  # the messages' (search_text holds them, lower case, one a line)
+            for line in (row.search_text or "").split("\n"):
+                language = message_language(line, [], language, shop)
+        found[row.sender_id] = language or shop[0]
+        conn.execute(
+            conversations.update().where(c.sender_id == row.sender_id).values(language=found[row.sender_id])
+        )
+    n = nlu_inbox.c
+    for row in conn.execute(select(n.id, n.text, n.sender_id)).all():
+        language = message_language(row.text, [], found.get(row.sender_id), shop)
+        conn.execute(nlu_inbox.update().where(n.id == row.id).values(language=language))
+
+
+def _languages() -> tuple[str, ...]:
+    """``SHOP_LANGUAGES``, for the upgrade step (the running console passes its own)."""
+    from console.languages import parse_languages  # noqa: PLC0415 - only for an upgrade
+    from shop.settings import load  # noqa: PLC0415 - only for an upgrade
+
+    return parse_languages(load().shop_languages)
+
+
 #: Upgrade steps: UPGRADES[n] takes a version-n database to n+1.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class SchemaTooNew(RuntimeError):

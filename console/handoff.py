@@ -1,5 +1,9 @@
 """The handoff queue: shoppers who asked for a person (the shop's ``handoff_requests``) and
-conversations where the bot fell back repeatedly; agents take, reply and hand back."""
+conversations where the bot fell back repeatedly; agents take, reply and hand back.
+
+The queue shows each conversation's language (as ingested, console.languages), so an agent
+who reads Chinese can take the Chinese chats; the join and leave notices the shopper reads
+are in that language."""
 
 from __future__ import annotations
 
@@ -38,16 +42,28 @@ class QueueEntry:
     created_at: Any
     request_id: int | None = None
     taken_by: str | None = None
+    #: the conversation's language (None: not ingested yet)
+    language: str | None = None
 
 
-def join_message(name: str) -> str:
+_JOINED = {
+    "en": "{name} from our support team has joined the chat.",
+    "zh": "客服{name}已加入聊天。",
+}
+_LEFT = {
+    "en": "{name} has left the chat. You're back with the shop's assistant - ask me anything.",
+    "zh": "{name}已离开聊天。接下来由购物助手继续为您服务，有问题随时问我。",
+}
+
+
+def join_message(name: str, language: str | None = "en") -> str:
     """What the shopper reads when an agent takes the chat (the widget tests match it)."""
-    return f"{name} from our support team has joined the chat."
+    return _JOINED.get(language or "en", _JOINED["en"]).format(name=name)
 
 
-def leave_message(name: str) -> str:
+def leave_message(name: str, language: str | None = "en") -> str:
     """What the shopper reads when the agent hands the chat back to the bot."""
-    return f"{name} has left the chat. You're back with the shop's assistant - ask me anything."
+    return _LEFT.get(language or "en", _LEFT["en"]).format(name=name)
 
 
 class HandoffDesk:
@@ -60,12 +76,28 @@ class HandoffDesk:
         console_engine: Engine,
         rasa: RasaClient,
         fallback_threshold: int = 2,
+        default_language: str = "en",
     ) -> None:
         self.service = service
         self.shop_engine = shop_engine
         self.console_engine = console_engine
         self.rasa = rasa
         self.fallback_threshold = fallback_threshold
+        #: the shop's default language: the notices' for a conversation not ingested yet
+        self.default_language = default_language
+
+    def languages(self, senders: list[str]) -> dict[str, str]:
+        """The ingested conversations' languages, by sender id."""
+        c = db.conversations.c
+        if not senders:
+            return {}
+        with self.console_engine.connect() as conn:
+            rows = conn.execute(select(c.sender_id, c.language).where(c.sender_id.in_(senders[:500]))).all()
+        return {r.sender_id: r.language for r in rows if r.language}
+
+    def language_of(self, sender_id: str) -> str:
+        """The conversation's language, else the shop's default."""
+        return self.languages([sender_id]).get(sender_id, self.default_language)
 
     def queue(self) -> list[QueueEntry]:
         """Taken requests first, then open ones oldest first, then repeated-fallback chats."""
@@ -76,15 +108,26 @@ class HandoffDesk:
                 .where(h.status.in_(("open", "taken")))
                 .order_by(h.status.desc(), h.created_at, h.id)
             ).all()
+        spoken = self.languages([r.sender_id for r in active])
         entries = [
-            QueueEntry("request", r.sender_id, r.channel, r.reason, r.status, r.created_at, r.id, r.taken_by)
+            QueueEntry(
+                "request",
+                r.sender_id,
+                r.channel,
+                r.reason,
+                r.status,
+                r.created_at,
+                r.id,
+                r.taken_by,
+                spoken.get(r.sender_id),
+            )
             for r in active
         ]
         waiting = {e.sender_id for e in entries}
         c = db.conversations.c
         with self.console_engine.connect() as conn:
             rows = conn.execute(
-                select(c.sender_id, c.channel, c.fallback_count, c.last_at)
+                select(c.sender_id, c.channel, c.fallback_count, c.last_at, c.language)
                 .where(
                     c.fallback_count >= self.fallback_threshold,
                     c.handoff == False,  # noqa: E712 - SQL expression
@@ -104,6 +147,7 @@ class HandoffDesk:
                         f"the assistant did not understand {r.fallback_count} times",
                         "open",
                         r.last_at,
+                        language=r.language,
                     )
                 )
         return entries
@@ -127,13 +171,14 @@ class HandoffDesk:
             raise NotYours(f"request #{request_id} is {info.status} by {info.taken_by or 'nobody'}")
         # The bot paused itself when it queued the request; pausing again is harmless and
         # covers repeated-fallback chats, where nothing paused it.
+        language = await asyncio.to_thread(self.language_of, info.sender_id)
         await self.rasa.append_events(
             info.sender_id,
             [
                 {"event": "pause"},
                 {
                     "event": "bot",
-                    "text": join_message(display_name),
+                    "text": join_message(display_name, language),
                     "metadata": {"agent": display_name, "handoff": "joined"},
                 },
             ],
@@ -170,12 +215,13 @@ class HandoffDesk:
         shopper's next message matches no rule (the bot fell back and queued a new handoff).
         """
         info = await asyncio.to_thread(self._mine, request_id, agent, is_admin)
+        language = await asyncio.to_thread(self.language_of, info.sender_id)
         await self.rasa.append_events(
             info.sender_id,
             [
                 {
                     "event": "bot",
-                    "text": leave_message(display_name),
+                    "text": leave_message(display_name, language),
                     "metadata": {"agent": display_name, "handoff": "left"},
                 },
                 {"event": "resume"},
@@ -194,4 +240,5 @@ def make_desk(settings: ConsoleSettings, console_engine: Engine) -> HandoffDesk:
         console_engine,
         RasaClient(settings.rasa_url, settings.rasa_token),
         settings.fallback_queue_threshold,
+        settings.languages[0] if settings.languages else "en",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Engine
 
 from console import db, ingest_store
-from console.summaries import Batch, Summary, fold_event
+from console.summaries import DEFAULT_LANGUAGES, Batch, Summary, fold_event
 from console.tracker import tracker_events
 from console.training import TrainingIndex
 from shop.clock import from_timestamp
@@ -51,11 +52,14 @@ class Ingestor:
         tracker: Engine,
         training: TrainingIndex | None = None,
         batch_size: int = 5000,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
     ) -> None:
         self.console = console
         self.tracker = tracker
         self.training = training
         self.batch_size = batch_size
+        #: the shop's languages (SHOP_LANGUAGES), its default first: see console.languages
+        self.languages = tuple(languages)
 
     def run(self, max_batches: int | None = None) -> IngestResult:
         """Ingest until the tracker store has nothing newer (or ``max_batches`` were read)."""
@@ -120,7 +124,7 @@ class Ingestor:
                 first_at = from_timestamp(events[0].timestamp)
                 summary = summaries.setdefault(sender, Summary(sender, first_at, first_at))
                 for row in events:
-                    fold_event(summary, row, batch, known)
+                    fold_event(summary, row, batch, known, self.languages)
             ingest_store.save_summaries(conn, summaries.values(), batch.facets)
             added = ingest_store.save_candidates(conn, batch.candidates)
             if batch.ratings:

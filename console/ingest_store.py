@@ -130,6 +130,7 @@ def save_candidates(conn: Connection, candidates: dict[str, Candidate]) -> int:
                 "predicted_entities": json.dumps(cand.entities),
                 "status": "new",
                 "entities": json.dumps(cand.entities),
+                "language": cand.language,
             }
         )
     if fresh:

@@ -1,5 +1,10 @@
 """The NLU inbox: shoppers' messages that are not in the training data, reviewed by
-annotators and exported as a Rasa 3 NLU file (``data/nlu/console_export.yml``)."""
+annotators and exported as a Rasa 3 NLU file (``data/nlu/console_export.yml``).
+
+Each message keeps its language (console.languages) through review and export: the export
+has one block per intent and language, the language as the block's metadata
+(``metadata: {language: zh}``, which Rasa's reader keeps on every example of the block), so
+training can tell the Chinese examples from the English ones."""
 
 from __future__ import annotations
 
@@ -34,14 +39,16 @@ class InboxNotFound(LookupError):
 
 
 def list_inbox(
-    engine: Engine, status: str = "new", page: int = 1, page_size: int = 50
+    engine: Engine, status: str = "new", page: int = 1, page_size: int = 50, language: str = ""
 ) -> tuple[list[dict], bool]:
-    """One page of inbox messages in ``status``, least confident first, and whether more follow."""
+    """One page of inbox messages in ``status`` (and ``language``, when given), least confident
+    first, and whether more follow."""
     n = db.nlu_inbox.c
     status = status if status in STATUSES else "new"
+    where = [n.status == status] + ([n.language == language] if language else [])
     stmt = (
         select(db.nlu_inbox)
-        .where(n.status == status)
+        .where(*where)
         .order_by(n.confidence.is_(None).desc(), n.confidence, n.seen_count.desc(), n.id)
         .limit(page_size + 1)
         .offset((max(page, 1) - 1) * page_size)
@@ -166,21 +173,30 @@ def annotate(text: str, entities: list[dict[str, Any]], pseudo: Pseudonymiser) -
 
 
 def render_export(rows: list[dict[str, Any]]) -> str:
-    """Rasa 3 NLU YAML for approved rows, grouped by intent, emails replaced by placeholders."""
+    """Rasa 3 NLU YAML for approved rows, one block per intent and language (the block's
+    metadata), emails replaced by placeholders."""
     pseudo = Pseudonymiser()
-    by_intent: dict[str, list[str]] = defaultdict(list)
+    by_intent: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: r["id"]):
         line = annotate(row["text"], row["entities"], pseudo)
-        if line and line not in by_intent[row["intent"]]:
-            by_intent[row["intent"]].append(line)
+        key = (row["intent"], _language_code(row.get("language")))
+        if line and line not in by_intent[key]:
+            by_intent[key].append(line)
     lines = [EXPORT_HEADER.rstrip("\n"), 'version: "3.1"', "", "nlu:"]
-    for intent in sorted(by_intent):
+    for intent, language in sorted(by_intent):
         lines.append(f"- intent: {intent}")
+        if language:
+            lines.extend(["  metadata:", f"    language: {language}"])
         lines.append("  examples: |")
-        lines.extend(f"    - {example}" for example in by_intent[intent])
+        lines.extend(f"    - {example}" for example in by_intent[(intent, language)])
     if not by_intent:
         lines[-1] = "nlu: []"
     return "\n".join(lines) + "\n"
+
+
+def _language_code(value: object) -> str:
+    """A stored language as it may go into the YAML: a plain code, else none."""
+    return value if isinstance(value, str) and value.isalpha() and value.isascii() else ""
 
 
 def export(engine: Engine, path: Path, training: TrainingSnapshot, user: str) -> int:

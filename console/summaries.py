@@ -4,16 +4,23 @@ Pure: no database here. :func:`fold_event` takes one tracker row and updates the
 conversation's :class:`Summary`, the searchable facet counts, the NLU inbox candidates and
 the CSAT ratings of the batch being read; ``console.ingest`` reads the rows and
 ``console.ingest_store`` writes the results.
+
+Languages (``console.languages``): a conversation's is its ``language`` slot, or, while the
+assistant never set one, that of its messages; each inbox candidate keeps its message's. The
+NLU's ``language`` entity spans the whole message: it is a language, not an annotation, so it
+never becomes an entity facet or an inbox entity.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from console import languages as lang
 from console.privacy import mask_text
 from console.training import normalise
 from shop.clock import from_timestamp
@@ -53,6 +60,8 @@ class Summary:
     slots: dict[str, Any] = field(default_factory=dict)
     search_text: str = ""
     search_masked: str = ""
+    #: the conversation's language: the ``language`` slot, else its messages' (v3)
+    language: str | None = None
     #: the row is already in the console DB (update it rather than insert)
     exists: bool = False
 
@@ -83,6 +92,8 @@ class Candidate:
     confidence: float | None
     entities: list[dict[str, Any]]
     count: int = 1
+    #: the message's language (the NLU's ``language`` entity, else detected)
+    language: str | None = None
 
 
 @dataclass
@@ -94,10 +105,17 @@ class Batch:
     ratings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def fold_event(s: Summary, row: Any, batch: Batch, known: frozenset[str]) -> None:
+#: The shop's languages when the caller names none (``SHOP_LANGUAGES``' default).
+DEFAULT_LANGUAGES = ("en", "zh")
+
+
+def fold_event(
+    s: Summary, row: Any, batch: Batch, known: frozenset[str], languages: Sequence[str] = DEFAULT_LANGUAGES
+) -> None:
     """Fold one tracker event into the conversation's summary and the batch's findings.
 
-    ``known`` holds the normalised training texts: those never become inbox candidates.
+    ``known`` holds the normalised training texts: those never become inbox candidates;
+    ``languages`` are the shop's (its default first), for messages that don't say theirs.
     """
     try:
         data = json.loads(row.data or "{}")
@@ -109,7 +127,7 @@ def fold_event(s: Summary, row: Any, batch: Batch, known: frozenset[str]) -> Non
     s.last_at = max(s.last_at, at)
     kind = row.type_name
     if kind == "user":
-        _fold_user(s, row, data, at, batch, known)
+        _fold_user(s, row, data, at, batch, known, languages)
     elif kind == "action":
         _fold_action(s, str(data.get("name") or ""), batch.facets)
     elif kind == "slot":
@@ -138,6 +156,8 @@ def _fold_slot(s: Summary, row: Any, data: dict[str, Any], at: datetime, batch: 
     if not name:
         return
     s.slots[name] = value
+    if name == lang.SLOT and isinstance(value, str) and value:
+        s.language = value[:8]
     if value is not None:
         pair = f"{name}={_scalar(value)}"
         batch.facets[(s.sender_id, "slot", pair[:FACET_CHARS])] += 1
@@ -151,7 +171,13 @@ def _fold_slot(s: Summary, row: Any, data: dict[str, Any], at: datetime, batch: 
 
 
 def _fold_user(
-    s: Summary, row: Any, data: dict[str, Any], at: datetime, batch: Batch, known: frozenset[str]
+    s: Summary,
+    row: Any,
+    data: dict[str, Any],
+    at: datetime,
+    batch: Batch,
+    known: frozenset[str],
+    languages: Sequence[str],
 ) -> None:
     s.turns += 1
     channel = data.get("input_channel")
@@ -171,10 +197,14 @@ def _fold_user(
         s.min_confidence = (
             float(confidence) if s.min_confidence is None else min(s.min_confidence, confidence)
         )
+    found = [e for e in parse.get("entities") or [] if isinstance(e, dict)]
+    message_language = lang.message_language(text, found, s.language, languages)
+    if lang.SLOT not in s.slots:  # the assistant never said: the messages decide
+        s.language = message_language
     entities = []
-    for ent in parse.get("entities") or []:
+    for ent in found:
         name = ent.get("entity")
-        if not name:
+        if not name or name == lang.ENTITY:
             continue
         batch.facets[(s.sender_id, "entity", str(name)[:FACET_CHARS])] += 1
         if isinstance(ent.get("start"), int) and isinstance(ent.get("end"), int):
@@ -202,6 +232,7 @@ def _fold_user(
         str(intent) if intent else None,
         float(confidence) if isinstance(confidence, int | float) else None,
         _dedupe_spans(entities),
+        language=message_language,
     )
 
 

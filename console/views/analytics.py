@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from typing import Any
 
 from aiohttp import web
 
 from console import analytics
-from console.context import CONSOLE_DB, Route, is_api, render, run_ingest
+from console.context import CONSOLE_DB, SETTINGS, Route, is_api, render, run_ingest
 from console.inputs import number
+from console.languages import code_or_blank
 from console.views.common import dumps
 
 __all__ = ["ROUTES"]
@@ -19,16 +21,24 @@ def _days(request: web.Request) -> int:
     return number(request.query.get("days", "30"), 30, 1, 366)
 
 
+async def _figures(request: web.Request) -> dict[str, Any]:
+    engine = request.app[CONSOLE_DB]
+    language = code_or_blank(request.query.get("language", ""))
+    return await asyncio.to_thread(analytics.summary, engine, _days(request), None, language)
+
+
 async def analytics_page(request: web.Request) -> web.Response:
-    """Containment, fallback rate, CSAT and the charts for the last ``?days=``."""
-    figures = await asyncio.to_thread(analytics.summary, request.app[CONSOLE_DB], _days(request))
-    return render(request, "analytics.html", {"f": figures, "charts": analytics.charts(figures)})
+    """Containment, fallback rate, CSAT and the charts for the last ``?days=`` (``?language=``)."""
+    figures = await _figures(request)
+    offered = request.app[SETTINGS].languages
+    choices = list(offered) + [r["language"] for r in figures["by_language"] if r["language"] not in offered]
+    context = {"f": figures, "charts": analytics.charts(figures), "languages": [c for c in choices if c]}
+    return render(request, "analytics.html", context)
 
 
 async def api_analytics(request: web.Request) -> web.Response:
     """The same figures as JSON."""
-    figures = await asyncio.to_thread(analytics.summary, request.app[CONSOLE_DB], _days(request))
-    return web.json_response(figures, dumps=dumps)
+    return web.json_response(await _figures(request), dumps=dumps)
 
 
 async def ingest_post(request: web.Request) -> web.StreamResponse:

@@ -53,6 +53,7 @@ async def conversations_page(request: web.Request) -> web.Response:
             "actions": conversations.facet_values(engine, "action"),
             "entities": conversations.facet_values(engine, "entity"),
             "channels": conversations.channels(engine),
+            "languages": conversations.languages(engine, request.app[SETTINGS].languages),
             "tags": conversations.all_tags(engine),
             "saved": conversations.saved_filters_for(engine, current(request).user.id),
         }

@@ -67,7 +67,9 @@ async def handoff_chat(request: web.Request) -> web.Response:
         return bad(request, "No such handoff request.", 404)
     items = await read_transcript(request, info.sender_id, via="handoff", request_id=request_id)
     reason = mask_text(info.reason) if masked(request) else info.reason
-    return render(request, "handoff_chat.html", {"h": info, "reason": reason, "items": items})
+    language = await asyncio.to_thread(request.app[DESK].language_of, info.sender_id)
+    context = {"h": info, "reason": reason, "items": items, "language": language}
+    return render(request, "handoff_chat.html", context)
 
 
 async def handoff_take(request: web.Request) -> web.StreamResponse:

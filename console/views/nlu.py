@@ -9,6 +9,7 @@ from aiohttp import web
 from console import nlu
 from console.context import CONSOLE_DB, SETTINGS, TRAINING, Handler, Route, current, render
 from console.inputs import number
+from console.languages import ENTITY, code_or_blank
 from console.privacy import mask_text, mask_value
 from console.views.common import bad, form, masked, path_id, redirect_back
 
@@ -21,7 +22,8 @@ async def nlu_page(request: web.Request) -> web.Response:
     page = request.query.get("page", "1")
     engine = request.app[CONSOLE_DB]
     page_no = number(page, 1, 1, 100_000)
-    rows, more = await asyncio.to_thread(nlu.list_inbox, engine, status, page_no)
+    language = code_or_blank(request.query.get("language", ""))
+    rows, more = await asyncio.to_thread(nlu.list_inbox, engine, status, page_no, language=language)
     counts = await asyncio.to_thread(nlu.counts, engine)
     training = await asyncio.to_thread(request.app[TRAINING].get)
     if masked(request):
@@ -38,7 +40,10 @@ async def nlu_page(request: web.Request) -> web.Response:
             "page": page_no,
             "counts": counts,
             "intents": training.intents,
-            "entities": training.entities,
+            # the NLU's language entity is the message's language, never a span to mark
+            "entities": [e for e in training.entities if e != ENTITY],
+            "language": language,
+            "languages": request.app[SETTINGS].languages,
             "export_file": str(request.app[SETTINGS].export_file),
         },
     )

@@ -94,6 +94,13 @@ def test_concurrent_failures_are_all_counted(limiter: LoginLimiter) -> None:
     assert users == [40]
 
 
+def _drop_v3_columns(conn) -> None:  # type: ignore[no-untyped-def]
+    """What version 3 added (tests/console/test_console_languages.py checks that step)."""
+    conn.execute(text("DROP INDEX ix_conv_language_last"))
+    conn.execute(text("ALTER TABLE conversations DROP COLUMN language"))
+    conn.execute(text("ALTER TABLE nlu_inbox DROP COLUMN language"))
+
+
 def test_upgrade_from_v1_masks_existing_search_text_and_slot_facets(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as conn:  # a version-1 database as the previous console left it
@@ -101,6 +108,7 @@ def test_upgrade_from_v1_masks_existing_search_text_and_slot_facets(tmp_path: Pa
             conn, tables=[t for t in db.metadata.sorted_tables if t.name != "login_failures"]
         )
         conn.execute(text("ALTER TABLE conversations DROP COLUMN search_masked"))
+        _drop_v3_columns(conn)
         conn.execute(insert(db.schema_version).values(id=1, version=1))
         conn.execute(
             text(
@@ -115,7 +123,7 @@ def test_upgrade_from_v1_masks_existing_search_text_and_slot_facets(tmp_path: Pa
                 sender_id="s1", kind="slot", value="email=alex.morgan@example.com", count=1
             )
         )
-    assert db.ensure_schema(engine) == db.SCHEMA_VERSION == 2
+    assert db.ensure_schema(engine) == db.SCHEMA_VERSION == 3
 
     def found(masked: bool, **query: str) -> list[str]:
         flt = conversations.ConversationFilter.from_query(query)
