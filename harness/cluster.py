@@ -4,10 +4,16 @@ PostgreSQL (order DB + tracker store) and Redis (lock store) from :mod:`harness.
 and :mod:`harness.redis`; then one action server and any number of Rasa replicas that share
 them, each configured only through the environment variables ``endpoints.yml`` reads -
 exactly as the compose file configures the containers.
+
+PostgreSQL's data directory lives in a folder of its own under the system temp dir, not in
+``workdir``: as root the server runs as ``postgres``, and any pytest session starting on the
+machine resets ``/tmp/pytest-of-<user>`` to 0700, after which a server with its data in
+there aborts at its next checkpoint ("could not stat data directory: Permission denied").
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -34,6 +40,7 @@ class Cluster:
     env: Dict[str, str]
     token: str
     postgres: Optional[Postgres] = None
+    postgres_dir: Optional[Path] = None
     redis_stop: Optional[Callable[[], None]] = None
     actions: Optional[Service] = None
     replicas: List[Service] = field(default_factory=list)
@@ -63,6 +70,9 @@ class Cluster:
             self.redis_stop = None
         if self.postgres is not None:
             self.postgres.stop()
+        if self.postgres_dir is not None:
+            shutil.rmtree(self.postgres_dir, ignore_errors=True)
+            self.postgres_dir = None
 
 
 def _run(argv: List[str], env: Dict[str, str]) -> None:
@@ -87,7 +97,9 @@ def start_cluster(
     env = default_env()
     cluster = Cluster(workdir=workdir, env=env, token=env["RASA_API_TOKEN"])
     try:
-        cluster.postgres = launch_postgres(workdir / "pg")
+        # Outside pytest's temp root (see the module docstring); removed by Cluster.stop.
+        cluster.postgres_dir = Path(tempfile.mkdtemp(prefix="shop-cluster-pg-"))
+        cluster.postgres = launch_postgres(cluster.postgres_dir / "pg")
         pg_url = cluster.postgres.url
         redis_url, cluster.redis_stop = start_redis(workdir / "redis")
         shop_url = create_database(pg_url, "shop")

@@ -2,6 +2,10 @@
 replicas that share the PostgreSQL tracker store and the Redis lock store; afterwards every
 conversation's tracker must hold exactly the expected user and bot events, in order.
 
+The same load against one replica of the cluster (``urls[:1]``, trackers still read back
+from the other) is the baseline the two-replica figures are set beside (:func:`compare`;
+``benchmarks/bench_scaleout.py`` measures both in one run).
+
     python -m harness.scaleout --conversations 200      # or scripts/scaleout.py
 """
 
@@ -60,27 +64,60 @@ class Report:
     broken: List[Conversation]
     seconds: float
     latencies: List[float]
+    replicas: int = 1
+    max_in_flight: int = 0
 
     @property
     def ok(self) -> bool:
         """True if no request failed and no conversation broke."""
         return self.errors == 0 and not self.broken
 
+    @property
+    def turns_per_second(self) -> float:
+        """Turns sent (answered or failed) per second of the load, tracker checks excluded."""
+        return self.turns / self.seconds if self.seconds else 0.0
+
     def summary(self) -> Dict[str, Any]:
         """The figures printed as JSON: throughput, latency percentiles, a few broken examples."""
         lat = summary(self.latencies or [0.0])
         return {
+            "replicas": self.replicas,
+            "max_in_flight": self.max_in_flight,
             "conversations": self.conversations,
             "turns": self.turns,
             "errors": self.errors,
             "broken_conversations": len(self.broken),
             "seconds": round(self.seconds, 2),
-            "turns_per_second": round(self.turns / self.seconds, 1) if self.seconds else 0.0,
+            "turns_per_second": round(self.turns_per_second, 2),
             "p50_ms": round(lat.p50 * 1000),
             "p95_ms": round(lat.p95 * 1000),
             "p99_ms": round(lat.p99 * 1000),
             "examples": [c.problems[:3] for c in self.broken[:3]],
         }
+
+    def line(self) -> str:
+        """One human-readable line of the figures (what the test and the benchmark print)."""
+        s = self.summary()
+        return (
+            f"{self.replicas} replica{'s' if self.replicas != 1 else ''}, {self.max_in_flight} in flight: "
+            f"{s['conversations']} conversations, {s['turns']} turns, {s['errors']} errors, "
+            f"{s['broken_conversations']} broken, {s['turns_per_second']} turns/s, "
+            f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms"
+        )
+
+
+def compare(one: Report, two: Report) -> Dict[str, float]:
+    """Two replicas over one: throughput ratio (higher is better) and p50/p95 ratios (lower is)."""
+    a, b = one.summary(), two.summary()
+
+    def ratio(x: float, y: float) -> float:
+        return round(y / x, 2) if x else float("nan")
+
+    return {
+        "throughput": ratio(a["turns_per_second"], b["turns_per_second"]),
+        "p50": ratio(a["p50_ms"], b["p50_ms"]),
+        "p95": ratio(a["p95_ms"], b["p95_ms"]),
+    }
 
 
 def script(index: int, replicas: int, run_id: str) -> Conversation:
@@ -162,6 +199,12 @@ async def _check_tracker(
         convo.problems.append(f"tracker events differ: want {want} got {got}")
 
 
+def _reader(check_urls: Sequence[str], answered_last: str, index: int) -> str:
+    """A replica to read a tracker back from: one that did not answer its last turn, if any."""
+    others = [u for u in check_urls if u != answered_last] or list(check_urls)
+    return others[index % len(others)]
+
+
 async def run_conversations(
     urls: Sequence[str],
     token: str,
@@ -169,9 +212,16 @@ async def run_conversations(
     max_in_flight: int = 64,
     request_timeout: float = 60.0,
     run_id: Optional[str] = None,
+    check_urls: Optional[Sequence[str]] = None,
 ) -> Report:
-    """Drive ``conversations`` at once (at most ``max_in_flight`` requests), then verify trackers."""
+    """Drive ``conversations`` at once (at most ``max_in_flight`` requests), then verify trackers.
+
+    Turns alternate over ``urls``; each tracker is read back from a replica of ``check_urls``
+    (default ``urls``) other than the one that answered its last turn, so a one-replica run
+    (``urls[:1]``, ``check_urls`` the whole cluster) still proves the shared tracker store.
+    """
     run_id = run_id or f"{int(time.time())}"
+    readers = list(check_urls or urls)
     convos = [script(i, len(urls), run_id) for i in range(conversations)]
     limit = asyncio.Semaphore(max_in_flight)
     timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -180,11 +230,11 @@ async def run_conversations(
         started = time.perf_counter()
         await asyncio.gather(*(_conversation(session, urls, c, limit) for c in convos))
         seconds = time.perf_counter() - started
-        # Read each tracker from the replica that did *not* answer the last turn.
+        # Read each tracker from a replica that did *not* answer the last turn.
         await asyncio.gather(
             *(
-                _check_tracker(session, urls[(c.turns[-1].replica + 1) % len(urls)], token, c, limit)
-                for c in convos
+                _check_tracker(session, _reader(readers, urls[c.turns[-1].replica], i), token, c, limit)
+                for i, c in enumerate(convos)
                 if c.ok
             )
         )
@@ -196,7 +246,20 @@ async def run_conversations(
         broken=[c for c in convos if not c.ok],
         seconds=seconds,
         latencies=[t.latency for t in turns if not t.error],
+        replicas=len(urls),
+        max_in_flight=max_in_flight,
     )
+
+
+async def warm_up(urls: Sequence[str], token: str, run_id: str = "warm") -> None:
+    """A few unmeasured conversations on every replica (model graphs, DB and Redis connections).
+
+    Without it the first measured run pays each process's first turns; raises if one broke.
+    """
+    for index, url in enumerate(urls):
+        report = await run_conversations([url], token, 6, 6, run_id=f"{run_id}{index}", check_urls=urls)
+        if not report.ok:
+            raise RuntimeError(f"warm-up on {url} failed: {report.summary()}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
