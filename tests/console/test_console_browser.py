@@ -8,12 +8,17 @@ assistant, is ``test_console_browser_stack.py``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from harness.chromium import CHROMIUM_ARGS, chromium_path
+from harness.paths import ROOT
 from shop.db.session import make_engine, make_sessionmaker
 from shop.handoff import HandoffService
 from tests.console.conftest import Console
+
+#: The language column and filter as docs/ shows them.
+SCREENSHOTS = ROOT / "docs" / "img"
 
 
 async def test_review_and_handoff_in_a_real_browser(console: Console) -> None:
@@ -70,3 +75,36 @@ async def test_review_and_handoff_in_a_real_browser(console: Console) -> None:
         "Ada has left the chat. You're back with the shop's assistant - ask me anything.",
     ]
     assert {"event": "resume"} in console.env.rasa.events()
+
+
+async def test_language_column_and_filter_in_a_real_browser(console: Console) -> None:
+    from playwright.async_api import async_playwright
+
+    from tests.console.test_console_languages import seed_languages
+
+    await asyncio.to_thread(seed_languages, console.env)  # the writer runs its own event loop
+    base = str(console.client.make_url("")).rstrip("/")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 700})
+            await page.goto(base + "/login")
+            await page.fill("input[name=username]", "admin")
+            await page.fill("input[name=password]", "correct horse battery")
+            await page.click("form.login button")
+            await page.click("text=Read new conversations now")
+            await page.goto(base + "/conversations")
+            assert await page.locator("#conversation-list td.language").count() == 6
+            await page.select_option("#filter-language", "zh")
+            await page.click("#filters button[type=submit]")
+            assert "language=zh" in page.url
+            cells = await page.locator("#conversation-list td.language").all_text_contents()
+            assert cells == ["中文 (Chinese)"] * 3
+            senders = await page.locator("#conversation-list tbody tr td:nth-child(2)").all_text_contents()
+            assert sorted(senders) == ["conv-switch", "conv-zh", "conv-zh-old"]
+            await page.screenshot(path=str(SCREENSHOTS / "console-languages.png"))
+            await page.click("text=conv-zh-old")
+            assert await page.text_content("#conversation-language") == "中文 (Chinese)"
+            assert await page.locator(".ev.user .text").first.text_content() == "退货要怎么弄"
+        finally:
+            await browser.close()

@@ -29,11 +29,14 @@ HOSTILE = [
 
 
 #: What the bot says to a message it can't act on: out of scope, the NLU fallback's
-#: suggestions (two-stage fallback), or the general "what I can do".
+#: suggestions (two-stage fallback), or the general "what I can do". A hostile message that
+#: still reads as a question about an order ("📦 where is it??") may instead be asked for the
+#: order number: also a clear answer, and nothing is looked up before the shopper proves it.
 CLEAR_ANSWERS = (
     "I can help with orders, returns, refunds, products",
     "You can ask about an order, a return",
     "Did you mean one of these?",
+    "What's your order number?",
 )
 
 
