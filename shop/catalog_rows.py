@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import sessionmaker
 
 from shop.db.models import Product, ProductVariant
@@ -148,8 +149,9 @@ class ProductSummary:
     name_zh: str
 
 
-def summarize(product: Product) -> ProductSummary:
-    """The summary of one loaded ``Product`` row (price quantized, links from shop.urls)."""
+def summarize(product: Product | Row) -> ProductSummary:
+    """The summary of one loaded ``Product`` (or a row of its columns): price quantized, links
+    from shop.urls."""
     return ProductSummary(
         product_id=product.id,
         sku=product.sku,
@@ -164,14 +166,31 @@ def summarize(product: Product) -> ProductSummary:
     )
 
 
+#: The columns a summary reads: a plain SELECT of these costs a fraction of loading ORM objects.
+_SUMMARY_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.brand,
+    Product.category,
+    Product.price,
+    Product.rating,
+    Product.name_zh,
+)
+
+
 def read_summaries(session_factory: sessionmaker, ids: Iterable[int]) -> dict[int, ProductSummary]:
-    """Summaries of the products with these ids (unknown ids are left out), by id."""
+    """Summaries of the products with these ids (unknown ids are left out), by id.
+
+    The same fields as :func:`summarize`, read as columns rather than ``Product`` objects
+    (issue 13: the ORM load was ~a fifth of a search's CPU).
+    """
     wanted = sorted(set(ids))
     out: dict[int, ProductSummary] = {}
     with session_factory() as s:
         for i in range(0, len(wanted), SUMMARY_CHUNK):
             chunk = wanted[i : i + SUMMARY_CHUNK]
-            for p in s.execute(select(Product).where(Product.id.in_(chunk))).scalars():
+            for p in s.execute(select(*_SUMMARY_COLUMNS).where(Product.id.in_(chunk))):
                 out[p.id] = summarize(p)
     return out
 

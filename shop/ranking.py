@@ -224,13 +224,6 @@ def closest(vector: np.ndarray | None, vectors: Mapping[int, np.ndarray], defaul
     return max(vectors, key=lambda p: float(vectors[p] @ vector))
 
 
-def _redundancy(vector: np.ndarray | None, picked: Iterable[np.ndarray | None]) -> float:
-    """Highest cosine of ``vector`` to the picked vectors; 0 without vectors."""
-    if vector is None:
-        return 0.0
-    return max((float(vector @ v) for v in picked if v is not None), default=0.0)
-
-
 def mmr(
     scored: Sequence[Scored],
     k: int,
@@ -244,31 +237,53 @@ def mmr(
 
     Each step takes the candidate with the highest ``lambda * score - (1 - lambda) *
     redundancy``, redundancy being its highest cosine to a product already picked (0 without a
-    vector). Candidates missing from ``families`` (unknown products) are never picked, nor
-    those of a blocked family (the anchor's own). Earlier candidates win ties.
+    vector, or before any picked product has one). Candidates missing from ``families``
+    (unknown products) are never picked, nor those of a blocked family (the anchor's own).
+    Earlier candidates win ties.
+
+    Each candidate's redundancy is kept as a running maximum, updated with one matrix-vector
+    product per pick, instead of recomputing every pair at every step (issue 13: the pure
+    Python version was ~8 ms of a search).
     """
     lam = weights.mmr_lambda
     remaining = [(pid, s) for pid, s in scored if pid in families]
-    chosen: list[Scored] = []
+    if not remaining or k <= 0:
+        return []
+    n = len(remaining)
+    relevance = lam * np.array([s for _, s in remaining], dtype=np.float64)
+    with_vec = [i for i, (pid, _) in enumerate(remaining) if vectors.get(pid) is not None]
+    matrix = np.stack([np.asarray(vectors[remaining[i][0]]) for i in with_vec]) if with_vec else None
+    # Highest cosine to a picked vector so far, per candidate; 0 until one is picked.
+    redundancy = np.zeros(n, dtype=np.float64)
+    running = np.full(len(with_vec), -np.inf, dtype=np.float64)
+    open_ = np.ones(n, dtype=bool)
     fam_count: Counter[str] = Counter()
     shelf_count: Counter[str] = Counter()
     blocked = set(blocked_families)
-    while remaining and len(chosen) < k:
-        best_i, best_val = -1, -math.inf
-        for i, (pid, s) in enumerate(remaining):
-            fam, shelf = families[pid], shelves.get(pid, "")
-            if fam in blocked or fam_count[fam] >= weights.max_per_family:
-                continue
-            if shelf_count[shelf] >= weights.max_per_shelf:
-                continue
-            redundancy = _redundancy(vectors.get(pid), [vectors.get(q) for q, _ in chosen])
-            val = lam * s - (1 - lam) * redundancy
-            if val > best_val:
-                best_i, best_val = i, val
-        if best_i < 0:
-            break
-        pid, s = remaining.pop(best_i)
-        fam_count[families[pid]] += 1
-        shelf_count[shelves.get(pid, "")] += 1
+    fams = [families[pid] for pid, _ in remaining]
+    shelf_of = [shelves.get(pid, "") for pid, _ in remaining]
+    for i, fam in enumerate(fams):
+        if fam in blocked or weights.max_per_family <= 0 or weights.max_per_shelf <= 0:
+            open_[i] = False
+    chosen: list[Scored] = []
+    while len(chosen) < k and open_.any():
+        vals = np.where(open_, relevance - (1 - lam) * redundancy, -np.inf)
+        best = int(np.argmax(vals))
+        pid, s = remaining[best]
         chosen.append((pid, s))
+        open_[best] = False
+        fam, shelf = fams[best], shelf_of[best]
+        fam_count[fam] += 1
+        shelf_count[shelf] += 1
+        if fam_count[fam] >= weights.max_per_family or shelf_count[shelf] >= weights.max_per_shelf:
+            for i in np.flatnonzero(open_):
+                if fam_count[fams[i]] >= weights.max_per_family:
+                    open_[i] = False
+                elif shelf_count[shelf_of[i]] >= weights.max_per_shelf:
+                    open_[i] = False
+        picked_vec = vectors.get(pid)
+        if picked_vec is not None and matrix is not None:
+            sims = (matrix @ np.asarray(picked_vec)).astype(np.float64)
+            np.maximum(running, sims, out=running)
+            redundancy[with_vec] = running
     return chosen

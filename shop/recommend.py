@@ -16,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import numpy as np
@@ -66,8 +66,12 @@ class Recommendation(ProductSummary):
     @classmethod
     def of(cls, product: ProductSummary, score: float, reason: str) -> Recommendation:
         """``product`` with a score (rounded to 4 places) and a reason a shopper reads."""
-        return cls(**asdict(product), score=round(float(score), 4), reason=reason)
+        # Field by field, not dataclasses.asdict: its deep copy was ~1 ms of a search.
+        fields_ = {f: getattr(product, f) for f in _SUMMARY_FIELDS}
+        return cls(**fields_, score=round(float(score), 4), reason=reason)
 
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(ProductSummary))
 
 #: Recommendations, best first.
 Recs = list[Recommendation]
