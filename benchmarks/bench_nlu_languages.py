@@ -20,7 +20,9 @@ router, decided by measurement. This prints what decides it:
    ``--baseline-cv`` also cross-validates that reference on English only (same seed).
 
 Usage: ``.venv/bin/python benchmarks/bench_nlu_languages.py [--folds 5] [--seed 1]
-[--baseline-rev 5142d46] [--baseline-cv] [--json results/nlu_languages.json]``. CPU heavy
+[--baseline-rev 5142d46] [--baseline-cv] [--skip-latency] [--json results/nlu_languages.json]``.
+The JSON also holds each language's per-intent F1 and its most frequent confusions
+(gold -> predicted). ``--skip-latency`` skips parts 2-3 (CV only, for iterating on data). CPU heavy
 (about 10-20 minutes on 2 cores): run it with ``nice``; not part of ``make test``.
 """
 
@@ -227,6 +229,8 @@ def cross_validate(
             "fallback_rate": round(predicted[lang].count("nlu_fallback") / len(gold[lang]), 4),
             "examples": len(gold[lang]),
             "worst": worst_intents(gold[lang], predicted[lang]),
+            "per_intent": per_intent(gold[lang], predicted[lang]),
+            "confusions": confusions(gold[lang], predicted[lang]),
         }
         for lang in sets
     }
@@ -240,6 +244,26 @@ def worst_intents(gold: List[str], predicted: List[str], n: int = 4) -> List[str
     scores = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
     ranked = sorted(zip(labels, scores, strict=True), key=lambda kv: kv[1])[:n]
     return [f"{name} {score:.3f}" for name, score in ranked]
+
+
+def per_intent(gold: List[str], predicted: List[str]) -> Dict[str, Dict[str, float]]:
+    """F1 and support of every gold intent."""
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(gold))
+    scores = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    return {
+        name: {"f1": round(float(score), 4), "n": gold.count(name)}
+        for name, score in zip(labels, scores, strict=True)
+    }
+
+
+def confusions(gold: List[str], predicted: List[str], n: int = 25) -> List[str]:
+    """The ``n`` most frequent ``gold -> predicted x count`` mistakes."""
+    from collections import Counter
+
+    pairs = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    return [f"{g} -> {p} x{c}" for (g, p), c in pairs.most_common(n)]
 
 
 def sample(data: Any, n: int) -> List[str]:
@@ -276,6 +300,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--baseline-rev", default=None, help="git revision of the English-only config.yml")
     p.add_argument("--baseline-cv", action="store_true", help="also cross-validate the baseline (English)")
     p.add_argument("--skip-cv", action="store_true")
+    p.add_argument("--skip-latency", action="store_true", help="cross-validation only")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     os.chdir(ROOT)
@@ -295,6 +320,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             flush=True,
         )
         report["cv"] = cross_validate(config, sets, args.folds, args.seed, work)
+
+    if args.skip_latency:
+        print_cv(report)
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+            Path(args.json).write_text(text, encoding="utf-8")
+        return 0
 
     print("latency: the whole NLU pipeline trained on both languages", flush=True)
     full, seconds = train(pipeline_config(config, work, "full"), sets["en"].merge(sets["zh"]), work, "full")
@@ -318,6 +351,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
+
+
+def print_cv(report: Dict[str, Any]) -> None:
+    """The cross-validation figures alone, one language a line."""
+    print()
+    for lang, cv in report.get("cv", {}).items():
+        print(
+            f"{lang}: CV intent macro F1 {cv['macro_f1']:.4f} (acc {cv['accuracy']:.4f}, "
+            f"fallback {cv['fallback_rate']:.3f}, n={cv['examples']})"
+        )
+        print(f"    weakest: {', '.join(cv['worst'])}")
 
 
 def print_report(report: Dict[str, Any]) -> None:
