@@ -8,6 +8,7 @@ everything about products lives in ``shop.catalog`` / ``shop.recommend``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -236,6 +237,27 @@ def _with_note(intro: str, note: str, lang: str) -> str:
     said = m.text(key, lang, **params) if key else note
     return m.text("recommend.note", lang, note=said, intro=intro)
 
+
+def one_thread_numerics() -> None:
+    """One thread each for TensorFlow and BLAS in this (the action server's) process.
+
+    Its numeric work is one small request at a time (one query through MiniLM, a few
+    hundred-by-384 matrix-vector products), while ``ACTION_WORKERS`` threads serve shoppers
+    in parallel. A second TF intra-op thread saved no wall time on the query (14.3 vs 14.2 ms)
+    but cost ~5 ms CPU, and OpenBLAS's second thread only spun: CPU twice the wall time of
+    the ranking (issue 13, round 3). Set before TensorFlow starts (the encoder loads on the
+    first recommendation); an operator's own TF_NUM_*_THREADS / OPENBLAS_NUM_THREADS /
+    OMP_NUM_THREADS win.
+    """
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    if not (os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+
+
+one_thread_numerics()
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks
     threading.Thread(target=services.warm_up_catalog, name="catalog-warm-up", daemon=True).start()

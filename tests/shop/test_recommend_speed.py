@@ -201,3 +201,15 @@ def test_mmr_picks_what_the_reference_picks_on_random_candidates() -> None:
         scored = list(zip(pids, scores, strict=True))
         got = mmr(scored, k, vectors, families, shelves, w, blocked)
         assert got == reference_mmr(scored, k, vectors, families, shelves, w, blocked), case
+
+
+def test_one_blas_thread_gives_the_same_recommendations(demo) -> None:
+    # The action server runs BLAS on one thread (actions.catalog.one_thread_numerics).
+    from threadpoolctl import threadpool_limits
+
+    fast, _ = demo
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = [fast.search_message(q, 10) for q in QUERIES]
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = [fast.search_message(q, 10) for q in QUERIES]
+    assert one == two
