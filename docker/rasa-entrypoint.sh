@@ -30,6 +30,7 @@ case "${1:-run}" in
     # SANIC_WORKERS processes in this container, sharing its port (ops/workers.py).
     SANIC_WORKERS=$(python -m ops.workers credentials.yml)
     export SANIC_WORKERS
+    eval "$(python -m ops.workers --tf-env)"  # one TF thread per worker (RASA_TF_THREADS)
     exec rasa run --enable-api --auth-token "$RASA_API_TOKEN" \
       --cors "${RASA_CORS_ORIGINS:-*}" --port "${RASA_PORT:-5005}" \
       --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml

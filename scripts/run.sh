@@ -21,6 +21,8 @@ pids+=($!)
 # share are a SQLite file beside the tracker DB (ops/lock_store.py).
 SANIC_WORKERS=$($VENV/bin/python -m ops.workers credentials.yml)
 export SANIC_WORKERS
+# One TensorFlow thread per worker (RASA_TF_THREADS): the workers are the parallelism.
+eval "$($VENV/bin/python -m ops.workers --tf-env)"
 $VENV/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
   --port "${RASA_PORT:-5005}" --model models/current.tar.gz \
   --endpoints endpoints.yml --credentials credentials.yml > var/log/rasa.log 2>&1 &

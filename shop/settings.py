@@ -208,6 +208,11 @@ class ShopSettings:
         0,
         "Rasa server processes for `make run` and docker (0: one per core, at most 4; test stacks: 1)",
     )
+    rasa_tf_threads: int = _s(
+        "RASA_TF_THREADS",
+        1,
+        "TensorFlow threads per Rasa server process (0: TF's own pool or your TF_*_PARALLELISM_THREADS)",
+    )
     # Rasa's tracker and lock stores (endpoints.yml; the console reads the same)
     tracker_dialect: str = _s(
         "TRACKER_DIALECT", "sqlite", "tracker store dialect (`postgresql` in production)"
