@@ -34,7 +34,9 @@ ratio (2.7x before issue 13; the goal is <= 1.2), and the same for the small-tal
 workers (``SANIC_WORKERS``; the default lock store, a SQLite file, lets them share
 conversation locks), measured as ``ours-w1``, ``ours-w2`` in the same alternation; each stack
 is measured only once all its workers have loaded the model. The moodbot stays on one worker
-(``rasa init``'s in-memory lock store allows no more).
+(``rasa init``'s in-memory lock store allows no more). ``--tf-threads 0,1`` multiplies those
+stacks by ``RASA_TF_THREADS`` (``ours-w2-tf0``: TensorFlow's own thread pool per worker,
+``ours-w2-tf1``: one thread, the default); the moodbot keeps TF's default, as ``rasa init`` made it.
 
 Our stack runs with the harness's defaults (SQLite order DB and tracker store, no per-source
 lookup limit for 127.0.0.1) plus ``SHOP_LOOKUP_RATE_PER_CONVERSATION=0``: a long conversation
@@ -587,6 +589,10 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument(
         "--sanic-workers", default="", metavar="N,M", help="one stack of ours per worker count (ours-wN)"
     )
+    parser.add_argument(
+        "--tf-threads", default="", metavar="N,M",
+        help="with --sanic-workers: also one stack per RASA_TF_THREADS value (ours-wN-tfT; 0: TF's pool)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.levels, args.turns = ",".join(map(str, QUICK_LEVELS)), QUICK_TURNS
@@ -596,6 +602,9 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         args.sanic_workers and args.conversation_length
     ):
         parser.error(f"--sanic-workers: counts 1-{MAX_WORKERS}, not with --conversation-length")
+    args.tf_threads = [int(x) for x in str(args.tf_threads).split(",") if x.strip()]
+    if args.tf_threads and (not args.sanic_workers or any(not 0 <= t <= 8 for t in args.tf_threads)):
+        parser.error("--tf-threads: values 0-8, with --sanic-workers")
     if (
         not args.levels
         or min(args.levels) < 1
@@ -622,7 +631,7 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
         running.callback(stop_init, init)
         started = time.perf_counter()
         ours: List[Tuple[str, Stack]] = []
-        for name, extra in our_variants(args.sanic_workers):
+        for name, extra in our_variants(args.sanic_workers, args.tf_threads):
             (workdir / name).mkdir()
             stack: Stack = start_stack(workdir / name, {**BENCH_ENV, **extra})
             running.callback(stack.stop)
@@ -666,11 +675,18 @@ def run(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
     return report
 
 
-def our_variants(workers: Sequence[int]) -> List[Tuple[str, Dict[str, str]]]:
-    """(bot name, extra environment) of each stack of ours: one, or one per worker count."""
+def our_variants(workers: Sequence[int], tf_threads: Sequence[int] = ()) -> List[Tuple[str, Dict[str, str]]]:
+    """(bot name, extra environment) of each stack of ours: one, or one per worker count
+    (and per ``RASA_TF_THREADS`` value when ``tf_threads`` is given)."""
     if not workers:
         return [("ours", {})]
-    return [(f"ours-w{n}", {"SANIC_WORKERS": str(n)}) for n in workers]
+    if not tf_threads:
+        return [(f"ours-w{n}", {"SANIC_WORKERS": str(n)}) for n in workers]
+    return [
+        (f"ours-w{n}-tf{t}", {"SANIC_WORKERS": str(n), "RASA_TF_THREADS": str(t)})
+        for n in workers
+        for t in tf_threads
+    ]
 
 
 def wait_workers(stack: Stack, count: int) -> None:
