@@ -19,20 +19,9 @@ from shop.catalog_import.validate import PRODUCT_FIELDS, VARIANT_FIELDS, RowAsse
 
 __all__ = ["CSV_COLUMNS", "CSV_REQUIRED", "decode", "parse_csv", "parse_json", "read_catalog"]
 
-CSV_COLUMNS = (
-    "sku",
-    "name",
-    "brand",
-    "category",
-    "price",
-    "description",
-    "materials",
-    "size",
-    "color",
-    "stock",
-    "image_url",
-    "name_zh",
-)
+#: A file's columns, every field a product or variant has, in the order the docs show them
+#: (a product's fields, its variant's where a row's variant begins, then the optional extras).
+CSV_COLUMNS = (*PRODUCT_FIELDS[:7], *VARIANT_FIELDS, *PRODUCT_FIELDS[7:])
 CSV_REQUIRED = ("sku", "name", "brand", "category", "price", "stock")
 
 Parsed = tuple[list[ProductIn], list[RowError]]

@@ -64,6 +64,22 @@ def echo_rasa(workdir: Path) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def echo_site(workdir: Path, secret: str) -> Iterator[str]:
+    """A small seeded shop, the stand-in Rasa and the storefront in ``workdir``; yields the shop URL."""
+    from shop.db.migrate import upgrade
+    from shop.db.session import make_engine
+    from shop.seed.demo import SeedSize, seed_database
+
+    url = f"sqlite:///{workdir / 'shop.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_database(engine, size=SeedSize.small())
+    engine.dispose()
+    with echo_rasa(workdir) as rasa_url, storefront(workdir, url, rasa_url, secret) as shop_url:
+        yield shop_url
+
+
 @dataclass(frozen=True)
 class StorefrontStack:
     """The real assistant (:mod:`harness.stack`) with the storefront in front of it."""

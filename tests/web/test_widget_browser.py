@@ -13,22 +13,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from channels.session_ids import conversation_of
 from console.handoff import join_message, leave_message
-from shop.db.migrate import upgrade
-from shop.db.session import make_engine
-from shop.seed.demo import SeedSize, seed_database
+from harness.chromium import chromium
 from shop.signed_identity import verify
 from tests.web.browser import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
-    chromium_path,
-    echo_rasa,
+    echo_site,
     open_chat,
     require_assets,
-    storefront,
     type_message,
 )
 
@@ -41,22 +36,14 @@ SOURCE = '"language": "en", "source": "127.0.0.1"'
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_assets()
-    workdir = tmp_path_factory.mktemp("widget")
-    url = f"sqlite:///{workdir / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_database(engine, size=SeedSize.small())
-    engine.dispose()
-    with echo_rasa(workdir) as rasa_url, storefront(workdir, url, rasa_url, SECRET) as shop_url:
+    with echo_site(tmp_path_factory.mktemp("widget"), SECRET) as shop_url:
         yield shop_url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
