@@ -4,8 +4,8 @@ The sentences of :mod:`shop.pricing.replies`, from the message catalogue (``shop
 with money in the language's locale. A refused code is said from its reason and parameters
 (:class:`shop.pricing.model.Rejection`), so its words follow the language too; the English
 catalogue says exactly what the rejection's own ``message`` says (tests compare them).
-Still English in every language: the discount descriptions, offer sentences and code terms
-that ``shop.pricing`` writes itself (``10% off Outdoor``), until pricing exposes their parts.
+Discount descriptions, offer sentences and a code's terms are ``shop.pricing``'s own
+(:mod:`shop.pricing.wording`), asked for in the shopper's language.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from shop.money import DEFAULT_CURRENCY
 from shop.pricing.carts import MAX_LINE_QUANTITY
 from shop.pricing.chat import CartChange, CodeResult
 from shop.pricing.model import Quote, Rejection
-from shop.pricing.offers import OfferView
+from shop.pricing.offers import OfferView, coupon_sentence
+from shop.pricing.wording import scope_text_in
 
 __all__ = ["change_text", "code_result_text", "offers_text", "quote_text", "rejection_text"]
 
@@ -66,7 +67,7 @@ def rejection_text(r: Rejection, lang: str = "en", currency: str = DEFAULT_CURRE
             more = m.plural("more_items", int(p["missing"]), lang)
             return m.text(key, lang, code=r.code, minimum=m.number(int(p["min_quantity"]), lang), more=more)
         if r.reason == "no_eligible_items":
-            return m.text(key, lang, code=r.code, applies_to=p["applies_to"])
+            return m.text(key, lang, code=r.code, applies_to=scope_text_in(str(p["applies_to"]), lang))
         if r.reason == "not_combinable":
             return m.text(key, lang, code=r.code, kept=p["kept"])
         if r.reason == "too_many_attempts":
@@ -111,9 +112,9 @@ def _explain(q: Quote, lang: str) -> List[str]:
         m.text(
             "cart.discount_label",
             lang,
-            name=d.name,
+            name=m.text("offer.free_shipping_name", lang) if d.source == "shipping" else d.name,
             amount=m.money(d.amount, lang, d.currency),
-            what=d.description,
+            what=d.description_in(lang),
         )
         for d in q.discounts
         if d.amount > 0 or d.source == "coupon"
@@ -127,7 +128,11 @@ def code_result_text(result: CodeResult, labels: Optional[Dict[str, str]] = None
         currency = result.quote.currency if result.quote is not None else DEFAULT_CURRENCY
         return rejection_text(result.rejection, lang, currency)
     if result.status == "terms":
-        return m.text("coupon.terms", lang, terms=result.terms)
+        terms = result.terms
+        if result.coupon is not None and lang != "en":
+            currency = result.quote.currency if result.quote is not None else DEFAULT_CURRENCY
+            terms = coupon_sentence(result.coupon, currency, lang)
+        return m.text("coupon.terms", lang, terms=terms)
     assert result.quote is not None and result.before is not None
     q, before = result.quote, result.before
     where = (
@@ -174,9 +179,10 @@ def offers_text(offers: List[OfferView], verified: bool, lang: str = "en") -> st
 
 
 def _offer_line(o: OfferView, lang: str) -> str:
-    if o.sentence.startswith(o.title):
-        return m.text("deals.line", lang, sentence=o.sentence)
-    return m.text("deals.titled_line", lang, title=o.title, sentence=o.sentence)
+    title, sentence = o.in_language(lang)
+    if sentence.startswith(title):
+        return m.text("deals.line", lang, sentence=sentence)
+    return m.text("deals.titled_line", lang, title=title, sentence=sentence)
 
 
 def change_text(change: CartChange, labels: Optional[Dict[str, str]] = None, lang: str = "en") -> str:

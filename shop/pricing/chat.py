@@ -59,6 +59,8 @@ class CodeResult:
     before: Optional[Quote] = None
     terms: Optional[str] = None
     item_names: tuple[str, ...] = ()
+    #: The code whose ``terms`` these are, to word them in another language.
+    coupon: Optional[Coupon] = None
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ class PricingChat:
         if refusal is not None:
             return CodeResult("rejected", shown, rejection=refusal)
         assert coupon is not None
-        return CodeResult("terms", coupon.code, terms=coupon_sentence(coupon))
+        return CodeResult("terms", coupon.code, terms=coupon_sentence(coupon), coupon=coupon)
 
     # -- deals ----------------------------------------------------------------------------
 

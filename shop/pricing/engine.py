@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Iterable, Optional, Sequence
 
+from shop import messages as m
 from shop.clock import naive_utc
-from shop.money import format_money, quantize
+from shop.money import quantize
 from shop.pricing.allocation import allocate, clamp_percent, percent_of, zero
 from shop.pricing.checks import validate_codes
 from shop.pricing.model import (
@@ -35,7 +37,7 @@ from shop.pricing.model import (
     Rejection,
 )
 from shop.pricing.rejections import Reason, reject
-from shop.pricing.wording import describe_coupon, describe_promotion
+from shop.pricing.wording import describe_coupon, describe_promotion, free_shipping_over
 
 #: ``naive_utc`` is :func:`shop.clock.naive_utc`, importable from here for older callers.
 __all__ = ["naive_utc", "quote"]
@@ -177,7 +179,13 @@ def _apply_line_promotions(cart: CartView, ledger: _Ledger, promos: list[Promoti
         if p.id in totals:
             ledger.discounts.append(
                 DiscountLine(
-                    "promotion", p.name, totals[p.id], describe_promotion(p, cur), cur, promotion_id=p.id
+                    "promotion",
+                    p.name,
+                    totals[p.id],
+                    describe_promotion(p, cur),
+                    cur,
+                    promotion_id=p.id,
+                    words=partial(describe_promotion, p, cur),
                 )
             )
 
@@ -199,7 +207,15 @@ def _apply_order_promotions(cart: CartView, ledger: _Ledger, promos: list[Promot
         taken = ledger.spread(idx, p.name, max(p.value, Decimal(0)))
         if taken > 0:
             ledger.discounts.append(
-                DiscountLine("promotion", p.name, taken, describe_promotion(p, cur), cur, promotion_id=p.id)
+                DiscountLine(
+                    "promotion",
+                    p.name,
+                    taken,
+                    describe_promotion(p, cur),
+                    cur,
+                    promotion_id=p.id,
+                    words=partial(describe_promotion, p, cur),
+                )
             )
 
 
@@ -268,7 +284,11 @@ def _price_coupons(
             wanted = quantize(max(c.value, Decimal(0)), cur)
         taken = ledger.spread(idx, c.code, wanted)
         text = describe_coupon(c, cur)
-        ledger.discounts.append(DiscountLine("coupon", c.code, taken, text, cur, coupon_id=c.id))
+        ledger.discounts.append(
+            DiscountLine(
+                "coupon", c.code, taken, text, cur, coupon_id=c.id, words=partial(describe_coupon, c, cur)
+            )
+        )
         applied.append(AppliedCoupon(c, taken, text))
 
     # 4. shipping: the first waiver that applies takes the whole fee.
@@ -283,9 +303,10 @@ def _price_coupons(
                 "shipping",
                 "Free shipping",
                 remaining,
-                f"free shipping on orders over {format_money(threshold, cur)}",
+                free_shipping_over(threshold, cur),
                 cur,
                 target=DiscountTarget.SHIPPING,
+                words=partial(free_shipping_over, threshold, cur),
             )
         )
         remaining = zero(cur)
@@ -305,6 +326,7 @@ def _price_coupons(
                 cur,
                 target=DiscountTarget.SHIPPING,
                 promotion_id=p.id,
+                words=partial(m.text, "offer.free_shipping"),
             )
         )
         remaining = zero(cur)
@@ -313,9 +335,19 @@ def _price_coupons(
             continue
         taken = remaining
         remaining = zero(cur)
-        text = "free shipping" if taken > 0 else "free shipping (shipping is already free)"
+        key = "offer.free_shipping" if taken > 0 else "offer.free_shipping_already"
+        text = m.text(key, "en")
         ledger.discounts.append(
-            DiscountLine("coupon", c.code, taken, text, cur, target=DiscountTarget.SHIPPING, coupon_id=c.id)
+            DiscountLine(
+                "coupon",
+                c.code,
+                taken,
+                text,
+                cur,
+                target=DiscountTarget.SHIPPING,
+                coupon_id=c.id,
+                words=partial(m.text, key),
+            )
         )
         applied.append(AppliedCoupon(c, taken, text))
     return _Outcome(ledger, applied, fee, fee - remaining)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from shop.money import format_money
 
@@ -257,6 +257,12 @@ class DiscountLine:
     target: DiscountTarget = DiscountTarget.ITEMS
     promotion_id: Optional[int] = None
     coupon_id: Optional[int] = None
+    #: ``lang`` -> the description in that language (``shop.pricing.wording``); None: as is.
+    words: Optional[Callable[[str], str]] = field(default=None, compare=False, repr=False)
+
+    def description_in(self, lang: str) -> str:
+        """The description as ``lang`` says it; English (and without ``words``) ``description``."""
+        return self.words(lang) if self.words is not None and lang != "en" else self.description
 
     @property
     def label(self) -> str:

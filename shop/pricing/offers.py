@@ -19,25 +19,27 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Callable, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from shop import messages as m
 from shop import settings as shop_settings
-from shop.clock import format_date, naive_utc
+from shop.clock import naive_utc
 from shop.db.pricing_models import CouponRow, PromotionRow
-from shop.money import DEFAULT_CURRENCY, format_money
+from shop.money import DEFAULT_CURRENCY
 from shop.pricing.checks import check_terms
 from shop.pricing.codes import normalize_code
 from shop.pricing.model import Coupon, CouponKind, CustomerView, Promotion
 from shop.pricing.rejections import Reason
 from shop.pricing.rows import coupon_from_row, promotion_from_row
-from shop.pricing.wording import describe_coupon, describe_promotion, format_percent
+from shop.pricing.wording import describe_coupon, describe_promotion, format_percent, money_in, until
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,12 @@ class OfferView:
     ends_at: Optional[datetime]
     kind: str  # "welcome", "win_back", "loyalty", "promotion" or "coupon"
     personal: bool = False
+    #: ``lang`` -> (title, sentence) in that language; None: ``title``/``sentence`` in any.
+    words: Optional[Callable[[str], tuple[str, str]]] = field(default=None, compare=False, repr=False)
+
+    def in_language(self, lang: str) -> tuple[str, str]:
+        """(title, sentence) as ``lang`` says them (English: ``title`` and ``sentence``)."""
+        return self.words(lang) if self.words is not None and lang != "en" else (self.title, self.sentence)
 
 
 @dataclass(frozen=True)
@@ -141,25 +149,39 @@ def random_code(prefix: str, length: int = 6) -> str:
     return prefix + first + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length - 1))
 
 
-def _until(ends_at: Optional[datetime]) -> str:
-    return f", until {format_date(ends_at)}" if ends_at is not None else ""
+def coupon_sentence(
+    c: Coupon, currency: str = DEFAULT_CURRENCY, lang: str = "en", *, verify: bool = False
+) -> str:
+    """``Use SAVE10 for 10% off everything on orders of $50.00 or more, until 28 November 2024.``
 
-
-def coupon_sentence(c: Coupon, currency: str = DEFAULT_CURRENCY) -> str:
-    """``Use SAVE10 for 10% off everything on orders of $50.00 or more, until 28 November 2024.``"""
-    text = f"Use {c.code} for {describe_coupon(c, currency)}"
+    ``verify``: the code needs a verified shopper, who isn't yet (the public deals list).
+    """
+    conditions = ""
     if c.min_subtotal is not None:
-        text += f" on orders of {format_money(c.min_subtotal, currency)} or more"
+        conditions += m.text("offer.min_subtotal", lang, amount=money_in(c.min_subtotal, currency, lang))
     if c.min_quantity is not None:
-        text += f" when you buy {c.min_quantity} or more items"
+        conditions += m.text("offer.min_quantity", lang, n=m.number(c.min_quantity, lang))
     if c.first_order_only:
-        text += " on your first order"
-    return text + _until(c.expires_at) + "."
+        conditions += m.text("offer.first_order", lang)
+    return m.text(
+        "offer.use_verify" if verify else "offer.use",
+        lang,
+        code=c.code,
+        what=describe_coupon(c, currency, lang),
+        conditions=conditions,
+        until=until(c.expires_at, lang),
+    )
 
 
-def promotion_sentence(p: Promotion, currency: str = DEFAULT_CURRENCY) -> str:
+def promotion_sentence(p: Promotion, currency: str = DEFAULT_CURRENCY, lang: str = "en") -> str:
     """``Camp week: 15% off Tents, applied automatically, until 12 June 2024.``"""
-    return f"{p.name}: {describe_promotion(p, currency)}, applied automatically{_until(p.ends_at)}."
+    return m.text(
+        "offer.promotion",
+        lang,
+        name=p.name,
+        what=describe_promotion(p, currency, lang),
+        until=until(p.ends_at, lang),
+    )
 
 
 class OfferDesk:
@@ -203,17 +225,35 @@ class OfferDesk:
             ]
         out = list(personal)
         for p in sorted(promos, key=lambda p: (-p.priority, p.id)):
-            out.append(OfferView(None, p.name, promotion_sentence(p, self.currency), p.ends_at, "promotion"))
+            out.append(
+                OfferView(
+                    None,
+                    p.name,
+                    promotion_sentence(p, self.currency),
+                    p.ends_at,
+                    "promotion",
+                    words=partial(_promotion_words, p, self.currency),
+                )
+            )
         for c in public:
             if c.code in taken:
                 continue
             refusal = check_terms(c, customer, now, self.currency)
-            sentence = coupon_sentence(c, self.currency)
-            if refusal is not None:
-                if not (customer is None and refusal.reason == Reason.SIGN_IN_REQUIRED.value):
-                    continue
-                sentence = sentence[:-1] + " (verify your account to use it)."
-            out.append(OfferView(c.code, _title(c, self.currency), sentence, c.expires_at, "coupon"))
+            if refusal is not None and not (
+                customer is None and refusal.reason == Reason.SIGN_IN_REQUIRED.value
+            ):
+                continue
+            verify = refusal is not None
+            out.append(
+                OfferView(
+                    c.code,
+                    _title(c, self.currency),
+                    coupon_sentence(c, self.currency, verify=verify),
+                    c.expires_at,
+                    "coupon",
+                    words=partial(_coupon_words, c, self.currency, verify=verify),
+                )
+            )
         return out
 
     # -- personal offers ------------------------------------------------------------------
@@ -251,11 +291,14 @@ class OfferDesk:
         )
         if c is None:
             return None
-        sentence = (
-            f"We've missed you! Use {c.code} for {describe_coupon(c, cur)} on your next "
-            f"order (one use, just for you){_until(c.expires_at)}."
-        )
-        return OfferView(c.code, "Welcome back", sentence, c.expires_at, "win_back", personal=True)
+
+        def words(lang: str) -> tuple[str, str]:
+            what = describe_coupon(c, cur, lang)
+            sentence = m.text("offer.win_back", lang, code=c.code, what=what, until=until(c.expires_at, lang))
+            return m.text("offer.title.win_back", lang), sentence
+
+        title, sentence = words("en")
+        return OfferView(c.code, title, sentence, c.expires_at, "win_back", personal=True, words=words)
 
     def _loyalty(self, customer: CustomerView, tier: LoyaltyTier, now: datetime) -> Optional[OfferView]:
         """The highest tier reached; a new code follows an expired or used one."""
@@ -274,18 +317,20 @@ class OfferDesk:
         )
         if c is None:
             return None
-        sentence = (
-            f"Thank you for spending over {format_money(tier.min_spend, cur)} with us: "
-            f"use {c.code} for {describe_coupon(c, cur)} on any order, just for you{_until(c.expires_at)}."
-        )
-        return OfferView(
-            c.code,
-            f"Loyalty {format_percent(tier.percent)}",
-            sentence,
-            c.expires_at,
-            "loyalty",
-            personal=True,
-        )
+
+        def words(lang: str) -> tuple[str, str]:
+            sentence = m.text(
+                "offer.loyalty",
+                lang,
+                amount=money_in(tier.min_spend, cur, lang),
+                code=c.code,
+                what=describe_coupon(c, cur, lang),
+                until=until(c.expires_at, lang),
+            )
+            return m.text("offer.title.loyalty", lang, percent=format_percent(tier.percent)), sentence
+
+        title, sentence = words("en")
+        return OfferView(c.code, title, sentence, c.expires_at, "loyalty", personal=True, words=words)
 
     def _welcome(self, customer: CustomerView, now: datetime) -> Optional[OfferView]:
         code = self.settings.welcome_code
@@ -296,11 +341,12 @@ class OfferDesk:
             return None
         return OfferView(
             c.code,
-            "Welcome offer",
+            m.text("offer.title.welcome", "en"),
             coupon_sentence(c, self.currency),
             c.expires_at,
             "welcome",
             personal=True,
+            words=lambda lang: (m.text("offer.title.welcome", lang), coupon_sentence(c, self.currency, lang)),
         )
 
     def _issue(
@@ -372,6 +418,14 @@ def _percent_code(
     return fields
 
 
-def _title(c: Coupon, currency: str) -> str:
-    text = describe_coupon(c, currency)
+def _title(c: Coupon, currency: str, lang: str = "en") -> str:
+    text = describe_coupon(c, currency, lang)
     return text[:1].upper() + text[1:]
+
+
+def _coupon_words(c: Coupon, currency: str, lang: str, *, verify: bool) -> tuple[str, str]:
+    return _title(c, currency, lang), coupon_sentence(c, currency, lang, verify=verify)
+
+
+def _promotion_words(p: Promotion, currency: str, lang: str) -> tuple[str, str]:
+    return p.name, promotion_sentence(p, currency, lang)

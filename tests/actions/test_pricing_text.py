@@ -22,6 +22,8 @@ from shop.pricing.throttle import CodeAttemptThrottle, ThrottleStatus
 from tests.pricing.conftest import NOW, MiniShop, build_shop
 
 HAN = re.compile("[\u4e00-\u9fff]")
+#: English words of pricing's phrases: none may be left in a Chinese answer.
+OFFER_WORDS = re.compile(r"\b(off|Use|until|spend|free|shipping|everything|applied|automatically)\b")
 DAY = timedelta(days=1)
 
 
@@ -40,6 +42,7 @@ def chat(mini: MiniShop) -> PricingChat:
 def _both(english: str, chinese: str) -> None:
     assert HAN.search(chinese), chinese
     assert chinese != english
+    assert not OFFER_WORDS.search(chinese), chinese
 
 
 REJECTIONS = [
@@ -137,7 +140,8 @@ def test_codes_and_quotes_match_the_pricing_replies(chat: PricingChat, mini: Min
     chinese = pt.quote_text(q, {}, "zh")
     assert "• 1 × Ridge Tent：US$200.00" in chinese
     assert chinese.endswith("小计 US$200.00，优惠 -US$25.99，运费 免费。合计：US$180.00。")
-    # still English inside: the discount descriptions shop.pricing writes ("10% off everything")
+    assert "SAVE10：-US$20.00，全场商品优惠 10%" in chinese, chinese
+    assert "免运费：-US$5.99，订单满" in chinese, chinese
 
 
 def test_deals_match_the_pricing_replies(chat: PricingChat, mini: MiniShop) -> None:
@@ -152,3 +156,11 @@ def test_deals_match_the_pricing_replies(chat: PricingChat, mini: MiniShop) -> N
         assert pt.offers_text(offers, verified, "en") == english
         _both(english, pt.offers_text(offers, verified, "zh"))
     assert pt.offers_text([], True, "zh") == "目前没有进行中的优惠活动。"
+    zh = pt.offers_text(chat.offers(None, NOW), False, "zh")
+    assert "Camp week：帐篷优惠 15%，自动生效，有效期至" in zh, zh
+    assert "使用 SAVE10 可享全场商品优惠 10%（订单满 US$50.00 可用）" in zh, zh
+
+
+def test_a_refused_category_code_names_the_category_in_chinese() -> None:
+    rejection = reject("OUTDOOR20", Reason.NO_ELIGIBLE_ITEMS, applies_to="Outdoor")
+    assert pt.rejection_text(rejection, "zh") == "OUTDOOR20 适用于 户外用品，您的购物车中没有符合条件的商品。"
