@@ -5,7 +5,9 @@ Payload (docs/channels-web.md): ``{"type": "carousel", "intro", "text", "product
 "title", "price", "image", "url"}]}``. ``text`` repeats the numbered text message sent just
 before the cards, so a client that draws the cards can put ``intro`` in its place instead of
 showing the same products twice (the widget does). The widget's "More like this" sends
-``/recommend_product{"product": "<sku>"}``. Prices are :func:`shop.money.format_money`'s for
+``/recommend_product{"product": "<sku>"}``. Titles are the product's name in the shopper's
+language (:func:`shop.catalog_rows.display_name`: the Chinese one for zh when it has one).
+Prices are :func:`shop.money.format_money`'s for
 the shopper's locale, links the storefront's own (:func:`shop.urls.product_url` /
 :func:`shop.urls.image_url`, built once in :class:`shop.catalog_rows.ProductSummary`).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Sequence
 
 from shop import messages as m
+from shop.catalog_rows import display_name
 from shop.recommend import Recommendation
 
 MAX_CARDS = 5
@@ -41,7 +44,7 @@ def carousel_payload(
         "products": [
             {
                 "sku": r.sku,
-                "title": r.name,
+                "title": display_name(r, lang),
                 "price": m.money(r.price, lang),
                 "image": r.image_url,
                 "url": r.url,
@@ -56,6 +59,13 @@ def carousel_text(intro: str, recs: Sequence[Recommendation], lang: str = "en") 
     lines = [intro]
     for i, r in enumerate(recs[:MAX_CARDS], 1):
         lines.append(
-            m.text("carousel.line", lang, n=i, name=r.name, brand=r.brand, price=m.money(r.price, lang))
+            m.text(
+                "carousel.line",
+                lang,
+                n=i,
+                name=display_name(r, lang),
+                brand=r.brand,
+                price=m.money(r.price, lang),
+            )
         )
     return "\n".join(lines)

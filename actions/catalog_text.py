@@ -1,8 +1,10 @@
 """Sentences about products: price, stock, sizes, colours, specs, comparisons and filters.
 
 Templates from :mod:`shop.messages`, prices through :func:`shop.messages.money` (the shop's
-one formatter, :func:`shop.money.format_money`, for the shopper's locale). Product names,
-brands, sizes and colours are the catalog's own words. ``lang`` defaults to English.
+one formatter, :func:`shop.money.format_money`, for the shopper's locale). Product names are
+the shopper's language's (:func:`shop.catalog_rows.display_name`: Chinese for zh when the
+product has a Chinese name); brands, sizes and colours are the catalog's own words.
+``lang`` defaults to English.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from shop import messages as m
 from shop.catalog import Comparison, Match, ProductFacts, StockAnswer
 from shop.catalog_query import Filters
+from shop.catalog_rows import display_name
 
 __all__ = [
     "colors_text",
@@ -34,23 +37,31 @@ def _words(items: Sequence[str], lang: str) -> str:
     return m.join("comma", items, lang)
 
 
-def price_text(p: ProductFacts, lang: str = "en") -> str:
-    """The price as said: the sale price with the usual one and the promotion when on sale."""
-    if p.sale_price is not None and p.sale_price < p.price:
+def _sale_or_price(p: ProductFacts, lang: str, key: str, on_sale: bool) -> str:
+    """``key`` (sale price, usual price, promotion) when ``on_sale``, else the plain price."""
+    if on_sale and p.sale_price is not None:
         return m.text(
-            "product.on_sale",
-            lang,
-            sale=m.money(p.sale_price, lang),
-            price=m.money(p.price, lang),
-            promotion=p.promotion,
+            key, lang, sale=m.money(p.sale_price, lang), price=m.money(p.price, lang), promotion=p.promotion
         )
     return m.money(p.price, lang)
+
+
+def price_text(p: ProductFacts, lang: str = "en") -> str:
+    """The price as said: the sale price with the usual one and the promotion when on sale."""
+    return _sale_or_price(p, lang, "product.on_sale", p.sale_price is not None and p.sale_price < p.price)
 
 
 def overview_text(p: ProductFacts, lang: str = "en") -> str:
     """Name, brand, price and what is in stock: the answer to a general question."""
     parts = [
-        m.text("product.overview", lang, name=p.name, brand=p.brand, sku=p.sku, price=price_text(p, lang))
+        m.text(
+            "product.overview",
+            lang,
+            name=display_name(p, lang),
+            brand=p.brand,
+            sku=p.sku,
+            price=price_text(p, lang),
+        )
     ]
     if p.in_stock:
         variants = []
@@ -73,9 +84,9 @@ def stock_text(a: StockAnswer, lang: str = "en") -> str:
     size = m.text("product.size", lang, size=a.size) if a.size else None
     want = m.join("space", (x for x in (a.color, size) if x), lang)
     label = (
-        m.text("product.label_variant", lang, name=p.name, variant=want)
+        m.text("product.label_variant", lang, name=display_name(p, lang), variant=want)
         if want
-        else m.text("product.label", lang, name=p.name)
+        else m.text("product.label", lang, name=display_name(p, lang))
     )
     if not a.offered:
         options = []
@@ -105,24 +116,33 @@ def stock_text(a: StockAnswer, lang: str = "en") -> str:
 def sizes_text(p: ProductFacts, lang: str = "en") -> str:
     """Every size the product comes in and the ones in stock."""
     if not p.sizes:
-        return m.text("product.one_size", lang, name=p.name, overview=overview_text(p, lang))
+        return m.text("product.one_size", lang, name=display_name(p, lang), overview=overview_text(p, lang))
     stocked = _words(p.sizes_in_stock, lang) or m.text("product.none_now", lang)
-    return m.text("product.sizes", lang, name=p.name, sizes=_words(p.sizes, lang), stocked=stocked)
+    return m.text(
+        "product.sizes", lang, name=display_name(p, lang), sizes=_words(p.sizes, lang), stocked=stocked
+    )
 
 
 def colors_text(p: ProductFacts, lang: str = "en") -> str:
     """Every colour the product comes in and the ones in stock."""
     if not p.colors:
-        return m.text("product.one_colour", lang, name=p.name, overview=overview_text(p, lang))
+        return m.text("product.one_colour", lang, name=display_name(p, lang), overview=overview_text(p, lang))
     stocked = _words(p.colors_in_stock, lang) or m.text("product.none_now", lang)
-    return m.text("product.colours", lang, name=p.name, colors=_words(p.colors, lang), stocked=stocked)
+    return m.text(
+        "product.colours", lang, name=display_name(p, lang), colors=_words(p.colors, lang), stocked=stocked
+    )
 
 
 def specs_text(p: ProductFacts, lang: str = "en") -> str:
     """Category, price, materials, description and rating."""
     parts = [
         m.text(
-            "product.specs", lang, name=p.name, brand=p.brand, category=p.category, price=price_text(p, lang)
+            "product.specs",
+            lang,
+            name=display_name(p, lang),
+            brand=p.brand,
+            category=p.category,
+            price=price_text(p, lang),
         )
     ]
     if p.materials:
@@ -135,15 +155,7 @@ def specs_text(p: ProductFacts, lang: str = "en") -> str:
 
 
 def _compare_price(p: ProductFacts, lang: str) -> str:
-    if p.sale_price is not None:
-        return m.text(
-            "compare.was",
-            lang,
-            sale=m.money(p.sale_price, lang),
-            price=m.money(p.price, lang),
-            promotion=p.promotion,
-        )
-    return m.money(p.price, lang)
+    return _sale_or_price(p, lang, "compare.was", p.sale_price is not None)
 
 
 def _compare_rows(c: Comparison, lang: str) -> list[tuple[str, str, str]]:
@@ -168,11 +180,11 @@ def compare_text(c: Comparison, lang: str = "en") -> str:
     """Two products side by side, then which is cheaper and which is rated higher."""
     if "same product" in c.notes:
         return m.text("compare.same", lang, overview=overview_text(c.a, lang))
-    lines = [m.text("compare.head", lang, a=c.a.name, b=c.b.name)]
+    lines = [m.text("compare.head", lang, a=display_name(c.a, lang), b=display_name(c.b, lang))]
     lines += [
         m.text("compare.row", lang, label=label, a=va, b=vb) for label, va, vb in _compare_rows(c, lang)
     ]
-    names = {c.a.sku: c.a.name, c.b.sku: c.b.name}
+    names = {c.a.sku: display_name(c.a, lang), c.b.sku: display_name(c.b, lang)}
     if c.cheaper_sku:
         lines.append(
             m.text(
@@ -213,7 +225,7 @@ def which_one(
         text=m.text("product.which_one", lang),
         buttons=[
             {
-                "title": m.text("fmt.with_variant", lang, name=c.name, variant=c.sku),
+                "title": m.text("fmt.with_variant", lang, name=display_name(c, lang), variant=c.sku),
                 "payload": f"/{intent}" + json.dumps({"product": c.sku}),
             }
             for c in candidates[:5]

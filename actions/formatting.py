@@ -8,7 +8,7 @@ before it spoke Chinese.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Mapping, Optional
+from typing import Dict, Iterable, Mapping, Optional
 
 from shop import messages as m
 from shop.money import DEFAULT_CURRENCY
@@ -24,9 +24,20 @@ __all__ = [
     "order_status_text",
     "return_info_text",
     "return_status",
+    "scan_text",
     "status",
     "tracking_text",
 ]
+
+#: The carriers' scan events the shop records (``shipment_events.description``) -> catalogue key;
+#: any other scan text is shown as the carrier wrote it.
+SCAN_KEYS: Mapping[str, str] = {
+    "Picked up by carrier": "scan.picked_up",
+    "Departed facility": "scan.departed",
+    "Arrived at facility": "scan.arrived",
+    "Out for delivery": "scan.out_for_delivery",
+    "Delivered": "scan.delivered",
+}
 
 ORDER_STATUSES = ("pending", "processing", "shipped", "delivered", "cancelled", "returned")
 RETURN_STATUSES = ("requested", "received", "refunded", "rejected")
@@ -44,6 +55,12 @@ def status(value: str, lang: str = "en") -> str:
 def return_status(value: str, lang: str = "en") -> str:
     """A return status in words; an unknown one as it is."""
     return m.text(f"return.status.{value}", lang) if value in RETURN_STATUSES else value
+
+
+def scan_text(scan: str, lang: str = "en") -> str:
+    """A carrier's scan event in ``lang`` (``Departed facility`` -> ``已离开转运中心``)."""
+    key = SCAN_KEYS.get(scan.strip())
+    return m.text(key, lang) if key else scan
 
 
 def day(value: Optional[datetime], lang: str = "en") -> str:
@@ -81,7 +98,7 @@ def tracking_text(tracking: TrackingInfo, lang: str = "en") -> str:
             m.text(
                 "tracking.last_scan",
                 lang,
-                scan=tracking.last_scan,
+                scan=scan_text(tracking.last_scan, lang),
                 where=where,
                 day=day(tracking.last_scan_at, lang),
             )
@@ -93,17 +110,18 @@ def tracking_text(tracking: TrackingInfo, lang: str = "en") -> str:
     return m.join("sentence", parts, lang)
 
 
+def _order_words(order: OrderDetails | OrderSummary, lang: str) -> Dict[str, str]:
+    """The number, day and status every sentence about one order names, in ``lang``."""
+    return {
+        "order": order.order_number,
+        "day": day(order.created_at, lang),
+        "status": status(order.status, lang),
+    }
+
+
 def order_status_text(order: OrderDetails, lang: str = "en") -> str:
     """The whole answer to "where is my order": status, tracking when shipped, items, total."""
-    lines = [
-        m.text(
-            "order.headline",
-            lang,
-            order=order.order_number,
-            day=day(order.created_at, lang),
-            status=status(order.status, lang),
-        )
-    ]
+    lines = [m.text("order.headline", lang, **_order_words(order, lang))]
     if order.tracking and order.status in ("shipped", "delivered", "returned"):
         lines.append(tracking_text(order.tracking, lang))
     items = m.join("list", (line_text(li, order.currency, lang) for li in order.lines), lang)
@@ -118,9 +136,7 @@ def order_list_text(orders: Iterable[OrderSummary], lang: str = "en") -> str:
         m.text(
             "orders.row",
             lang,
-            order=o.order_number,
-            day=day(o.created_at, lang),
-            status=status(o.status, lang),
+            **_order_words(o, lang),
             count=m.number(o.item_count, lang),
             total=m.money(o.total, lang, o.currency),
         )
