@@ -319,7 +319,12 @@ class PricingChat:
         # The NLU may catch only part of a long name: a candidate whose whole name the
         # shopper wrote is the one they mean.
         written = sorted(
-            (c for c in res.candidates if c.name.lower() in text[:500].lower()), key=lambda c: -len(c.name)
+            (
+                c
+                for c in res.candidates
+                if c.name.lower() in text[:500].lower() or (c.name_zh and c.name_zh in text[:500])
+            ),
+            key=lambda c: -len(c.name),
         )
         if written:
             return written[0]

@@ -63,21 +63,36 @@ _ADD_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+#: The same in Chinese: 把 … 加入购物车, a size as ``M码`` / ``尺码 M``, a trailing 的.
+_ADD_WORDS_ZH = re.compile(
+    r"^\s*(?:请|麻烦)?\s*(?:帮我|给我|我要|我想)?\s*(?:把|将)\s*"
+    r"|\s*(?:加入|加到|加进|放进|放入|添加到|添加进)\s*(?:我的)?\s*购物车.*$"
+    r"|\s*的?\s*(?:尺码|尺寸)?\s*[A-Za-z0-9.]+\s*码\s*的?\s*$"
+    r"|\s*(?:尺码|尺寸)\s*[A-Za-z0-9.]+\s*$"
+    r"|\s*的\s*$"
+)
+
 
 def product_in_text(text: str) -> Optional[str]:
-    """``add the summit fleece jacket in M to my cart`` -> ``summit fleece jacket``."""
+    """``add the summit fleece jacket in M to my cart`` -> ``summit fleece jacket``;
+    ``把 Summit 羽绒夹克 M码加入购物车`` -> ``Summit 羽绒夹克``."""
     name = text[:200]
     for _ in range(3):
-        name = _ADD_WORDS.sub("", name)
-    return name.strip(" ?!.,") or None
+        name = _ADD_WORDS_ZH.sub("", _ADD_WORDS.sub("", name))
+    return name.strip(" ?!.,？！。，") or None
 
 
 def option_in_text(text: str, options: Sequence[str], after: bool = False) -> Optional[str]:
-    """One of ``options`` named in ``text`` (sizes only right after "in"/"size")."""
+    """One of ``options`` named in ``text`` (sizes only right after "in"/"size", or as
+    ``M码`` / ``尺码 M``)."""
     lowered = text[:200].lower()
     for option in sorted(options, key=len, reverse=True):
         o = re.escape(option.lower())
-        pattern = rf"\b(?:in|size)\s+{o}\b" if after else rf"\b{o}\b"
+        pattern = (
+            rf"\b(?:in|size)\s+{o}\b|(?:尺码|尺寸)\s*{o}(?![a-z0-9])|(?<![a-z0-9]){o}\s*码"
+            if after
+            else rf"\b{o}\b"
+        )
         if re.search(pattern, lowered):
             return option
     return None
