@@ -170,7 +170,12 @@ def main() -> None:
             results[label].append(_run_tree(tree, args))
             print(f"  {label} ({tree}) done, load average {os.getloadavg()}", flush=True)
     print(f"\n{args.calls} calls per case; ms per call (wall p50 / p95, CPU mean)")
-    print(f"{'case':<22}" + "".join(f"{label + ' p50':>13}{'p95':>8}{'CPU':>8}" for label, _ in trees))
+    heads = [
+        f"{label}{i + 1 if len(results[label]) > 1 else ''}"
+        for label, _ in trees
+        for i in range(len(results[label]))
+    ]
+    print(f"{'case':<22}" + "".join(f"{h + ' p50':>13}{'p95':>8}{'CPU':>8}" for h in heads))
     for case in results[trees[0][0]][0]["cases"]:
         row = f"{case:<22}"
         for label, _ in trees:
