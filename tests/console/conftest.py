@@ -229,6 +229,22 @@ class Console:
         """Drop cookies, like a fresh browser."""
         self.client.session.cookie_jar.clear()
 
+    async def ingest_as(self, name: str = "admin") -> str:
+        """Ingest the tracker store as the admin, then go on as ``name``; returns the CSRF token."""
+        token = await self.login("admin")
+        resp = await self.client.post("/api/ingest", headers={"X-CSRF-Token": token})
+        assert resp.status == 200
+        if name != "admin":
+            self.forget()
+            token = await self.login(name)
+        return token
+
+    async def senders(self, query: str) -> list[str]:
+        """The sender ids the conversation list shows for ``query``, in its order."""
+        resp = await self.client.get("/api/conversations?" + query)
+        assert resp.status == 200
+        return [c["sender_id"] for c in (await resp.json())["conversations"]]
+
 
 def _csrf(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)

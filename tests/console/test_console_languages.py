@@ -119,19 +119,11 @@ def test_inbox_keeps_each_messages_language_and_never_the_language_entity(env: E
 async def _ready(console: Console, name: str = "admin", start: float = BASE_TS + 2 * DAY) -> str:
     """Add seed_languages' conversations (from ``start``), ingest as the admin, go on as ``name``."""
     await asyncio.to_thread(seed_languages, console.env, start)
-    token = await console.login("admin")
-    resp = await console.client.post("/api/ingest", headers={"X-CSRF-Token": token})
-    assert resp.status == 200
-    if name != "admin":
-        console.forget()
-        token = await console.login(name)
-    return token
+    return await console.ingest_as(name)
 
 
 async def _senders(console: Console, query: str) -> set[str]:
-    resp = await console.client.get("/api/conversations?" + query)
-    assert resp.status == 200
-    return {c["sender_id"] for c in (await resp.json())["conversations"]}
+    return set(await console.senders(query))
 
 
 async def test_the_list_shows_and_filters_by_language(console: Console) -> None:

@@ -13,24 +13,6 @@ from rasa.shared.core.events import BotUttered
 from console.auth import Accounts
 from tests.console.conftest import BASE_TS, XSS, Console, action, user
 
-
-async def _ready(console: Console, name: str = "admin") -> str:
-    """Ingest as the admin, then continue as ``name``; returns the CSRF token."""
-    token = await console.login("admin")
-    resp = await console.client.post("/api/ingest", headers={"X-CSRF-Token": token})
-    assert resp.status == 200
-    if name != "admin":
-        console.forget()
-        token = await console.login(name)
-    return token
-
-
-async def _senders(console: Console, query: str) -> list[str]:
-    resp = await console.client.get("/api/conversations?" + query)
-    assert resp.status == 200
-    return [c["sender_id"] for c in (await resp.json())["conversations"]]
-
-
 LIST_CASES = [
     ("", ["conv-handoff", "conv-fallback", "conv-order"]),
     ("fallback=yes", ["conv-fallback"]),
@@ -56,21 +38,21 @@ LIST_CASES = [
 
 
 async def test_list_filters_and_sort(console: Console) -> None:
-    await _ready(console, "agent")
+    await console.ingest_as("agent")
     for query, expected in LIST_CASES:
-        assert await _senders(console, query) == expected, query
+        assert await console.senders(query) == expected, query
 
 
 async def test_tags_review_status_and_paging(console: Console) -> None:
-    token = await _ready(console, "annie")
+    token = await console.ingest_as("annie")
     await console.client.post(
         "/conversations/conv-order/tags", data={"csrf_token": token, "tag": "Late Parcel"}
     )
     await console.client.post(
         "/conversations/conv-order/review", data={"csrf_token": token, "status": "saved"}
     )
-    assert await _senders(console, "tag=late-parcel") == ["conv-order"]
-    assert await _senders(console, "review=saved") == ["conv-order"]
+    assert await console.senders("tag=late-parcel") == ["conv-order"]
+    assert await console.senders("review=saved") == ["conv-order"]
     bad = await console.client.post(
         "/conversations/conv-order/tags", data={"csrf_token": token, "tag": "<b>"}
     )
@@ -80,7 +62,7 @@ async def test_tags_review_status_and_paging(console: Console) -> None:
 
 
 async def test_saved_filter_is_listed_for_its_owner_only(console: Console) -> None:
-    token = await _ready(console, "annie")
+    token = await console.ingest_as("annie")
     resp = await console.client.post(
         "/filters",
         data={
@@ -99,7 +81,7 @@ async def test_saved_filter_is_listed_for_its_owner_only(console: Console) -> No
 
 
 async def test_transcript_shows_intents_actions_slots_and_flags(console: Console) -> None:
-    token = await _ready(console, "annie")
+    token = await console.ingest_as("annie")
     page = await (await console.client.get("/conversations/conv-order")).text()
     assert "order_status</b> 0.97" in page
     assert "order_id=104523" in page and "action_order_status" in page and "RulePolicy" in page
@@ -153,7 +135,7 @@ async def test_transcript_shows_each_button_title_as_its_own_escaped_chip(consol
     ]
     # The writer runs its own event loop (asyncio.run), so off this one.
     await asyncio.to_thread(console.env.tracker.add, "conv-buttons", events)
-    await _ready(console, "annie")
+    await console.ingest_as("annie")
     page = await (await console.client.get("/conversations/conv-buttons")).text()
     chips = _Chips()
     chips.feed(page)
@@ -173,7 +155,7 @@ async def _inbox_id(console: Console, text: str) -> str:
 async def test_nlu_inbox_review_and_export_loads_as_rasa_yaml(console: Console) -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    token = await _ready(console, "annie")
+    token = await console.ingest_as("annie")
     order = await _inbox_id(console, "where is my order 104523")
     blorp = await _inbox_id(console, "blorp the flanges")
     zibble = await _inbox_id(console, "zibble wibble")
@@ -237,7 +219,7 @@ async def test_save_conversation_as_test_story(console: Console) -> None:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
-    token = await _ready(console, "annie")
+    token = await console.ingest_as("annie")
     resp = await console.client.post("/conversations/conv-order/story", data={"csrf_token": token})
     assert resp.status == 200, await resp.text()
     path = console.env.settings.stories_dir / "test_console_conv-order.yml"
@@ -261,7 +243,7 @@ async def test_analytics_figures_and_inline_svg(console: Console) -> None:
 
     from console.analytics import summary
 
-    await _ready(console)
+    await console.ingest_as()
     engine = console.app[__import__("console.app", fromlist=["CONSOLE_DB"]).CONSOLE_DB]
     f = summary(engine, days=30, today=date(2024, 6, 10))
     assert f["total"] == 3
