@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 
 from actions import services
 
-__all__ = ["LANGUAGE_SLOT", "language", "shop_language"]
+__all__ = ["LANGUAGE_SLOT", "language", "last_language", "shop_language"]
 
 LANGUAGE_SLOT = "language"
 
@@ -26,5 +26,23 @@ def shop_language(value: Any) -> Optional[str]:
 
 
 def language(tracker: Tracker) -> str:
-    """The language to answer ``tracker``'s shopper in (``en``, ``zh``)."""
-    return shop_language(tracker.get_slot(LANGUAGE_SLOT)) or services.languages()[0]
+    """The language to answer ``tracker``'s shopper in (``en``, ``zh``).
+
+    The slot unset in a session that had a language means Rasa rewound the turn that set it
+    (the two-stage fallback takes back the unclear message and feeds the clarification in
+    again): the session's last language still holds (:func:`last_language`).
+    """
+    return shop_language(tracker.get_slot(LANGUAGE_SLOT)) or last_language(tracker) or services.languages()[0]
+
+
+def last_language(tracker: Tracker) -> Optional[str]:
+    """The last shop language the slot was set to in this session, rewound turns included."""
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            return None
+        if kind == "slot" and event.get("name") == LANGUAGE_SLOT:
+            found = shop_language(event.get("value"))
+            if found is not None:
+                return found
+    return None

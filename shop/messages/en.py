@@ -289,4 +289,6 @@ MESSAGES: dict[str, str] = {
     "scan.arrived": "Arrived at facility",
     "scan.out_for_delivery": "Out for delivery",
     "scan.delivered": "Delivered",
+    "fallback.default": "Sorry, I'm not sure I can help with that. You can ask about an order, a return, "
+    "our policies, or ask for a person.",
 }

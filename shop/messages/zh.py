@@ -272,4 +272,5 @@ MESSAGES: dict[str, str] = {
     "scan.arrived": "已到达转运中心",
     "scan.out_for_delivery": "派送中",
     "scan.delivered": "已签收",
+    "fallback.default": "抱歉，这个问题我可能帮不上忙。您可以咨询订单、退货或本店政策，也可以转人工客服。",
 }
