@@ -64,9 +64,13 @@ def _text(tracker: Tracker) -> str:
 
 async def _say_change(dispatcher: CollectingDispatcher, change: CartChange, lang: str) -> None:
     labels: Dict[str, str] = {}
+    names: Dict[str, str] = {}
     if change.summary is not None:
-        labels = await services.run_blocking(services.pricing_chat().variant_labels, change.summary)
-    dispatcher.utter_message(text=change_text(change, labels, lang))
+        summary, chat = change.summary, services.pricing_chat()
+        labels, names = await services.run_blocking(
+            lambda: (chat.variant_labels(summary), chat.display_names(summary, lang))
+        )
+    dispatcher.utter_message(text=change_text(change, labels, lang, names))
 
 
 class PricingAction(ShopAction):
@@ -106,16 +110,19 @@ class ActionApplyCoupon(PricingAction):
         chat = services.pricing_chat()
         product = _latest(tracker, "product")
 
-        def check() -> tuple[CodeResult, Dict[str, str]]:
-            result = chat.try_code(tracker.sender_id, customer_id, str(raw), _now(), product=product)
-            return result, chat.variant_labels(result.quote) if result.quote else {}
-
-        result, labels = await services.run_blocking(check)
         lang = language(tracker)
+
+        def check() -> tuple[CodeResult, Dict[str, str], Dict[str, str]]:
+            result = chat.try_code(tracker.sender_id, customer_id, str(raw), _now(), product=product)
+            if result.quote is None:
+                return result, {}, {}
+            return result, chat.variant_labels(result.quote), chat.display_names(result.quote, lang)
+
+        result, labels, names = await services.run_blocking(check)
         buttons = [cart_button(lang)] if result.status in ("applied", "rejected") else []
         if result.status == "rejected" and result.rejection and result.rejection.reason == "unknown_code":
             buttons = [deals_button(lang)]
-        dispatcher.utter_message(text=code_result_text(result, labels, lang), buttons=buttons)
+        dispatcher.utter_message(text=code_result_text(result, labels, lang, names), buttons=buttons)
         canon = normalize_code(str(raw)) if len(str(raw)) <= 64 else None
         return [SlotSet("coupon_code", canon if result.status != "throttled" else None)]
 
@@ -149,17 +156,19 @@ class ActionShowCart(PricingAction):
         """Answer this turn (see the class docstring)."""
         chat = services.pricing_chat()
 
-        def summary() -> tuple[Quote, Dict[str, str]]:
-            q = chat.summary(tracker.sender_id, customer_id, _now())
-            return q, chat.variant_labels(q)
-
-        q, labels = await services.run_blocking(summary)
         lang = language(tracker)
+
+        def summary() -> tuple[Quote, Dict[str, str], Dict[str, str]]:
+            q = chat.summary(tracker.sender_id, customer_id, _now())
+            return q, chat.variant_labels(q), chat.display_names(q, lang)
+
+        q, labels, names = await services.run_blocking(summary)
         if not q.lines:
             dispatcher.utter_message(text=m.text("cart.empty", lang))
             return []
         dispatcher.utter_message(
-            text=m.text("cart.heading", lang, cart=quote_text(q, labels, lang)), buttons=[deals_button(lang)]
+            text=m.text("cart.heading", lang, cart=quote_text(q, labels, lang, names)),
+            buttons=[deals_button(lang)],
         )
         return []
 

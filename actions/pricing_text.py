@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
 from shop import messages as m
+from shop.catalog_rows import display_name
 from shop.money import DEFAULT_CURRENCY
 from shop.pricing.carts import MAX_LINE_QUANTITY
 from shop.pricing.chat import CartChange, CodeResult
@@ -77,17 +78,22 @@ def rejection_text(r: Rejection, lang: str = "en", currency: str = DEFAULT_CURRE
         return r.message
 
 
-def quote_text(q: Quote, labels: Optional[Dict[str, str]] = None, lang: str = "en") -> str:
-    """The lines of a priced cart, every discount explained, then the totals."""
+def quote_text(
+    q: Quote,
+    labels: Optional[Dict[str, str]] = None,
+    lang: str = "en",
+    names: Optional[Dict[str, str]] = None,
+) -> str:
+    """The lines of a priced cart, every discount explained, then the totals.
+
+    ``names``: ``sku -> name`` in ``lang`` (:meth:`PricingChat.display_names`); else the line's.
+    """
     cur = q.currency
     rows = []
     for line in q.lines:
         variant = (labels or {}).get(line.line.sku, "")
-        name = (
-            m.text("fmt.with_variant", lang, name=line.line.name, variant=variant)
-            if variant
-            else line.line.name
-        )
+        shown = (names or {}).get(line.line.sku, line.line.name)
+        name = m.text("fmt.with_variant", lang, name=shown, variant=variant) if variant else shown
         price = m.money(line.base, lang, cur)
         rows.append(
             m.text("cart.line", lang, quantity=m.number(line.line.quantity, lang), name=name, price=price)
@@ -121,7 +127,12 @@ def _explain(q: Quote, lang: str) -> List[str]:
     ]
 
 
-def code_result_text(result: CodeResult, labels: Optional[Dict[str, str]] = None, lang: str = "en") -> str:
+def code_result_text(
+    result: CodeResult,
+    labels: Optional[Dict[str, str]] = None,
+    lang: str = "en",
+    names: Optional[Dict[str, str]] = None,
+) -> str:
     """The answer to a code: why it was refused, its terms, or what it saves on the cart."""
     if result.status in ("throttled", "rejected"):
         assert result.rejection is not None
@@ -159,7 +170,7 @@ def code_result_text(result: CodeResult, labels: Optional[Dict[str, str]] = None
         before=m.money(before.total, lang, q.currency),
         saved=m.money(saved, lang, q.currency),
     )
-    return head + "\n" + quote_text(q, labels, lang)
+    return head + "\n" + quote_text(q, labels, lang, names)
 
 
 def offers_text(offers: List[OfferView], verified: bool, lang: str = "en") -> str:
@@ -185,19 +196,28 @@ def _offer_line(o: OfferView, lang: str) -> str:
     return m.text("deals.titled_line", lang, title=title, sentence=sentence)
 
 
-def change_text(change: CartChange, labels: Optional[Dict[str, str]] = None, lang: str = "en") -> str:
+def change_text(
+    change: CartChange,
+    labels: Optional[Dict[str, str]] = None,
+    lang: str = "en",
+    names: Optional[Dict[str, str]] = None,
+) -> str:
     """What happened to the cart, or the question that settles what the shopper meant."""
     if change.status == "added":
         variant = m.text("cart.variant", lang, variant=change.variant) if change.variant else ""
         assert change.summary is not None
         added = m.text(
-            "cart.added", lang, quantity=m.number(change.quantity, lang), name=change.name, variant=variant
+            "cart.added",
+            lang,
+            quantity=m.number(change.quantity, lang),
+            name=display_name(change, lang),
+            variant=variant,
         )
-        return added + "\n" + quote_text(change.summary, labels, lang)
+        return added + "\n" + quote_text(change.summary, labels, lang, names)
     if change.status == "removed":
         assert change.summary is not None
         rest = (
-            quote_text(change.summary, labels, lang)
+            quote_text(change.summary, labels, lang, names)
             if change.summary.lines
             else m.text("cart.empty_now", lang)
         )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from sqlalchemy.orm import sessionmaker
 
+from shop.catalog_rows import display_name
 from shop.clock import naive_utc
 from shop.pricing.checks import check_terms
 from shop.pricing.codes import MAX_RAW_LENGTH, display_code, normalize_code
@@ -77,6 +78,8 @@ class CartChange:
     sizes: tuple[str, ...] = ()
     colors: tuple[str, ...] = ()
     summary: Optional[Quote] = None
+    #: The product's Chinese name, "" when none (:func:`shop.catalog_rows.display_name`).
+    name_zh: str = ""
 
 
 @dataclass
@@ -168,6 +171,7 @@ class PricingChat:
         return CartChange(
             "added",
             name=facts.name,
+            name_zh=facts.name_zh,
             variant=label,
             quantity=quantity,
             summary=self.service.quote_cart(cart, (), customer_id, now),
@@ -196,6 +200,18 @@ class PricingChat:
             quantity=sum(line.quantity for line in matching),
             summary=self.service.quote_cart(cart, (), customer_id, now),
         )
+
+    def display_names(self, q: Quote, lang: str) -> dict[str, str]:
+        """``sku -> name`` of a quote's lines as ``lang`` shows them (empty for English)."""
+        names: dict[str, str] = {}
+        if self.catalog is None or lang == "en":
+            return names
+        for pid in {ql.line.product_id for ql in q.lines}:
+            facts = self.catalog.get(pid)
+            if facts is not None:
+                shown = display_name(facts, lang)
+                names.update({ql.line.sku: shown for ql in q.lines if ql.line.product_id == pid})
+        return names
 
     def variant_labels(self, q: Quote) -> dict[str, str]:
         """``sku -> "M, Black"`` for the variant lines of a quote (for display)."""

@@ -164,3 +164,25 @@ def test_deals_match_the_pricing_replies(chat: PricingChat, mini: MiniShop) -> N
 def test_a_refused_category_code_names_the_category_in_chinese() -> None:
     rejection = reject("OUTDOOR20", Reason.NO_ELIGIBLE_ITEMS, applies_to="Outdoor")
     assert pt.rejection_text(rejection, "zh") == "OUTDOOR20 适用于 户外用品，您的购物车中没有符合条件的商品。"
+
+
+def test_the_cart_names_products_in_chinese_where_the_catalog_has_a_chinese_name(
+    chat: PricingChat, mini: MiniShop
+) -> None:
+    from sqlalchemy import update
+
+    from shop.db.models import Product
+
+    with mini.sessions() as s, s.begin():
+        s.execute(update(Product).where(Product.sku == "TNT-1").values(name_zh="Ridge 帐篷"))
+    pricing = PricingChat(
+        mini.sessions, mini.service, CodeAttemptThrottle(mini.sessions), CatalogService(mini.sessions)
+    )
+    change = pricing.add("rest:zh-names", None, "Ridge Tent", NOW)
+    assert change.status == "added" and change.name_zh == "Ridge 帐篷"
+    assert change.summary is not None
+    names = pricing.display_names(change.summary, "zh")
+    assert set(names.values()) == {"Ridge 帐篷"} and pricing.display_names(change.summary, "en") == {}
+    zh = pt.change_text(change, {}, "zh", names)
+    assert zh.startswith("已将 1 × Ridge 帐篷 加入您的购物车。\n• 1 × Ridge 帐篷：US$200.00"), zh
+    assert pt.change_text(change, {}, "en", {}) == replies.change_text(change, {})
