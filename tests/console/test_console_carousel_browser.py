@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.carousel import carousel_payload
-from harness.chromium import CHROMIUM_ARGS, chromium_path
+from harness.chromium import async_chromium
 from harness.env import default_env
 from harness.paths import ROOT
 from harness.webapps import storefront
@@ -63,7 +63,7 @@ def _products(db_url: str, n: int) -> list[Picked]:
 async def test_carousel_cards_show_storefront_pictures_and_open_the_product(
     env: Any, make_db: Any, tmp_path: Path
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     shop = make_db("sqlite", True)
     picked = _products(shop.url, 3)
@@ -78,39 +78,35 @@ async def test_carousel_cards_show_storefront_pictures_and_open_the_product(
     with storefront(web_env, tmp_path / "storefront.log") as shop_app:
         async with open_console(env, shop_db_url=shop.url, storefront_url=shop_app.url) as console:
             base = str(console.client.make_url("")).rstrip("/")
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-                try:
-                    context = await browser.new_context(viewport={"width": 1100, "height": 640})
-                    page = await context.new_page()
-                    await page.goto(base + "/login")
-                    await page.fill("input[name=username]", "admin")
-                    await page.fill("input[name=password]", PASSWORD)
-                    await page.click("form.login button")
-                    await page.click("text=Read new conversations now")
-                    await page.goto(base + "/conversations/conv-carousel")
+            async with async_chromium() as browser:
+                context = await browser.new_context(viewport={"width": 1100, "height": 640})
+                page = await context.new_page()
+                await page.goto(base + "/login")
+                await page.fill("input[name=username]", "admin")
+                await page.fill("input[name=password]", PASSWORD)
+                await page.click("form.login button")
+                await page.click("text=Read new conversations now")
+                await page.goto(base + "/conversations/conv-carousel")
 
-                    cards = page.locator(".ev.bot .card")
-                    await expect(cards).to_have_count(3)
-                    for card, product in zip(await cards.all(), picked, strict=True):
-                        await expect(card.locator(".card-name")).to_have_text(product.name)
-                        await expect(card.locator(".card-price")).to_have_text(format_money(product.price))
-                    # every picture came from the storefront and was drawn (CSP let it in)
-                    await page.wait_for_function(
-                        "() => [...document.querySelectorAll('.card img')]"
-                        ".every(i => i.complete && i.naturalWidth > 0)"
-                    )
-                    assert await page.locator(".ev.bot .custom").count() == 0  # no raw JSON
-                    ARTIFACTS.mkdir(exist_ok=True)
-                    await page.locator(".ev.bot", has=page.locator(".card")).screenshot(
-                        path=str(ARTIFACTS / "console-carousel.png")
-                    )
+                cards = page.locator(".ev.bot .card")
+                await expect(cards).to_have_count(3)
+                for card, product in zip(await cards.all(), picked, strict=True):
+                    await expect(card.locator(".card-name")).to_have_text(product.name)
+                    await expect(card.locator(".card-price")).to_have_text(format_money(product.price))
+                # every picture came from the storefront and was drawn (CSP let it in)
+                await page.wait_for_function(
+                    "() => [...document.querySelectorAll('.card img')]"
+                    ".every(i => i.complete && i.naturalWidth > 0)"
+                )
+                assert await page.locator(".ev.bot .custom").count() == 0  # no raw JSON
+                ARTIFACTS.mkdir(exist_ok=True)
+                await page.locator(".ev.bot", has=page.locator(".card")).screenshot(
+                    path=str(ARTIFACTS / "console-carousel.png")
+                )
 
-                    async with context.expect_page() as opened:
-                        await cards.first.locator("a").click()
-                    product_page = await opened.value
-                    await product_page.wait_for_load_state()
-                    assert product_page.url == f"{shop_app.url}/product/{picked[0].sku}"
-                    await expect(product_page.locator("h1")).to_contain_text(picked[0].name)
-                finally:
-                    await browser.close()
+                async with context.expect_page() as opened:
+                    await cards.first.locator("a").click()
+                product_page = await opened.value
+                await product_page.wait_for_load_state()
+                assert product_page.url == f"{shop_app.url}/product/{picked[0].sku}"
+                await expect(product_page.locator("h1")).to_contain_text(picked[0].name)
