@@ -8,19 +8,16 @@ far). Each message's own language is the NLU's ``language`` entity when the mess
 (nlu_components/language_entity.py), else the same detection; the NLU inbox keeps it with each
 example and the export writes it out.
 
-The web apps' virtualenv (requirements-web.lock) may lack lingua, the detector
-:mod:`shop.language` loads. Without it only the Han rule runs (Han characters: Chinese;
-anything else keeps the language so far, or the shop's default). In an ``en,zh`` shop that
-decides exactly as lingua does (restricted to en and zh, lingua only ever says English for
-Latin text); with more Latin-script languages it needs lingua.
+Both virtualenvs install lingua (``lingua-language-detector``, in requirements.lock and
+requirements-web.lock), so the console decides exactly as the assistant does.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from shop.language import detect
 
 __all__ = [
     "ENTITY",
@@ -32,17 +29,11 @@ __all__ = [
     "parse_languages",
 ]
 
-logger = logging.getLogger(__name__)
-
 #: The domain's slot and the NLU's entity (both ``language``).
 SLOT = "language"
 ENTITY = "language"
 #: How the console names each language (in its own script, as shoppers would).
 LABELS = {"en": "English", "zh": "中文 (Chinese)"}
-
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_detect: Any = None
-_warned = False
 
 
 def parse_languages(codes: Iterable[str] | str) -> tuple[str, ...]:
@@ -68,21 +59,6 @@ def label(code: str | None) -> str:
     return LABELS.get(code, code)
 
 
-def _detector() -> Any:
-    """:func:`shop.language.detect`, or None where lingua is not installed (logged once)."""
-    global _detect, _warned
-    if _detect is None:
-        try:
-            from shop.language import detect  # noqa: PLC0415 - lingua is optional here
-        except ImportError as exc:
-            if not _warned:
-                logger.warning("event=language_detector_missing fallback=han_rule error=%s", exc)
-                _warned = True
-            return None
-        _detect = detect
-    return _detect
-
-
 def _entity_language(entities: Iterable[Mapping[str, Any]], languages: Sequence[str]) -> str | None:
     for ent in entities:
         if isinstance(ent, Mapping) and ent.get("entity") == ENTITY and ent.get("value") in languages:
@@ -103,12 +79,7 @@ def message_language(
         return found
     if text.startswith("/"):  # a button's payload ("/inform{...}"): no language in it
         return _kept(previous, languages)
-    detect = _detector()
-    if detect is not None:
-        return str(detect(text, previous, tuple(languages)).language)
-    if "zh" in languages and _HAN_RE.search(text[:1000]):
-        return "zh"
-    return _kept(previous, languages)
+    return str(detect(text, previous, tuple(languages)).language)
 
 
 def _kept(previous: str | None, languages: Sequence[str]) -> str:
