@@ -232,18 +232,22 @@ def change_text(
             options.append(m.text("product.colors_list", lang, colors=m.join("comma", change.colors, lang)))
         example = " ".join(x for x in (change.sizes[:1] + change.colors[:1]))
         return m.text(
-            "cart.pick_variant", lang, name=change.name, options=m.join("and", options, lang), example=example
+            "cart.pick_variant",
+            lang,
+            name=display_name(change, lang),
+            options=m.join("and", options, lang),
+            example=example,
         )
     if change.status == "no_such_variant":
         return m.text(
             "cart.no_such_variant",
             lang,
-            name=change.name,
+            name=display_name(change, lang),
             sizes=m.join("comma", change.sizes, lang) or "-",
             colors=m.join("comma", change.colors, lang) or "-",
         )
     if change.status == "not_in_cart":
-        return m.text("cart.not_in_cart", lang, name=change.name)
+        return m.text("cart.not_in_cart", lang, name=display_name(change, lang))
     if change.status == "bad_quantity":
         return m.text("cart.bad_quantity", lang, most=m.number(MAX_LINE_QUANTITY, lang))
     return m.text("cart.product_not_found", lang)

@@ -31,7 +31,7 @@ from shop.pricing.engine import quote
 from shop.pricing.errors import InvalidQuantity, UnknownProduct
 from shop.pricing.model import CartView, Coupon, Offers, Promotion, PromotionKind, Quote, Rejection
 from shop.pricing.offers import OfferView, coupon_sentence
-from shop.pricing.parsing import option_in_text, product_in_text, words_in
+from shop.pricing.parsing import chinese_option_in_text, option_in_text, product_in_text, words_in
 from shop.pricing.rejections import Reason, reject
 from shop.pricing.service import PricingService
 from shop.pricing.throttle import CodeAttemptThrottle
@@ -144,7 +144,7 @@ class PricingChat:
         sku, label = facts.sku, ""
         variants = [v for v in facts.variants if v.size or v.color]
         text_size = option_in_text(text, facts.sizes, after=True)
-        text_color = option_in_text(text, facts.colors)
+        text_color = option_in_text(text, facts.colors) or chinese_option_in_text(text, facts.colors)
         if not any(_fits(v, size, color) for v in variants):
             size, color = None, None  # the NLU's pick fits no variant: trust the words instead
         size, color = size or text_size, color or text_color
@@ -154,18 +154,24 @@ class PricingChat:
                 fitting = [v for v in variants if _fits(v, size, color)]
                 if not fitting:
                     return CartChange(
-                        "no_such_variant", name=facts.name, sizes=facts.sizes, colors=facts.colors
+                        "no_such_variant",
+                        name=facts.name,
+                        name_zh=facts.name_zh,
+                        sizes=facts.sizes,
+                        colors=facts.colors,
                     )
                 sizes = tuple(dict.fromkeys(v.size for v in fitting if v.size))
                 colors = tuple(dict.fromkeys(v.color for v in fitting if v.color))
-                return CartChange("pick_variant", name=facts.name, sizes=sizes, colors=colors)
+                return CartChange(
+                    "pick_variant", name=facts.name, name_zh=facts.name_zh, sizes=sizes, colors=colors
+                )
             sku, label = chosen.sku, ", ".join(x for x in (chosen.size, chosen.color) if x)
         try:
             line = self.service.items_view([(sku, quantity)]).lines[0]
             cart = self.cart_id(sender_id, customer_id)
             self.service.add_item(cart, line.product_id, quantity, variant_id=line.variant_id, now=now)
         except InvalidQuantity:
-            return CartChange("bad_quantity", name=facts.name)
+            return CartChange("bad_quantity", name=facts.name, name_zh=facts.name_zh)
         except UnknownProduct:
             return CartChange("not_found")
         return CartChange(

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence
 
+from shop.catalog_i18n import COLOR_ZH
+
 __all__ = [
     "NOT_CODES",
+    "chinese_option_in_text",
     "code_in_text",
     "option_in_text",
     "product_in_text",
@@ -96,6 +99,19 @@ def option_in_text(text: str, options: Sequence[str], after: bool = False) -> Op
         if re.search(pattern, lowered):
             return option
     return None
+
+
+def chinese_option_in_text(text: str, options: Sequence[str]) -> Optional[str]:
+    """One of the colour ``options`` named in Chinese (``黑色``, ``海军蓝``: the catalog's
+    aliases, :data:`shop.catalog_i18n.COLOR_ZH`); the longest alias wins."""
+    head = text[:200]
+    found = [
+        (len(alias), option)
+        for option in options
+        for alias in COLOR_ZH.get(option.strip().lower(), "").split()
+        if alias in head
+    ]
+    return max(found)[1] if found else None
 
 
 def words_in(query: str, name: str) -> bool:

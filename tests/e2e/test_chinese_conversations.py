@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from harness.stack import Stack
+from shop.catalog_i18n import COLOR_ZH
 from shop.db.models import (
     HandoffRequest,
     Order,
@@ -253,11 +254,12 @@ def test_refused_coupon_says_why_in_chinese(stack: Stack, sender: str, catalog_w
     assert "这个优惠码无法识别" in unknown
 
 
-def _cart_product(shop_db: sessionmaker) -> Tuple[Product, str]:
-    """A jacket priced 60-70 with a Chinese name and an in-stock sized variant: (it, size)."""
+def _cart_product(shop_db: sessionmaker) -> Tuple[Product, str, str]:
+    """A jacket priced 60-70 with a Chinese name and an in-stock variant whose colour has a
+    Chinese word: (it, size, colour in Chinese)."""
     with shop_db() as s:
-        row = s.execute(
-            select(Product, ProductVariant.size)
+        rows = s.execute(
+            select(Product, ProductVariant.size, ProductVariant.color)
             .join(ProductVariant, ProductVariant.product_id == Product.id)
             .where(
                 Product.category == "Jackets",
@@ -266,19 +268,25 @@ def _cart_product(shop_db: sessionmaker) -> Tuple[Product, str]:
                 Product.name_zh.is_not(None),
                 ProductVariant.stock > 0,
                 ProductVariant.size.is_not(None),
+                ProductVariant.color.is_not(None),
             )
             .order_by(Product.id, ProductVariant.id)
-        ).first()
-    assert row is not None
-    return row[0], row[1]
+        ).all()
+    for product, size, color in rows:
+        zh = COLOR_ZH.get(color.lower(), "").split()
+        if zh:
+            return product, size, zh[0]
+    raise LookupError("no jacket variant with a Chinese colour word")
 
 
 def test_coupon_on_a_cart_in_chinese(
     stack: Stack, sender: str, shop_db: sessionmaker, catalog_words: List[str]
 ) -> None:
-    product, size = _cart_product(shop_db)
-    added = assert_chinese(stack.say(sender, f"把{product.name_zh} {size}码加入购物车"), catalog_words)
-    assert "加入您的购物车" in added, added
+    product, size, color = _cart_product(shop_db)
+    added = assert_chinese(
+        stack.say(sender, f"把{product.name_zh} {size}码 {color}的加入购物车"), catalog_words
+    )
+    assert "加入您的购物车" in added and product.name_zh in added, added
     applied = assert_chinese(stack.say(sender, "用优惠码 SAVE10"), catalog_words)
     assert applied.startswith("SAVE10 可以使用"), applied
     refused = assert_chinese(stack.say(sender, "那 TAKE5 呢？用一下 TAKE5"), catalog_words)

@@ -9,7 +9,7 @@ import pytest
 
 from shop.catalog import CatalogService
 from shop.pricing.chat import PricingChat
-from shop.pricing.parsing import option_in_text, product_in_text
+from shop.pricing.parsing import chinese_option_in_text, option_in_text, product_in_text
 from shop.pricing.throttle import CodeAttemptThrottle
 from tests.pricing.conftest import NOW, MiniShop, build_shop
 
@@ -50,3 +50,11 @@ def test_the_chat_adds_a_product_named_in_a_chinese_sentence(chat: tuple[Pricing
     text = "把 Ridge Tent 加入购物车"
     change = pricing.add("rest:zh-cart", None, None, NOW, text=text)
     assert change.status == "added" and change.name == "Ridge Tent", change
+
+
+def test_a_colour_named_in_chinese() -> None:
+    colours = ["Navy", "Black", "Pink"]
+    assert chinese_option_in_text("把 Kestrel 保暖硬壳冲锋衣 XS码 黑色的加入购物车", colours) == "Black"
+    assert chinese_option_in_text("要海军蓝的", colours) == "Navy"
+    assert chinese_option_in_text("要红色的", colours) is None
+    assert chinese_option_in_text("black please", colours) is None  # English is option_in_text's
