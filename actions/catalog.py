@@ -8,7 +8,6 @@ everything about products lives in ``shop.catalog`` / ``shop.recommend``.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -47,6 +46,7 @@ from shop.catalog import Resolution
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
 from shop.recommend import Recommendation
 from shop.recommender_errors import RecommenderUnavailable
+from text_encoder import one_thread_numerics
 
 __all__ = ["ActionAnswerProductQuestion", "ActionRecommendProducts", "name_words"]
 
@@ -238,25 +238,8 @@ def _with_note(intro: str, note: str, lang: str) -> str:
     return m.text("recommend.note", lang, note=said, intro=intro)
 
 
-def one_thread_numerics() -> None:
-    """One thread each for TensorFlow and BLAS in this (the action server's) process.
-
-    Its numeric work is one small request at a time (one query through MiniLM, a few
-    hundred-by-384 matrix-vector products), while ``ACTION_WORKERS`` threads serve shoppers
-    in parallel. A second TF intra-op thread saved no wall time on the query (14.3 vs 14.2 ms)
-    but cost ~5 ms CPU, and OpenBLAS's second thread only spun: CPU twice the wall time of
-    the ranking (issue 13, round 3). Set before TensorFlow starts (the encoder loads on the
-    first recommendation); an operator's own TF_NUM_*_THREADS / OPENBLAS_NUM_THREADS /
-    OMP_NUM_THREADS win.
-    """
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-    if not (os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")):
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=1, user_api="blas")
-
-
+# The action server's numeric work is one small query at a time while ACTION_WORKERS threads
+# serve shoppers: TensorFlow and BLAS on one thread each (text_encoder.one_thread_numerics).
 one_thread_numerics()
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks

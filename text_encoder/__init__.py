@@ -6,6 +6,24 @@ sentence feature of every message) encode with the same model and neither import
 not load TensorFlow. Details in :mod:`text_encoder.minilm`.
 """
 
-from text_encoder.minilm import BUCKETS, DIM, MODEL_NAME, Encoder, bucket_for, get_encoder, model_dir
+from text_encoder.minilm import (
+    BUCKETS,
+    DIM,
+    MODEL_NAME,
+    Encoder,
+    bucket_for,
+    get_encoder,
+    model_dir,
+    one_thread_numerics,
+)
 
-__all__ = ["BUCKETS", "DIM", "MODEL_NAME", "Encoder", "bucket_for", "get_encoder", "model_dir"]
+__all__ = [
+    "BUCKETS",
+    "DIM",
+    "MODEL_NAME",
+    "Encoder",
+    "bucket_for",
+    "get_encoder",
+    "model_dir",
+    "one_thread_numerics",
+]

@@ -130,6 +130,23 @@ class Encoder:
             )
 
 
+def one_thread_numerics() -> None:
+    """One thread each for TensorFlow and BLAS in this process (the action server's).
+
+    For a process whose numeric work is one small request at a time (one query through this
+    encoder, a few hundred-by-384 matrix-vector products) while its worker threads serve
+    requests in parallel. A second TF intra-op thread saved no wall time on a query (14.3 vs
+    14.2 ms) but cost ~5 ms CPU, and OpenBLAS's second thread only spun: CPU twice the wall
+    time of the ranking (issue 13, round 3). Call it before TensorFlow runs its first op; an
+    operator's own ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` win.
+    """
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 @lru_cache(maxsize=1)
 def get_encoder() -> Encoder:
     """The process-wide encoder (loading takes a few seconds)."""
