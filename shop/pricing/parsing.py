@@ -75,13 +75,20 @@ _ADD_WORDS_ZH = re.compile(
     r"|\s*的\s*$"
 )
 
+#: A colour the catalog knows in Chinese at the end of the name (``… 藏青色的``).
+_COLOR_WORDS_ZH = re.compile(
+    r"\s*(?:"
+    + "|".join(sorted({re.escape(a) for v in COLOR_ZH.values() for a in v.split()}, key=len, reverse=True))
+    + r")\s*的?\s*$"
+)
+
 
 def product_in_text(text: str) -> Optional[str]:
     """``add the summit fleece jacket in M to my cart`` -> ``summit fleece jacket``;
     ``把 Summit 羽绒夹克 M码加入购物车`` -> ``Summit 羽绒夹克``."""
     name = text[:200]
     for _ in range(3):
-        name = _ADD_WORDS_ZH.sub("", _ADD_WORDS.sub("", name))
+        name = _COLOR_WORDS_ZH.sub("", _ADD_WORDS_ZH.sub("", _ADD_WORDS.sub("", name)))
     return name.strip(" ?!.,？！。，") or None
 
 

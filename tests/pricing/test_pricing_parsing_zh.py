@@ -13,7 +13,7 @@ from shop.pricing.parsing import chinese_option_in_text, option_in_text, product
 from shop.pricing.throttle import CodeAttemptThrottle
 from tests.pricing.conftest import NOW, MiniShop, build_shop
 
-SIZES = ["S", "M", "L", "XL"]
+SIZES = ["XS", "S", "M", "L", "XL"]
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,8 @@ SIZES = ["S", "M", "L", "XL"]
         ("把Kestrel 防雨夹克 Plus M码加入购物车", "Kestrel 防雨夹克 Plus", "M"),
         ("帮我把 Summit 羽绒夹克 尺码 L 加入购物车", "Summit 羽绒夹克", "L"),
         ("请把Summit 羽绒夹克的XL码放进购物车", "Summit 羽绒夹克", "XL"),
+        ("把Kestrel 保暖硬壳冲锋衣 XS码 藏青色的加入购物车", "Kestrel 保暖硬壳冲锋衣", "XS"),
+        ("把 Summit 羽绒夹克 黑色 M码加入购物车", "Summit 羽绒夹克", "M"),
         ("把 Ridge Tent 加到我的购物车", "Ridge Tent", None),
         ("add the summit fleece jacket in M to my cart", "summit fleece jacket", "M"),
         ("add the Ridge Tent", "Ridge Tent", None),
