@@ -85,7 +85,8 @@ class ActionAnswerProductQuestion(Action):
                     return []
                 resolutions = [res]
             else:
-                resolutions = [await services.run_blocking(catalog.resolve, r) for r in refs[:2]]
+                resolved = [await services.run_blocking(catalog.resolve, r) for r in refs[:2]]
+                resolutions = [r.written_in(text) for r in resolved]
             for ref, res in zip(refs or [text], resolutions, strict=False):
                 if res.status == "ambiguous":
                     which_one(dispatcher, res.candidates, "product_question", lang)

@@ -74,6 +74,22 @@ class Resolution:
             return "found"
         return "ambiguous" if self.candidates else "not_found"
 
+    def written_in(self, text: str) -> Resolution:
+        """The candidate whose whole name (or Chinese name) ``text`` spells out, if any.
+
+        The NLU may catch only part of a long name (``Summit 羽绒`` of a Chinese name): the
+        shopper still wrote the whole of the one they mean. The longest such name wins
+        (``Trail Pack 30`` over ``Trail Pack``); otherwise the resolution stays as it was.
+        """
+        if self.product is not None or not text:
+            return self
+        head = text[:500]
+        lowered = head.lower()
+        written = [
+            c for c in self.candidates if c.name.lower() in lowered or (c.name_zh and c.name_zh in head)
+        ]
+        return Resolution(max(written, key=lambda c: len(c.name)), self.candidates) if written else self
+
 
 @dataclass(frozen=True)
 class VariantStock:

@@ -335,21 +335,9 @@ class PricingChat:
     def _resolve(self, product: Optional[str], text: str = "") -> Match | CartChange:
         if self.catalog is None or not product:
             return CartChange("not_found")
-        res = self.catalog.resolve(product)
+        res = self.catalog.resolve(product).written_in(text)
         if res.product is not None:
             return res.product
-        # The NLU may catch only part of a long name: a candidate whose whole name the
-        # shopper wrote is the one they mean.
-        written = sorted(
-            (
-                c
-                for c in res.candidates
-                if c.name.lower() in text[:500].lower() or (c.name_zh and c.name_zh in text[:500])
-            ),
-            key=lambda c: -len(c.name),
-        )
-        if written:
-            return written[0]
         if res.candidates:
             return CartChange("ambiguous", candidates=tuple(c.name for c in res.candidates))
         return CartChange("not_found")

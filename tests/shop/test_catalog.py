@@ -42,6 +42,26 @@ def test_ambiguous_name_returns_several_candidates(catalog):
     assert len(service.resolve("basic tee").candidates) >= 3
 
 
+def test_a_partial_name_resolves_to_the_candidate_the_message_spells_out(catalog):
+    service, _ = catalog
+    res = service.resolve("nimbus")
+    names = {m.sku: m.name for m in res.candidates}
+    picked = res.written_in(f"does the {names['SH-NIM-TRL']} come in size 10?")
+    assert picked.status == "found" and picked.product is not None and picked.product.sku == "SH-NIM-TRL"
+    assert picked.candidates == res.candidates
+
+
+def test_a_chinese_name_in_the_message_picks_its_candidate():
+    from shop.catalog import Match, Resolution
+
+    a = Match(1, "JK-A", "Summit Down Jacket", "Summit", 0.7, "Summit 羽绒夹克")
+    b = Match(2, "JK-B", "Summit Down Vest", "Summit", 0.7, "Summit 羽绒背心")
+    res = Resolution(None, (a, b))
+    assert res.written_in("Summit 羽绒背心有XS码的现货吗？").product == b
+    assert res.written_in("Summit 羽绒有XS码吗").status == "ambiguous"  # neither spelled out
+    assert res.written_in("") == res
+
+
 @pytest.mark.parametrize("query", ["", "   ", "xyzzy plugh", "the", "a" * 10_000])
 def test_unknown_or_empty_name_is_not_found(catalog, query):
     service, _ = catalog
