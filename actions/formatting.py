@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Dict, Iterable, Mapping, Optional
 
 from shop import messages as m
+from shop.catalog_rows import display_name
 from shop.money import DEFAULT_CURRENCY
 from shop.orders import OrderDetails, OrderLine, OrderSummary, TrackingInfo
 from shop.returns import ReturnInfo
@@ -80,7 +81,7 @@ def line_text(line: OrderLine, currency: str = DEFAULT_CURRENCY, lang: str = "en
         "order.line",
         lang,
         quantity=m.number(line.quantity, lang),
-        name=variant_name(line.name, variant, lang),
+        name=variant_name(display_name(line, lang), variant, lang),
         price=m.money(line.unit_price, lang, currency),
     )
 

@@ -18,6 +18,7 @@ from actions.formatting import day, line_text, return_info_text, variant_name
 from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
 from actions.language import language
 from shop import messages as m
+from shop.catalog_rows import display_name
 from shop.orders import OrderLine
 from shop.returns import Eligibility, ItemNotOnOrder, ItemNotReturnable, NoItemsSelected, ReturnNotAllowed
 from shop.text import normalize_rma
@@ -52,13 +53,14 @@ def parse_selection(text: str, lines: Tuple[OrderLine, ...]) -> Optional[List[in
     for word, pos in ORDINALS.items():
         if re.search(rf"\b{word}\b", cleaned):
             return [lines[pos - 1 if pos > 0 else -1].order_item_id] if abs(pos) <= len(lines) else None
-    named = [li.order_item_id for li in lines if _name_matches(cleaned, li.name)]
+    named = [li.order_item_id for li in lines if _name_matches(cleaned, li)]
     return named or None
 
 
-def _name_matches(text: str, name: str) -> bool:
-    words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 3]
-    return any(w in text for w in words)
+def _name_matches(text: str, line: OrderLine) -> bool:
+    """The shopper named this line: a word of its English name, or its whole Chinese name."""
+    words = [w for w in re.findall(r"[a-z]+", line.name.lower()) if len(w) > 3]
+    return any(w in text for w in words) or bool(line.name_zh and line.name_zh.lower() in text)
 
 
 class ValidateReturnForm(OrderIdentityFormValidator):
@@ -104,7 +106,9 @@ class ValidateReturnForm(OrderIdentityFormValidator):
 
 
 def _line_title(line: OrderLine, lang: str = "en") -> str:
-    return variant_name(line.name, m.join("space", (v for v in (line.size, line.color) if v), lang), lang)
+    return variant_name(
+        display_name(line, lang), m.join("space", (v for v in (line.size, line.color) if v), lang), lang
+    )
 
 
 def _selected_ids(tracker: Tracker) -> List[int]:
@@ -170,7 +174,10 @@ class ActionAskReturnConfirmed(VerifiedOrderAction):
             "list",
             (
                 m.text(
-                    "fmt.quantity_name", lang, quantity=m.number(li.returnable_quantity, lang), name=li.name
+                    "fmt.quantity_name",
+                    lang,
+                    quantity=m.number(li.returnable_quantity, lang),
+                    name=display_name(li, lang),
                 )
                 for li in lines
             ),

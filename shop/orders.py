@@ -77,6 +77,8 @@ class OrderLine:
     unit_price: Decimal
     #: Units not yet covered by a return; 0 unless the order was delivered.
     returnable_quantity: int
+    #: The product's Chinese name, "" when it has none (:func:`shop.catalog_rows.display_name`).
+    name_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
             OrderItem,
             Product.sku,
             Product.name,
+            Product.name_zh,
             ProductVariant.sku,
             ProductVariant.size,
             ProductVariant.color,
@@ -175,8 +178,9 @@ def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
             quantity=item.quantity,
             unit_price=money(item.unit_price, order.currency),
             returnable_quantity=max(0, item.quantity - held.get(item.id, 0)) if returnable_status else 0,
+            name_zh=name_zh or "",
         )
-        for item, sku, name, variant_sku, size, color in rows
+        for item, sku, name, name_zh, variant_sku, size, color in rows
     )
 
 

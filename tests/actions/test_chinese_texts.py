@@ -113,3 +113,17 @@ def test_order_status_and_list_share_the_order_words() -> None:
     assert "Arrived at facility" in en and not HAN.search(en)
     row = OrderSummary("104523", "shipped", PLACED, Decimal("82.99"), "USD", 1)
     assert "#104523 · 2024年6月4日周二 · 正在配送途中 · 1 件商品 · US$82.99" in order_list_text([row], "zh")
+
+
+def test_order_lines_name_the_product_in_the_shoppers_language() -> None:
+    from actions.formatting import line_text
+    from actions.returns import parse_selection
+
+    jacket = OrderLine(
+        1, "JKT-1-M", "Summit Down Jacket", "M", "black", 1, Decimal("82.99"), 1, "Summit 羽绒夹克"
+    )
+    tee = OrderLine(2, "TEE-2-S", "Basic Tee", "S", "white", 2, Decimal("9.99"), 2)  # no Chinese name
+    assert "Summit 羽绒夹克" in line_text(jacket, "USD", "zh")
+    assert "Summit Down Jacket" in line_text(jacket, "USD", "en")
+    assert "Basic Tee" in line_text(tee, "USD", "zh")
+    assert parse_selection("退summit 羽绒夹克", (jacket, tee)) == [1]
