@@ -44,6 +44,7 @@ from shop import messages as m
 from shop import settings
 from shop.catalog import Resolution
 from shop.catalog_query import Filters, canonical_size, parse_query, with_filters
+from shop.catalog_rows import display_name
 from shop.recommend import Recommendation
 from shop.recommender_errors import RecommenderUnavailable
 from text_encoder import one_thread_numerics
@@ -171,12 +172,12 @@ class ActionRecommendProducts(Action):
                     recs = await services.run_blocking(
                         recommender.similar_to, anchor.product_id, MAX_CARDS, filters
                     )
-                    intro = m.text("recommend.similar", lang, name=anchor.name)
+                    intro = m.text("recommend.similar", lang, name=display_name(anchor, lang))
                 else:
                     recs = await services.run_blocking(
                         recommender.also_bought, anchor.product_id, MAX_CARDS, filters
                     )
-                    intro = m.text("recommend.goes_with", lang, name=anchor.name)
+                    intro = m.text("recommend.goes_with", lang, name=display_name(anchor, lang))
                 if filters != Filters():
                     intro += m.text("recommend.filters", lang, filters=filters_text(filters, lang))
                 events.append(SlotSet("product", anchor.sku))
