@@ -77,7 +77,7 @@ class ActionAnswerProductQuestion(Action):
             if not refs:
                 # A name the NLU missed ("is the nimbus runing shoe waterproof") beats the
                 # product talked about before ("how much is it?").
-                res = await services.run_blocking(catalog.resolve, name_words(tracker) or text)
+                res = await services.run_blocking(catalog.resolve_in, name_words(tracker) or text, text)
                 if res.status == "not_found" and tracker.get_slot("product"):
                     refs = [str(tracker.get_slot("product"))]
                     res = await services.run_blocking(catalog.resolve, refs[0])
@@ -86,8 +86,7 @@ class ActionAnswerProductQuestion(Action):
                     return []
                 resolutions = [res]
             else:
-                resolved = [await services.run_blocking(catalog.resolve, r) for r in refs[:2]]
-                resolutions = [r.written_in(text) for r in resolved]
+                resolutions = [await services.run_blocking(catalog.resolve_in, r, text) for r in refs[:2]]
             for ref, res in zip(refs or [text], resolutions, strict=False):
                 if res.status == "ambiguous":
                     which_one(dispatcher, res.candidates, "product_question", lang)

@@ -283,6 +283,24 @@ class CatalogService:
         scored.sort(key=lambda m: (-m.score, m.name))
         return scored[:limit]
 
+    def resolve_in(self, ref: str | None, text: str) -> Resolution:
+        """:meth:`resolve` ``ref`` (what the NLU took for the name) as the whole message ``text`` reads.
+
+        A candidate the message spells out in full wins (:meth:`Resolution.written_in`); failing
+        that, a product whose whole Chinese name the message contains (the NLU may have cut
+        ``Summit 羽绒夹克`` to ``Summit 羽绒``, which fits many Summit products).
+        """
+        res = self.resolve(ref).written_in(text)
+        if res.product is not None or not text:
+            return res
+        head = text[:MAX_QUERY_CHARS]
+        names, _ = self._table()
+        inside = [n for n in names if len(n[5]) >= 2 and n[5] in head]
+        if not inside:
+            return res
+        pid, sku, name, brand, _, zh = max(inside, key=lambda n: len(n[5]))
+        return Resolution(Match(pid, sku, name, brand, 1.0, zh), res.candidates)
+
     def resolve(self, query: str | None, limit: int = 5) -> Resolution:
         """One product, an ambiguous shortlist, or nothing."""
         matches = self.find_products(query, limit=max(limit, 2))

@@ -335,7 +335,7 @@ class PricingChat:
     def _resolve(self, product: Optional[str], text: str = "") -> Match | CartChange:
         if self.catalog is None or not product:
             return CartChange("not_found")
-        res = self.catalog.resolve(product).written_in(text)
+        res = self.catalog.resolve_in(product, text)
         if res.product is not None:
             return res.product
         if res.candidates:
