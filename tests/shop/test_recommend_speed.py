@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -22,17 +21,13 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from catalog_index import build_index, load_index
-from catalog_index.storage import FILES, default_index_dir
 from shop.catalog_query import Filters
 from shop.catalog_rows import ProductSummary, summarize
-from shop.db.migrate import upgrade
 from shop.db.models import Customer, Product
-from shop.db.session import make_engine, make_sessionmaker
 from shop.ranking import Scored, Weights, mmr
 from shop.recommend import Recommendation, Recommender
-from shop.seed.demo import SeedSize, seed_database
 from tests.conftest import FIXED_NOW
+from tests.support.demo_catalog import demo_catalog
 
 pytestmark = pytest.mark.xdist_group("recommend_speed_demo")
 
@@ -133,17 +128,7 @@ class ReferenceRecommender(Recommender):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recommender, ReferenceRecommender]:
-    root = tmp_path_factory.mktemp("demo_speed")
-    url = f"sqlite:///{root / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_database(engine, now=FIXED_NOW, size=SeedSize())
-    sessions = make_sessionmaker(engine)
-    dev = default_index_dir()
-    if all((dev / f).exists() for f in FILES):
-        shutil.copytree(dev, root / "index")
-    build_index(sessions, root / "index")  # returns at once when the copy fits the catalog
-    index = load_index(root / "index", sessions)
+    sessions, index = demo_catalog(tmp_path_factory.mktemp("demo_speed"), FIXED_NOW)
     return Recommender(index, sessions), ReferenceRecommender(index, sessions)
 
 

@@ -14,15 +14,13 @@ from pathlib import Path
 import pytest
 
 from catalog_index import build_index, load_index
-from catalog_index.storage import FILES, default_index_dir
 from shop.catalog_query import Filters
 from shop.catalog_rows import display_name
-from shop.db.migrate import upgrade
 from shop.db.models import Product
 from shop.db.session import make_engine, make_sessionmaker
 from shop.recommend import Recommender
-from shop.seed.demo import SeedSize, seed_database
 from tests.conftest import FIXED_NOW
+from tests.support.demo_catalog import demo_catalog
 from tests.support.small_catalog import make_small_catalog
 
 pytestmark = pytest.mark.xdist_group("catalog_zh_demo")
@@ -50,16 +48,8 @@ PAIRS = [
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Recommender:
     root = tmp_path_factory.mktemp("demo_zh")
-    url = f"sqlite:///{root / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_database(engine, now=FIXED_NOW, size=SeedSize())
-    sessions = make_sessionmaker(engine)
-    dev = default_index_dir()
-    if all((dev / f).exists() for f in FILES):
-        shutil.copytree(dev, root / "index")
-    build_index(sessions, root / "index")  # returns at once when the copy fits the catalog
-    rec = Recommender(load_index(root / "index", sessions), sessions)
+    sessions, index = demo_catalog(root, FIXED_NOW)
+    rec = Recommender(index, sessions)
     rec.index_folder = root / "index"  # type: ignore[attr-defined]
     return rec
 
