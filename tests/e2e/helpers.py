@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from shop.db.models import Customer, Order, Return, Shipment
+from shop.db.models import Customer, Order, OrderStatusChange, Return, Shipment
 from shop.seed.demo import DEMO_ORDERS
 
 Replies = List[Dict[str, Any]]
@@ -47,3 +47,15 @@ def pick_order(shop_db: sessionmaker, status: str, *, returnable: bool = False) 
                 _taken.add(number)
                 return number, email
     raise LookupError(f"no unused {status} order in the seed")
+
+
+def cancellation_record(shop_db: sessionmaker, number: str) -> Tuple[str, int]:
+    """The order's status now and how many times a change to ``cancelled`` was written."""
+    with shop_db() as s:
+        order = s.scalars(select(Order).where(Order.order_number == number)).one()
+        changes = s.scalars(
+            select(OrderStatusChange).where(
+                OrderStatusChange.order_id == order.id, OrderStatusChange.to_status == "cancelled"
+            )
+        ).all()
+        return order.status, len(changes)

@@ -23,7 +23,6 @@ from shop.catalog_i18n import COLOR_ZH
 from shop.db.models import (
     HandoffRequest,
     Order,
-    OrderStatusChange,
     Product,
     ProductVariant,
     Return,
@@ -31,7 +30,7 @@ from shop.db.models import (
     ShipmentEvent,
 )
 from shop.seed.demo import DEMO_ORDERS
-from tests.e2e.helpers import Replies, payloads, pick_order, text_of
+from tests.e2e.helpers import Replies, cancellation_record, payloads, pick_order, text_of
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: Three or more English words in a row: an untranslated sentence (or part of one).
@@ -135,14 +134,7 @@ def test_cancel_an_order_in_chinese(
     assert {"/affirm", "/deny"} <= set(payloads(ask))
     done = assert_chinese(stack.say(sender, "是的，取消吧"), catalog_words)
     assert f"订单 #{number} 已取消" in done
-    with shop_db() as s:
-        order = s.scalars(select(Order).where(Order.order_number == number)).one()
-        changes = s.scalars(
-            select(OrderStatusChange).where(
-                OrderStatusChange.order_id == order.id, OrderStatusChange.to_status == "cancelled"
-            )
-        ).all()
-    assert order.status == "cancelled" and len(changes) == 1
+    assert cancellation_record(shop_db, number) == ("cancelled", 1)
 
 
 def test_cancel_declined_in_chinese_changes_nothing(
