@@ -31,7 +31,7 @@ case "${1:-run}" in
     SANIC_WORKERS=$(python -m ops.workers credentials.yml)
     export SANIC_WORKERS
     eval "$(python -m ops.workers --tf-env)"  # one TF thread per worker (RASA_TF_THREADS)
-    exec rasa run --enable-api --auth-token "$RASA_API_TOKEN" \
+    exec rasa run --enable-api --auth-token="$RASA_API_TOKEN" \
       --cors "${RASA_CORS_ORIGINS:-*}" --port "${RASA_PORT:-5005}" \
       --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml
     ;;

@@ -39,8 +39,7 @@ def rasa_argv(port: int, token: str) -> List[str]:
         str(VENV_BIN / "rasa"),
         "run",
         "--enable-api",
-        "--auth-token",
-        token,
+        f"--auth-token={token}",  # one word: a random token may start with "-"
         "--port",
         str(port),
         "--model",

@@ -23,7 +23,7 @@ SANIC_WORKERS=$($VENV/bin/python -m ops.workers credentials.yml)
 export SANIC_WORKERS
 # One TensorFlow thread per worker (RASA_TF_THREADS): the workers are the parallelism.
 eval "$($VENV/bin/python -m ops.workers --tf-env)"
-$VENV/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
+$VENV/bin/rasa run --enable-api --auth-token="$RASA_API_TOKEN" --cors "*" \
   --port "${RASA_PORT:-5005}" --model models/current.tar.gz \
   --endpoints endpoints.yml --credentials credentials.yml > var/log/rasa.log 2>&1 &
 rasa_pid=$!
