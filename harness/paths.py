@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 #: The web apps' virtualenv (a maintained aiohttp; docs/production.md).
 WEB_PYTHON = Path(os.environ.get("SHOP_WEB_PYTHON") or ROOT / ".venv-web" / "bin" / "python")
-MODEL = ROOT / "models" / "current.tar.gz"
+#: The trained model the stacks serve: ``models/current.tar.gz`` (``make model``), or the one
+#: ``SHOP_TEST_MODEL`` names (to try a model trained elsewhere without replacing it).
+MODEL = Path(os.environ.get("SHOP_TEST_MODEL") or ROOT / "models" / "current.tar.gz")
 VENDOR_JS = ROOT / "web" / "static" / "vendor" / "socket.io.min.js"
 
 

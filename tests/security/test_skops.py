@@ -25,6 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from harness.paths import MODEL
 from nlu_components.intent_classifier import (
     MODEL_FILE,
     TRUSTED_TYPES,
@@ -34,7 +35,7 @@ from nlu_components.intent_classifier import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_MODEL = ROOT / "models" / "current.tar.gz"
+REAL_MODEL = MODEL  # models/current.tar.gz unless SHOP_TEST_MODEL names another
 EXAMPLES = {
     "order_status": ["where is my order", "track my parcel", "has my package shipped"],
     "greet": ["hello", "hi there", "good morning"],
