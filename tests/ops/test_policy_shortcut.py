@@ -22,7 +22,7 @@ from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from harness.paths import ROOT, require_model
-from ops import policy_shortcut
+from ops import model_load, policy_shortcut
 from ops.policy_shortcut import DeferredPrediction, ted_could_win
 
 DOMAIN = Domain.from_dict({"intents": ["greet"], "actions": ["action_a", "action_b"]})
@@ -142,6 +142,7 @@ def copies(kwargs: Dict[str, PolicyPrediction]) -> Dict[str, PolicyPrediction]:
 
 def test_the_test_stories_predict_the_same_with_ted_skipped() -> None:
     policy_shortcut.install()  # before the model is loaded: graph nodes bind their functions then
+    model_load.install()  # as every Rasa server of the assistant loads it (ops.resilience)
     agent = Agent.load(str(require_model()))
     policy_shortcut.COUNTS.clear()
     policy_shortcut.VERIFY["on"] = True
