@@ -69,7 +69,7 @@ class CRFEntityExtractor(RasaCRFEntityExtractor):
                 for tag_name, path in zip(crf_order, files, strict=True):
                     crf = sklearn_crfsuite.CRF(model_filename=str(path))
                     if crf.tagger_ is None:  # crfsuite reads the whole model now, while the file exists
-                        raise ValueError(f"{path.name}: no CRF model")
+                        raise RuntimeError(f"{path.name}: crfsuite could not read the saved tagger")
                     taggers[tag_name] = crf
         except ValueError:  # no resource: never trained (as Rasa's load)
             logger.warning("Failed to load %s: resource '%s' doesn't exist.", cls.__name__, resource.name)
