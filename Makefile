@@ -105,8 +105,9 @@ TEST_WORKERS ?= 2
 pytest: install system-deps catalog-index model web-assets
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=30 tests
 
+## Rasa's `rasa test core`, loading the model as the servers do (ops/rasa_cli.py).
 rasa-test: model
-	$(RASA) test core --stories tests/stories --model models/current.tar.gz \
+	$(PY) -m ops.rasa_cli test core --stories tests/stories --model models/current.tar.gz \
 		--fail-on-prediction-errors --out results/core
 
 test: install system-deps validate lint typecheck model rasa-test pytest
