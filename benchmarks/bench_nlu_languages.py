@@ -8,7 +8,7 @@ router, decided by measurement. This prints what decides it:
    files (``data/nlu/*.yml``) and the Chinese ones (``data/nlu/zh/*.yml``) are split together,
    stratified by language and intent, so every fold's classifier is trained on both
    languages; each held-out message is scored with its own language's set. What decides
-   the intent runs as configured in ``--config`` (the MiniLM sentence vector,
+   the intent runs as configured in ``--config`` (every dense sentence featurizer,
    ``LinearIntentClassifier`` with its settings, the FallbackClassifier thresholds: a
    fallback counts as a miss, as in ``rasa test nlu``), without a ``rasa train`` per fold.
 2. **Parse latency per language**: the NLU part of ``--config`` (every component, no policies)
@@ -20,7 +20,7 @@ router, decided by measurement. This prints what decides it:
    ``--baseline-cv`` also cross-validates that reference on English only (same seed).
 
 Usage: ``.venv/bin/python benchmarks/bench_nlu_languages.py [--folds 5] [--seed 1]
-[--baseline-rev 5142d46] [--baseline-cv] [--skip-latency] [--json results/nlu_languages.json]``.
+[--baseline-rev 5142d46] [--baseline-cv] [--skip-latency] [--cache DIR] [--json results/nlu_languages.json]``.
 The JSON also holds each language's per-intent F1 and its most frequent confusions
 (gold -> predicted). ``--skip-latency`` skips parts 2-3 (CV only, for iterating on data). CPU heavy
 (about 10-20 minutes on 2 cores): run it with ``nice``; not part of ``make test``.
@@ -129,23 +129,71 @@ def _component(pipeline: List[Dict[str, Any]], suffix: str) -> Optional[Dict[str
     return next((dict(c) for c in pipeline if str(c["name"]).endswith(suffix)), None)
 
 
-def intent_decider(config: Path) -> Tuple[Optional[Dict[str, Any]], Dict[str, Any], Optional[Dict[str, Any]]]:
-    """The dense featurizer, LinearIntentClassifier and FallbackClassifier settings of ``config``.
+def intent_decider(config: Path) -> Tuple[List[Dict[str, Any]], Dict[str, Any], Optional[Dict[str, Any]]]:
+    """The dense featurizers, LinearIntentClassifier and FallbackClassifier settings of ``config``.
 
-    These decide the intent: the classifier reads the text and the sentence vector only (no
+    These decide the intent: the classifier reads the text and the sentence vectors only (no
     sparse features, no tokens), and the fallback turns a weak top intent into ``nlu_fallback``.
+    A dense featurizer is every project component (dotted ``name``) that is a Rasa
+    ``DenseFeaturizer``, in pipeline order (MiniLM, the multilingual vector, ...).
     """
     import yaml
+    from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+    from rasa.shared.utils.common import class_from_module_path
 
     pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
     classifier = _component(pipeline, "LinearIntentClassifier")
     if classifier is None:
         raise SystemExit(f"{config}: no LinearIntentClassifier to cross-validate")
-    return (
-        _component(pipeline, "MiniLMSentenceFeaturizer"),
-        classifier,
-        _component(pipeline, "FallbackClassifier"),
-    )
+    dense = [
+        dict(c)
+        for c in pipeline
+        if "." in str(c["name"]) and issubclass(class_from_module_path(str(c["name"])), DenseFeaturizer)
+    ]
+    return dense, classifier, _component(pipeline, "FallbackClassifier")
+
+
+def featurize(dense: List[Dict[str, Any]], messages: List[Any], cache: Optional[Path]) -> None:
+    """Adds each dense featurizer's sentence vector to ``messages``, as the pipeline would.
+
+    Every featurizer is built as ``cls(config, name)`` (its defaults merged with ``config``'s
+    entry). With ``cache``, vectors are kept per featurizer and settings in ``cache/*.npz``
+    (they depend on the text alone), so a rerun after a data edit encodes only new texts.
+    """
+    import hashlib
+
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.utils.common import class_from_module_path
+
+    texts = [str(m.get("text")) for m in messages]
+    for index, entry in enumerate(dense):
+        settings = {k: v for k, v in entry.items() if k != "name"}
+        cls = class_from_module_path(str(entry["name"]))
+        config = {**cls.get_default_config(), **settings}
+        key = hashlib.sha1(json.dumps([entry["name"], config], sort_keys=True).encode()).hexdigest()[:12]
+        path = cache / f"{cls.__name__}-{key}.npz" if cache else None
+        known: Dict[str, Any] = {}
+        if path and path.is_file():
+            stored = np.load(path, allow_pickle=False)
+            known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+        missing = sorted(set(texts) - set(known))
+        if missing:
+            featurizer = cls(config, f"dense{index}")
+            probes = [Message(data={"text": t}) for t in missing]
+            featurizer.process(probes)
+            known.update(
+                (t, p.get_dense_features("text")[1].features[0]) for t, p in zip(missing, probes, strict=True)
+            )
+            if path:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                ordered = sorted(known)
+                np.savez(path, texts=np.array(ordered), vectors=np.stack([known[t] for t in ordered]))
+        for message, text in zip(messages, texts, strict=True):
+            message.add_features(
+                Features(np.expand_dims(known[text], 0), "sentence", "text", f"dense{index}")
+            )
 
 
 def fallback(ranking: List[Dict[str, Any]], settings: Optional[Dict[str, Any]]) -> str:
@@ -162,14 +210,15 @@ def fallback(ranking: List[Dict[str, Any]], settings: Optional[Dict[str, Any]]) 
 
 
 def cross_validate(
-    config: Path, sets: Dict[str, Any], folds: int, seed: int, work: Path
+    config: Path, sets: Dict[str, Any], folds: int, seed: int, work: Path, cache: Optional[Path] = None
 ) -> Dict[str, Dict[str, Any]]:
     """Per-language intent macro F1 of classifiers trained on all languages' folds together.
 
     The components that decide the intent run as in the pipeline, without ``rasa train`` per
-    fold: every message is featurized once (the MiniLM vector depends on the text alone),
-    then each fold trains ``LinearIntentClassifier`` with ``config``'s settings and applies
-    the FallbackClassifier rule, as ``rasa test nlu`` would score it.
+    fold: every message is featurized once by each dense featurizer of the pipeline (the
+    vectors depend on the text alone; ``cache`` keeps them across runs), then each fold trains
+    ``LinearIntentClassifier`` with ``config``'s settings and applies the FallbackClassifier
+    rule, as ``rasa test nlu`` would score it.
     """
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -179,7 +228,6 @@ def cross_validate(
     from sklearn.model_selection import StratifiedKFold
 
     from nlu_components.intent_classifier import LinearIntentClassifier
-    from nlu_components.sentence_embeddings import MiniLMSentenceFeaturizer
 
     dense, classifier, fallback_settings = intent_decider(config)
     examples = [
@@ -189,13 +237,9 @@ def cross_validate(
         if e.get("text")
     ]
     start = time.monotonic()
-    if dense is not None:
-        dense.pop("name")
-        featurizer = MiniLMSentenceFeaturizer(
-            {**MiniLMSentenceFeaturizer.get_default_config(), **dense}, "dense"
-        )
-        featurizer.process([m for _, m in examples])
-    print(f"  featurized {len(examples)} messages in {time.monotonic() - start:.0f}s", flush=True)
+    featurize(dense, [m for _, m in examples], cache)
+    names = ", ".join(str(d["name"]).rsplit(".", 1)[-1] for d in dense) or "no dense featurizer"
+    print(f"  featurized {len(examples)} messages ({names}) in {time.monotonic() - start:.0f}s", flush=True)
     classifier.pop("name")
     strata = [f"{lang}:{m.get('intent')}" for lang, m in examples]
     gold: Dict[str, List[str]] = {lang: [] for lang in sets}
@@ -238,12 +282,8 @@ def cross_validate(
 
 def worst_intents(gold: List[str], predicted: List[str], n: int = 4) -> List[str]:
     """The ``n`` intents with the lowest F1, as ``name F1`` strings."""
-    from sklearn.metrics import f1_score
-
-    labels = sorted(set(gold))
-    scores = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
-    ranked = sorted(zip(labels, scores, strict=True), key=lambda kv: kv[1])[:n]
-    return [f"{name} {score:.3f}" for name, score in ranked]
+    ranked = sorted(per_intent(gold, predicted).items(), key=lambda kv: kv[1]["f1"])[:n]
+    return [f"{name} {scores['f1']:.3f}" for name, scores in ranked]
 
 
 def per_intent(gold: List[str], predicted: List[str]) -> Dict[str, Dict[str, float]]:
@@ -302,6 +342,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--skip-cv", action="store_true")
     p.add_argument("--skip-latency", action="store_true", help="cross-validation only")
     p.add_argument("--json", default=None)
+    p.add_argument("--cache", default=None, help="folder keeping sentence vectors across runs")
     args = p.parse_args(argv)
     os.chdir(ROOT)
     random.seed(args.seed)
@@ -313,20 +354,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="nlu-languages-"))
     report: Dict[str, Any] = {"config": args.config, "folds": args.folds, "seed": args.seed}
     config = Path(args.config)
+    cache = Path(args.cache) if args.cache else None
 
     if not args.skip_cv:
         print(
             f"cross-validation ({args.folds} folds, seed {args.seed}), both languages in one model",
             flush=True,
         )
-        report["cv"] = cross_validate(config, sets, args.folds, args.seed, work)
+        report["cv"] = cross_validate(config, sets, args.folds, args.seed, work, cache)
 
     if args.skip_latency:
-        print_cv(report)
-        if args.json:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-            Path(args.json).write_text(text, encoding="utf-8")
+        print_report(report)
+        write_json(report, args.json)
         return 0
 
     print("latency: the whole NLU pipeline trained on both languages", flush=True)
@@ -343,57 +382,51 @@ def main(argv: Optional[List[str]] = None) -> int:
         report["baseline"] = {"rev": args.baseline_rev, "nlu_train_seconds": round(seconds, 1)}
         report["baseline"].update(latency(parse_all(base, sample(sets["en"], args.messages))[1]))
         if args.baseline_cv:
-            cv = cross_validate(base_cfg, {"en": sets["en"]}, args.folds, args.seed, work)
+            cv = cross_validate(base_cfg, {"en": sets["en"]}, args.folds, args.seed, work, cache)
             report["baseline"]["cv"] = cv["en"]
 
     print_report(report)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(report, args.json)
     return 0
 
 
-def print_cv(report: Dict[str, Any]) -> None:
-    """The cross-validation figures alone, one language a line."""
-    print()
-    for lang, cv in report.get("cv", {}).items():
-        print(
-            f"{lang}: CV intent macro F1 {cv['macro_f1']:.4f} (acc {cv['accuracy']:.4f}, "
-            f"fallback {cv['fallback_rate']:.3f}, n={cv['examples']})"
-        )
-        print(f"    weakest: {', '.join(cv['worst'])}")
+def write_json(report: Dict[str, Any], path: Optional[str]) -> None:
+    """``report`` as JSON at ``path`` (nothing without one)."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def cv_text(cv: Dict[str, Any]) -> str:
+    """One language's cross-validation figures on one line."""
+    return (
+        f"CV intent macro F1 {cv['macro_f1']:.4f} (acc {cv['accuracy']:.4f}, "
+        f"fallback {cv['fallback_rate']:.3f}, n={cv['examples']})"
+    )
 
 
 def print_report(report: Dict[str, Any]) -> None:
-    """The figures, one language a line."""
+    """The figures, one language a line (CV alone when the latency was skipped)."""
     print()
     base = report.get("baseline")
-    for lang, lat in report["latency"].items():
-        cv = report.get("cv", {}).get(lang)
-        line = f"{lang}: "
-        if cv:
-            line += (
-                f"CV intent macro F1 {cv['macro_f1']:.4f} (acc {cv['accuracy']:.4f}, "
-                f"fallback {cv['fallback_rate']:.3f}, n={cv['examples']}); "
-            )
-        line += f"parse p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms"
-        if base:
-            line += f", p50 {lat['p50_ms'] / base['p50_ms']:.2f}x the English baseline"
-        print(line)
+    for lang in report.get("latency") or report.get("cv", {}):
+        cv, lat = report.get("cv", {}).get(lang), report.get("latency", {}).get(lang)
+        parts = [cv_text(cv)] if cv else []
+        if lat:
+            ratio = f", p50 {lat['p50_ms'] / base['p50_ms']:.2f}x the English baseline" if base else ""
+            parts.append(f"parse p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms{ratio}")
+        print(f"{lang}: {'; '.join(parts)}")
         if cv:
             print(f"    weakest: {', '.join(cv['worst'])}")
-    print(f"NLU training (both languages, no policies): {report['nlu_train_seconds']:.0f} s")
+    if "nlu_train_seconds" in report:
+        print(f"NLU training (both languages, no policies): {report['nlu_train_seconds']:.0f} s")
     if base:
         print(
             f"baseline {base['rev']} (English only): parse p50 {base['p50_ms']:.1f} ms, "
             f"p95 {base['p95_ms']:.1f} ms, trained in {base['nlu_train_seconds']:.0f} s"
         )
         if "cv" in base:
-            cv = base["cv"]
-            print(
-                f"    CV intent macro F1 {cv['macro_f1']:.4f} (acc {cv['accuracy']:.4f}, same seed), weakest:"
-            )
-            print(f"    {', '.join(cv['worst'])}")
+            print(f"    {cv_text(base['cv'])}, same seed; weakest: {', '.join(base['cv']['worst'])}")
 
 
 if __name__ == "__main__":
