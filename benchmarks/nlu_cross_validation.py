@@ -15,9 +15,10 @@ Usage (from the project root):
     .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only   # minutes, not tens
     .venv/bin/python benchmarks/nlu_cross_validation.py --intents-only --seed 1   # same folds each run
 
-``--intents-only`` cross-validates the intent classifier alone: it drops the ResponseSelector,
-the CRF entity extractor and, when DIET does not classify intents, DIET too; the
-intent figures are the same as with the full pipeline, entity and FAQ figures are not printed.
+``--intents-only`` cross-validates the intent classifier alone: it drops the FAQ selector
+(``FaqSelector``, or Rasa's ``ResponseSelector`` in older configs), the CRF entity extractor
+and, when DIET does not classify intents, DIET too; the intent figures are the same as with
+the full pipeline, entity and FAQ figures are not printed.
 
 It is slow (several minutes on 2 cores), so it is not part of ``make test``.
 """
@@ -37,6 +38,8 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 AGGREGATES = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+#: Components that choose a retrieval intent's response (none of them decides the intent).
+SELECTORS = ("ResponseSelector", "nlu_components.faq_selector.FaqSelector")
 
 
 def _seeded_rasa(seed: int) -> List[str]:
@@ -130,10 +133,10 @@ def summarise(out_dir: Path, worst: int = 5) -> Dict[str, Any]:
 
 
 def intent_pipeline(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The components that decide the intent: no ResponseSelector, no entity-only DIET or CRF."""
+    """The components that decide the intent: no FAQ selector, no entity-only DIET or CRF."""
 
     def decides_intent(component: Dict[str, Any]) -> bool:
-        if component["name"] in ("ResponseSelector", "CRFEntityExtractor"):
+        if component["name"] in SELECTORS or component["name"] == "CRFEntityExtractor":
             return False
         if component["name"] == "DIETClassifier":
             return bool(component.get("intent_classification", True))
@@ -200,6 +203,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--intents-only", action="store_true", help="drop components that do not classify intents")
     p.add_argument("--seed", type=int, default=None, help="seed the fold split (reproducible folds)")
     p.add_argument("--threshold", type=float, default=0.95)
+    p.add_argument("--successes", action="store_true", help="also keep rasa's *_successes.json files")
     p.add_argument(
         "--summarise-only", metavar="DIR", help="do not run rasa; summarise reports already in DIR"
     )
@@ -214,21 +218,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.intents_only:
             args.config = str(intents_only_config(Path(args.config), out_dir))
         rasa = _seeded_rasa(args.seed) if args.seed is not None else _rasa_executable()
-        cmd = rasa + [
-            "test",
-            "nlu",
-            "--cross-validation",
-            "--folds",
-            str(args.folds),
-            "--config",
-            args.config,
-            "--nlu",
-            args.nlu,
-            "--out",
-            str(out_dir),
-            "--no-plot",
-            "--no-warnings",
-        ]
+        cmd = (
+            rasa
+            + [
+                "test",
+                "nlu",
+                "--cross-validation",
+                "--folds",
+                str(args.folds),
+                "--config",
+                args.config,
+                "--nlu",
+                args.nlu,
+                "--out",
+                str(out_dir),
+                "--no-plot",
+                "--no-warnings",
+            ]
+            + (["--successes"] if args.successes else [])
+        )
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
         env.setdefault("LOG_LEVEL", "WARNING")
         print("running:", " ".join(cmd), flush=True)

@@ -7,7 +7,7 @@ training time, and parse latency p50/p95 over 200 messages through the trained m
 the ratios against the sparse pipeline; the rule (issue 3 part 5) is: keep the variant with
 the best F1 among those whose parse p50 is at most 2x the sparse one.
 
-Variants (all derived from ``config.yml``; policies and the ResponseSelector are dropped,
+Variants (all derived from ``config.yml``; policies and the FAQ selector are dropped,
 they do not influence intent classification and would double the run time; the
 cross-validation also drops the CRF, which only tags entities, while the latency is
 measured on the trained variant with it):
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from nlu_cross_validation import _rasa_executable, intent_pipeline, summarise  # noqa: E402
+from nlu_cross_validation import SELECTORS, _rasa_executable, intent_pipeline, summarise  # noqa: E402
 
 from shop.stats import percentile  # noqa: E402
 
@@ -67,7 +67,7 @@ def variant_config(base: Dict[str, Any], variant: str) -> Dict[str, Any]:
     cfg = json.loads(json.dumps(base))
     cfg.pop("policies", None)
     pipeline: List[Dict[str, Any]] = [
-        c for c in cfg["pipeline"] if c["name"] not in DENSE and c["name"] != "ResponseSelector"
+        c for c in cfg["pipeline"] if c["name"] not in DENSE and c["name"] not in SELECTORS
     ]
     # the dense featurizer goes before the first component that reads features
     models = ("DIETClassifier", "CRFEntityExtractor", "LinearIntentClassifier")

@@ -108,9 +108,15 @@ def fit_vectorizers(messages: List[Message]) -> Dict[str, Any]:
     }
 
 
-def feature_matrix(parts: Dict[str, Any], messages: List[Message], dense_weight: float) -> csr_matrix:
+def feature_matrix(
+    parts: Dict[str, Any],
+    messages: List[Message],
+    dense_weight: float,
+    han_dense_weight: Optional[float] = None,
+) -> csr_matrix:
     """One row per message: word and char tf-idf, then the dense vector times ``dense_weight``
-    (zeros where a message has none or one of another size)."""
+    (zeros where a message has none or one of another size); times ``han_dense_weight``
+    instead, if given, for a text with a Han character (MiniLM was trained on English)."""
     texts = [str(m.get(TEXT) or "") for m in messages]
     words = [word_text(t) for t in texts] if parts.get("segmented") else texts
     blocks = [parts["word"].transform(words), parts["char"].transform(texts)]
@@ -120,8 +126,9 @@ def feature_matrix(parts: Dict[str, Any], messages: List[Message], dense_weight:
         for row, message in enumerate(messages):
             vector = _dense(message)
             if vector is not None and vector.shape[0] == dim:
-                dense[row] = vector
-        blocks.append(csr_matrix(dense * dense_weight))
+                han = han_dense_weight is not None and HAN.search(texts[row])
+                dense[row] = vector * (han_dense_weight if han else dense_weight)
+        blocks.append(csr_matrix(dense))
     return hstack(blocks).tocsr()
 
 

@@ -129,3 +129,31 @@ def test_the_trained_assistants_classifier_loads_with_the_exact_list(tmp_path: P
     parts = load_parts(path)
     assert isinstance(parts["model"], LogisticRegression)
     assert "order_status" in set(parts["model"].classes_)
+
+
+FAQ_EXAMPLES = {"shipping": ["how long is shipping", "delivery time"], "pay": ["paypal?", "cards"]}
+
+
+def _faq_selector(folder: Path) -> tuple[LocalModelStorage, Path]:
+    """A small FaqSelector trained and saved the way ``rasa train`` does; its .skops file."""
+    from nlu_components.faq_selector import FaqSelector
+
+    storage = LocalModelStorage(folder)
+    examples = [
+        Message(data={TEXT: text, INTENT: "faq", "intent_response_key": f"faq/{key}"})
+        for key, texts in FAQ_EXAMPLES.items()
+        for text in texts
+    ]
+    config = FaqSelector.get_default_config()
+    FaqSelector.create(config, storage, Resource("faq"), _context()).train(TrainingData(examples))
+    return storage, next(folder.rglob("faq_selector.skops"))
+
+
+def test_faq_selector_saves_only_trusted_types_and_refuses_a_file_naming_another(tmp_path: Path) -> None:
+    from nlu_components.faq_selector import FaqSelector
+
+    storage, path = _faq_selector(tmp_path)
+    assert sio.get_untrusted_types(file=path) == sorted(TRUSTED_TYPES)
+    _inject(path, "builtins", "exec")
+    with pytest.raises(UntrustedModelFile, match=r"builtins\.exec"):
+        FaqSelector.load(FaqSelector.get_default_config(), storage, Resource("faq"), _context())
