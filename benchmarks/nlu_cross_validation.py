@@ -136,7 +136,7 @@ def intent_pipeline(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The components that decide the intent: no FAQ selector, no entity-only DIET or CRF."""
 
     def decides_intent(component: Dict[str, Any]) -> bool:
-        if component["name"] in SELECTORS or component["name"] == "CRFEntityExtractor":
+        if component["name"] in SELECTORS or component["name"].endswith("CRFEntityExtractor"):
             return False
         if component["name"] == "DIETClassifier":
             return bool(component.get("intent_classification", True))

@@ -37,23 +37,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from nlu_components.intent_classifier import (
-    TRUSTED_TYPES,
-    UntrustedModelFile,
-    feature_matrix,
-    fit_vectorizers,
-    load_parts,
-    save_parts,
-)
+from nlu_components.intent_classifier import feature_matrix, fit_vectorizers, load_parts, save_parts
+from nlu_components.linear_store import ModelFileRefused
 
 #: A component's configuration as Rasa passes it (defaults merged with config.yml).
 Cfg = Dict[str, Any]
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "faq_selector.skops"
+MODEL_STEM = "faq_selector"
 #: Responses and retrieval intents, as plain JSON (like Rasa's ResponseSelector saves them).
-META_FILE = "faq_selector.json"
+META_FILE = "faq_responses.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -81,7 +75,7 @@ class FaqSelector(GraphComponent):
     @staticmethod
     def required_packages() -> List[str]:
         """Python packages the component needs."""
-        return ["sklearn", "skops"]
+        return ["sklearn"]
 
     @classmethod
     def create(
@@ -147,8 +141,8 @@ class FaqSelector(GraphComponent):
         )
 
     def persist(self) -> None:
-        """Saves vectorizers and model with skops (no pickle), responses as JSON."""
-        save_parts(self._parts or {}, self._model_storage, self._resource, MODEL_FILE)
+        """Saves vectorizers and model (:mod:`nlu_components.linear_store`), responses as JSON."""
+        save_parts(self._parts or {}, self._model_storage, self._resource, MODEL_STEM)
         with self._model_storage.write_to(self._resource) as folder:
             meta = {"all_retrieval_intents": self.all_retrieval_intents, "responses": self.responses}
             (Path(folder) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -164,17 +158,18 @@ class FaqSelector(GraphComponent):
     ) -> FaqSelector:
         """Loads a trained selector; an untrained one if there is nothing saved.
 
-        A saved file that names a type outside the intent classifier's trusted list raises
-        :class:`UntrustedModelFile`, as ``LinearIntentClassifier`` does: no model loads at all.
+        Saved files holding anything but the selector's parts raise
+        :class:`~nlu_components.linear_store.ModelFileRefused`, as ``LinearIntentClassifier``
+        does: no model loads at all.
         """
         try:
             with model_storage.read_from(resource) as folder:
-                path = Path(folder) / MODEL_FILE
+                path = Path(folder) / f"{MODEL_STEM}.json"
                 if not path.is_file():
                     raise FileNotFoundError(path)
-                parts: Optional[Dict[str, Any]] = load_parts(path, TRUSTED_TYPES)
+                parts: Optional[Dict[str, Any]] = load_parts(Path(folder), MODEL_STEM)
                 meta = json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
-        except UntrustedModelFile:
+        except ModelFileRefused:
             raise
         except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
             logger.warning("FaqSelector: no trained model loaded (%s)", exc)

