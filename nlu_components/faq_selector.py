@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -37,8 +37,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from nlu_components.intent_classifier import feature_matrix, fit_vectorizers, load_parts, save_parts
-from nlu_components.linear_store import ModelFileRefused
+from nlu_components.intent_classifier import (
+    LinearComponent,
+    feature_matrix,
+    fit_vectorizers,
+    read_saved,
+    save_parts,
+)
 
 #: A component's configuration as Rasa passes it (defaults merged with config.yml).
 Cfg = Dict[str, Any]
@@ -51,7 +56,7 @@ META_FILE = "faq_responses.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqSelector(GraphComponent):
+class FaqSelector(LinearComponent):
     """Picks the response of one retrieval intent's sub-intent, with a probability ranking."""
 
     @staticmethod
@@ -72,18 +77,6 @@ class FaqSelector(GraphComponent):
             "random_state": 42,
         }
 
-    @staticmethod
-    def required_packages() -> List[str]:
-        """Python packages the component needs."""
-        return ["sklearn"]
-
-    @classmethod
-    def create(
-        cls, config: Cfg, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
-    ) -> FaqSelector:
-        """An untrained selector."""
-        return cls(config, model_storage, resource)
-
     def __init__(
         self,
         config: Dict[str, Any],
@@ -92,10 +85,7 @@ class FaqSelector(GraphComponent):
         parts: Optional[Dict[str, Any]] = None,
         meta: Optional[Dict[str, Any]] = None,
     ) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._parts = parts
+        super().__init__(config, model_storage, resource, parts)
         meta = meta or {}
         #: Every retrieval intent in the training data (the output lists them all, as Rasa's does).
         self.all_retrieval_intents: List[str] = list(meta.get("all_retrieval_intents", []))
@@ -162,18 +152,7 @@ class FaqSelector(GraphComponent):
         :class:`~nlu_components.linear_store.ModelFileRefused`, as ``LinearIntentClassifier``
         does: no model loads at all.
         """
-        try:
-            with model_storage.read_from(resource) as folder:
-                path = Path(folder) / f"{MODEL_STEM}.json"
-                if not path.is_file():
-                    raise FileNotFoundError(path)
-                parts: Optional[Dict[str, Any]] = load_parts(Path(folder), MODEL_STEM)
-                meta = json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
-        except ModelFileRefused:
-            raise
-        except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
-            logger.warning("FaqSelector: no trained model loaded (%s)", exc)
-            parts, meta = None, None
+        parts, meta = read_saved(model_storage, resource, MODEL_STEM, "FaqSelector", beside=META_FILE)
         return cls(config, model_storage, resource, parts, meta)
 
     # -- prediction --------------------------------------------------------------------------

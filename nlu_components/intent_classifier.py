@@ -17,6 +17,7 @@ features are those of the English-only classifier. Character n-grams read the ra
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -125,8 +126,58 @@ def save_parts(parts: Dict[str, Any], model_storage: ModelStorage, resource: Res
         linear_store.dump(parts, Path(folder), stem)
 
 
+def read_saved(
+    model_storage: ModelStorage, resource: Resource, stem: str, owner: str, beside: Optional[str] = None
+) -> tuple[Optional[Dict[str, Any]], Optional[Any]]:
+    """The parts saved under ``stem`` in ``resource`` and the JSON file ``beside`` them, if named.
+
+    ``(None, None)`` when nothing was saved (the component was never trained: logged for
+    ``owner``); :class:`ModelFileRefused` propagates, so a tampered file fails the whole load.
+    """
+    try:
+        with model_storage.read_from(resource) as folder:
+            if not (Path(folder) / f"{stem}.json").is_file():
+                raise FileNotFoundError(Path(folder) / f"{stem}.json")
+            parts = load_parts(Path(folder), stem)
+            extra = json.loads((Path(folder) / beside).read_text(encoding="utf-8")) if beside else None
+    except ModelFileRefused:
+        raise
+    except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
+        logger.warning("%s: no trained model loaded (%s)", owner, exc)
+        return None, None
+    return parts, extra
+
+
+class LinearComponent(GraphComponent):
+    """What the linear components share: their settings over the defaults and their saved parts."""
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        """Python packages the component needs."""
+        return ["sklearn"]
+
+    @classmethod
+    def create(
+        cls, config: Cfg, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> LinearComponent:
+        """An untrained component."""
+        return cls(config, model_storage, resource)
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        parts: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._parts = parts
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(LinearComponent, IntentClassifier):
     """Predicts the intent and a ranking with probabilities."""
 
     @staticmethod
@@ -146,30 +197,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             "random_state": 42,
         }
-
-    @staticmethod
-    def required_packages() -> List[str]:
-        """Python packages the component needs."""
-        return ["sklearn"]
-
-    @classmethod
-    def create(
-        cls, config: Cfg, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
-    ) -> LinearIntentClassifier:
-        """An untrained classifier."""
-        return cls(config, model_storage, resource)
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        parts: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._parts = parts
 
     # -- features --------------------------------------------------------------------------
 
@@ -218,17 +245,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         :class:`~nlu_components.linear_store.ModelFileRefused`: the model does not load at all,
         rather than run without its intent classifier.
         """
-        try:
-            with model_storage.read_from(resource) as folder:
-                path = Path(folder) / f"{MODEL_STEM}.json"
-                if not path.is_file():
-                    raise FileNotFoundError(path)
-                parts: Optional[Dict[str, Any]] = load_parts(Path(folder), MODEL_STEM)
-        except ModelFileRefused:
-            raise
-        except (ValueError, FileNotFoundError) as exc:  # no resource or no file: never trained
-            logger.warning("LinearIntentClassifier: no trained model loaded (%s)", exc)
-            parts = None
+        parts, _ = read_saved(model_storage, resource, MODEL_STEM, "LinearIntentClassifier")
         return cls(config, model_storage, resource, parts)
 
     # -- prediction --------------------------------------------------------------------------
