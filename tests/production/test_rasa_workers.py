@@ -82,10 +82,16 @@ def test_both_workers_answer_rest_shoppers(stack: Stack) -> None:
     assert len(pids) == WORKERS
     assert sorted(serving_workers(rasa_pid(stack))) == sorted(pids)
     before = {pid: cpu_ticks(pid) for pid in pids}
-    senders = [f"workers-{uuid.uuid4().hex[:10]}" for _ in range(24)]
-    statuses = asyncio.run(rest_turns(stack.rasa_url, [(s, "how long does shipping take?") for s in senders]))
-    assert statuses == [200] * len(senders)
-    busy = [pid for pid in pids if cpu_ticks(pid) > before[pid] + 5]
+    # Which worker accepts a connection is the kernel's race: a burst of cheap turns can all go
+    # to one. Up to five bursts of 24 shoppers; a worker that never serves still fails.
+    for _ in range(5):
+        senders = [f"workers-{uuid.uuid4().hex[:10]}" for _ in range(24)]
+        turns = [(sender, "how long does shipping take?") for sender in senders]
+        statuses = asyncio.run(rest_turns(stack.rasa_url, turns))
+        assert statuses == [200] * len(senders)
+        busy = [pid for pid in pids if cpu_ticks(pid) > before[pid] + 5]
+        if sorted(busy) == sorted(pids):
+            break
     assert sorted(busy) == sorted(pids), "one worker served every shopper"
 
 
