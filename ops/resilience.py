@@ -41,7 +41,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from ops import action_client, action_response, gc_freeze, input_guard, model_load, policy_shortcut
+from ops import (
+    action_client,
+    action_response,
+    gc_freeze,
+    input_guard,
+    model_load,
+    policy_shortcut,
+    quiet_warnings,
+)
 from shop import secrets
 from shop import settings as shop_settings
 
@@ -220,3 +228,4 @@ install()
 action_response.install()  # Rasa's check of action answers, schema checked once
 policy_shortcut.install()  # TED only when it could win (before Rasa loads the model)
 model_load.install()  # TED's weights built without tracing a training graph (idem)
+quiet_warnings.install()  # one Sanic websocket warning per widget visitor, not ours to fix
