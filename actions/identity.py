@@ -368,12 +368,14 @@ class OrderIdentityFormValidator(FormValidationAction):
 
 
 def _identity_required_slots(domain_slots: List[str], tracker: Tracker) -> List[str]:
-    """None while locked out; all but the identity slots once the order is proven; else all."""
-    if lookup_locked(tracker) and not is_verified_for(tracker, tracker.slots.get("order_id")):
-        return []
-    order_number = tracker.slots.get("order_id")
-    if is_verified_for(tracker, order_number):
+    """All but the identity slots once the order is proven; else none while locked out, else all.
+
+    A proven order needs no lock check (the DB is not read then).
+    """
+    if is_verified_for(tracker, tracker.slots.get("order_id")):
         return [s for s in domain_slots if s not in IDENTITY_SLOTS]
+    if lookup_locked(tracker):
+        return []
     return list(domain_slots)
 
 

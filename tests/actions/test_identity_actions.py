@@ -162,3 +162,29 @@ def test_a_refusal_ends_the_form_and_is_not_repeated(monkeypatch: pytest.MonkeyP
     after = CollectingDispatcher()
     ident.say_refusal(after, later)
     assert after.messages == []
+
+
+class _CountingIdentity:
+    """IdentityService's lock check, counting reads and answering a fixed lock."""
+
+    def __init__(self, locked_until: Optional[datetime]) -> None:
+        self.locked, self.reads = locked_until, 0
+
+    def locked_until(self, *args: Any, **kwargs: Any) -> Optional[datetime]:
+        self.reads += 1
+        return self.locked
+
+
+def test_a_proven_order_skips_the_lock_read_and_asks_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setattr(time, "time", lambda: NOW)
+    counting = _CountingIdentity(datetime(2030, 1, 1))  # a lock that would end an unproven form
+    monkeypatch.setattr(services, "identity", lambda: counting)
+    slots = ["order_id", "email", "cancel_confirmed"]
+    proven_slots = asyncio.run(_Form().required_slots(slots, CollectingDispatcher(), proven(NOW - 60), {}))
+    assert proven_slots == ["cancel_confirmed"] and counting.reads == 0
+    unproven = asyncio.run(_Form().required_slots(slots, CollectingDispatcher(), _email_turn(), {}))
+    assert unproven == [] and counting.reads == 1
+    counting.locked = None
+    assert asyncio.run(_Form().required_slots(slots, CollectingDispatcher(), _email_turn(), {})) == slots

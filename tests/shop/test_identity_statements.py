@@ -1,0 +1,68 @@
+"""PreparedAttemptLog (statements built once) reads and writes exactly what SqlAttemptLog does."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from shop.db.models import LookupAttempt
+from shop.identity import SCOPES, PreparedAttemptLog
+from shop.ratelimit import Key, Limit, SqlAttemptLog
+from tests.conftest import FIXED_NOW
+
+VALUES = {"sender": ["s1", "s2", "s3"], "order": ["o1", "o2"], "email": ["e1", "e2"], "source": ["x1"]}
+
+
+def _seed(log: SqlAttemptLog, rng: random.Random, rows: int) -> list[int]:
+    """Random attempts (several per key and second, some settled, some in flight) via ``log.add``."""
+    handles = []
+    for _ in range(rows):
+        keys = [
+            Key(scope, rng.choice(values), Limit(1)) for scope, values in VALUES.items() if rng.random() < 0.8
+        ]
+        at = FIXED_NOW - timedelta(seconds=rng.randrange(0, 1200))
+        values = {"sender_id": rng.choice(VALUES["sender"]), "succeeded": rng.random() < 0.4,
+                  "pending": rng.choice([True, None])}  # fmt: skip
+        handles.append(log.add(keys, at, values))
+    return handles
+
+
+def test_prepared_windows_equal_sql_attempt_log_windows(db) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(13)
+    failed = LookupAttempt.succeeded.is_(False)
+    pairs = [
+        (SqlAttemptLog(db.sessions, LookupAttempt, SCOPES, counted=c),
+         PreparedAttemptLog(db.sessions, LookupAttempt, SCOPES, counted=c))
+        for c in (None, failed, failed & LookupAttempt.pending.isnot(True))
+    ]  # fmt: skip
+    handles = _seed(pairs[0][1], rng, 120)
+    limits = [Limit(1, 60), Limit(3, 300), Limit(5, 900), Limit(20, 900), Limit(2, 600, lock_seconds=1800)]
+    compared = locked = 0
+    for _ in range(300):
+        scope = rng.choice(list(VALUES))
+        key = Key(scope, rng.choice(VALUES[scope]), rng.choice(limits))
+        now = FIXED_NOW - timedelta(seconds=rng.randrange(0, 900))
+        handle = rng.choice([None, *handles])
+        for plain, prepared in pairs:
+            expected = plain.window(key, now, handle)
+            assert prepared.window(key, now, handle) == expected, (key, now, handle)
+            compared += 1
+            locked += expected.frees_at is not None
+    assert compared == 900 and 0 < locked < compared  # both kinds of window were compared
+
+
+def test_prepared_add_stores_the_row_sql_attempt_log_stores(db) -> None:  # type: ignore[no-untyped-def]
+    plain = SqlAttemptLog(db.sessions, LookupAttempt, SCOPES)
+    prepared = PreparedAttemptLog(db.sessions, LookupAttempt, SCOPES)
+    keys = [Key("sender", "s9", Limit(3)), Key("order", "o9", Limit(3)), Key("source", "x9", Limit(3))]
+    values = {"sender_id": "s9", "succeeded": False, "pending": True}
+    first, second = plain.add(keys, FIXED_NOW, values), prepared.add(keys, FIXED_NOW, values)
+    assert second == first + 1
+    columns = [c for c in LookupAttempt.__table__.c if c.name != "id"]
+    with db.sessions.begin() as s:
+        rows = s.execute(select(*columns).where(LookupAttempt.id.in_([first, second]))).all()
+    assert len(rows) == 2 and rows[0] == rows[1]
+    prepared.remove(second)
+    assert prepared.window(keys[1], FIXED_NOW) == plain.window(keys[1], FIXED_NOW)
