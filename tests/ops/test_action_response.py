@@ -7,6 +7,7 @@ check) accepts and refuses, with the same error and Rasa's message suffix.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any, Dict
 
 import jsonschema
@@ -70,3 +71,61 @@ def test_cached_check_is_much_cheaper_than_rasas() -> None:
         action_response.validate_action_result(None, GOOD)
     ours = time.perf_counter() - started
     assert ours * 3 < reference, (ours, reference)
+
+
+def _rasa_events() -> list:
+    """One event of each kind an action may return, as Rasa's own classes write them."""
+    from rasa.shared.core import events as ev
+
+    made = [
+        ev.SlotSet("order_id", "104523"),
+        ev.SlotSet("cart", [{"sku": "A", "qty": 2}], timestamp=1.5, metadata={"k": 1}),
+        ev.ActiveLoop("order_status_form"),
+        ev.ActiveLoop(None),
+        ev.BotUttered("hi", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}, {"utter_action": "u"}),
+        ev.UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "e", "start": 0, "end": 2}]),
+        ev.FollowupAction("action_listen"),
+        ev.ActionExecuted("action_order_status", policy="RulePolicy", confidence=1.0),
+        ev.ActionExecutionRejected("order_status_form"),
+        ev.Restarted(),
+        ev.AllSlotsReset(),
+        ev.ConversationPaused(),
+        ev.ConversationResumed(),
+        ev.StoryExported(),
+        ev.ActionReverted(),
+        ev.UserUtteranceReverted(),
+        ev.LoopInterrupted(True),
+        ev.SessionStarted(),
+        ev.ReminderScheduled("remind", datetime(2030, 1, 1), name="r1"),
+        ev.ReminderCancelled(name="r1"),
+        ev.AgentUttered("text"),
+    ]
+    return [e.as_dict() for e in made]
+
+
+def _mutants(event: Dict[str, Any]) -> list:
+    """The event with each field in turn replaced by values of other types, and dropped."""
+    out = []
+    for key in event:
+        for value in (None, 5, 2.5, "x", [], [1], {}, {"a": 1}, True):
+            out.append({**event, key: value})
+        out.append({k: v for k, v in event.items() if k != key})
+    return out
+
+
+def _full_accepts(body: Dict[str, Any]) -> bool:
+    return action_response.response_validator().is_valid(body)
+
+
+def test_cheap_check_accepts_exactly_what_the_full_schema_accepts() -> None:
+    assert action_response.event_validators() is not None  # the fast path is in use
+    corpus = [e for event in _rasa_events() for e in (event, *_mutants(event))]
+    corpus += [{"event": "no_such_event"}, {}, "slot", None]
+    accepted = 0
+    for event in corpus:
+        body = {"events": [event], "responses": GOOD["responses"]}
+        assert action_response.surely_valid(body) == _full_accepts(body), event
+        accepted += _full_accepts(body)
+    assert 0 < accepted < len(corpus)  # both kinds were compared
+    for body in (GOOD, {}, {"events": []}, *BAD, {"events": None}, [], {"responses": [{}]}):
+        assert action_response.surely_valid(body) == _full_accepts(body), body
