@@ -49,6 +49,7 @@ from ops import (
     model_load,
     policy_shortcut,
     quiet_warnings,
+    warm_up,
 )
 from shop import secrets
 from shop import settings as shop_settings
@@ -205,6 +206,7 @@ class ResilientRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST routes with every message passed through the input guard first."""
         bp = super().blueprint(input_guard.guarded(on_new_message))
+        warm_up.attach(bp)  # one parse per language, before the freeze and the first shopper
         gc_freeze.attach(bp)  # the model out of full garbage collections, once it is loaded
         action_client.attach(bp)  # the pooled action server connections closed on stop
 
