@@ -144,18 +144,29 @@ class BoundedSessionStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        events = None
+        loaded = None
         if not fetch_events_from_all_sessions and self.domain is not None:
             with self.session_scope() as session:
-                events = self._bounded_events(session, sender_id)
-        if events is None:
+                loaded = self._bounded_events(session, sender_id)
+        if loaded is None:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        events, bounded = loaded
+        if not self.domain or not events:
+            return None  # as Rasa: no stored event in this session
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        setattr(tracker, _STORED, len(tracker.events))
+        if bounded or len(tracker.events) == len(events):
+            setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def _bounded_events(self, session: Any, sender_id: str) -> Optional[List[Dict[str, Any]]]:
-        """The bounded session (pinned + kept events), or None: load it the usual way."""
+    def _bounded_events(
+        self, session: Any, sender_id: str
+    ) -> Optional[Tuple[List[Dict[str, Any]], bool]]:
+        """(events, bounded): a short session whole, a long one bounded (pinned + kept events);
+        None: load it the usual way (no boundary found).
+
+        A short session's events are the rows of Rasa's own query (``_event_query``, every row,
+        in id order), so they are read once, not again by Rasa's ``_retrieve``.
+        """
         event = self.SQLEvent
         window = (
             self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
@@ -164,9 +175,9 @@ class BoundedSessionStore(SQLTrackerStore):
             .limit(self.window_events + 1)
             .all()
         )
-        if len(window) <= self.window_events:
-            return None  # a short session: Rasa's own load
         window.reverse()
+        if len(window) <= self.window_events:
+            return [json.loads(e.data) for e in window], False
         session_start = self._session_start(session, sender_id)
         columns = session.query(event.type_name, event.action_name, sa.func.max(event.id))
         latest = (
@@ -181,7 +192,7 @@ class BoundedSessionStore(SQLTrackerStore):
             return None
         start, state = found
         pinned = self._pinned(session, sender_id, session_start, state.pinned_ids())
-        return [json.loads(e.data) for e in itertools.chain(pinned, window[start:])]
+        return [json.loads(e.data) for e in itertools.chain(pinned, window[start:])], True
 
     def _session_start(self, session: Any, sender_id: str) -> Optional[float]:
         """The latest ``session_started`` timestamp (Rasa's definition of the session)."""
@@ -211,8 +222,16 @@ class BoundedSessionStore(SQLTrackerStore):
         wanted = set(ids) | {u for _, u in pairs if u is not None}
         return session.query(event).filter(event.id.in_(wanted)).order_by(event.id).all()
 
+    async def create_tracker(
+        self, sender_id: str, append_action_listen: bool = True
+    ) -> DialogueStateTracker:
+        """Rasa's new tracker, saved whole (the session had no stored event): it counts them."""
+        tracker = await super().create_tracker(sender_id, append_action_listen)
+        setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save; a bounded tracker then counts what is stored (see the module doc)."""
+        """Rasa's save; a tracker that counts its stored events then counts the new ones too."""
         await super().save(tracker)
         if hasattr(tracker, _STORED):
             setattr(tracker, _STORED, len(tracker.events))
