@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.clock import naive_utc
@@ -121,15 +121,52 @@ class CancelResult:
     currency: str = DEFAULT_CURRENCY
 
 
+# The order-status queries, built once: a statement reused with bound values keeps the cache
+# key SQLAlchemy would otherwise derive anew at every call (docs/performance.md, issue 13).
+_ORDER = select(Order).where(
+    Order.order_number == bindparam("number"), Order.customer_id == bindparam("customer")
+)
+_ORDER_FOR_UPDATE = _ORDER.with_for_update()
+_LINES = (
+    select(
+        OrderItem,
+        Product.sku,
+        Product.name,
+        Product.name_zh,
+        ProductVariant.sku,
+        ProductVariant.size,
+        ProductVariant.color,
+    )
+    .join(Product, Product.id == OrderItem.product_id)
+    .outerjoin(ProductVariant, ProductVariant.id == OrderItem.variant_id)
+    .where(OrderItem.order_id == bindparam("order"))
+    .order_by(OrderItem.id)
+)
+_RETURNED = (
+    select(ReturnItem.order_item_id, func.sum(ReturnItem.quantity))
+    .join(Return, Return.id == ReturnItem.return_id)
+    .where(
+        ReturnItem.order_item_id.in_(bindparam("ids", expanding=True)),
+        Return.status.in_(HOLDING_RETURN_STATUSES),
+    )
+    .group_by(ReturnItem.order_item_id)
+)
+_SHIPMENT = select(Shipment).where(Shipment.order_id == bindparam("order"))
+_LAST_SCAN = (
+    select(ShipmentEvent)
+    .where(ShipmentEvent.shipment_id == bindparam("shipment"))
+    .order_by(ShipmentEvent.occurred_at.desc(), ShipmentEvent.id.desc())
+    .limit(1)
+)
+
+
 def find_order(s: Session, order_number: str | None, customer_id: int, *, for_update: bool = False) -> Order:
     """The customer's order by its number, or ``OrderNotFound`` (also for malformed numbers)."""
     number = normalize_order_number(order_number)
     if number is None or not isinstance(customer_id, int):
         raise OrderNotFound(order_number)
-    stmt = select(Order).where(Order.order_number == number, Order.customer_id == customer_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    order = s.scalars(stmt).one_or_none()
+    stmt = _ORDER_FOR_UPDATE if for_update else _ORDER
+    order = s.scalars(stmt, {"number": number, "customer": customer_id}).one_or_none()
     if order is None:
         raise OrderNotFound(number)
     return order
@@ -140,32 +177,13 @@ def returned_quantities(s: Session, item_ids: Iterable[int]) -> dict[int, int]:
     ids = list(item_ids)
     if not ids:
         return {}
-    rows = s.execute(
-        select(ReturnItem.order_item_id, func.sum(ReturnItem.quantity))
-        .join(Return, Return.id == ReturnItem.return_id)
-        .where(ReturnItem.order_item_id.in_(ids), Return.status.in_(HOLDING_RETURN_STATUSES))
-        .group_by(ReturnItem.order_item_id)
-    )
+    rows = s.execute(_RETURNED, {"ids": ids})
     return {item_id: int(qty or 0) for item_id, qty in rows}
 
 
 def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
     """The order's lines in order, with variant details and the quantity still returnable."""
-    rows = s.execute(
-        select(
-            OrderItem,
-            Product.sku,
-            Product.name,
-            Product.name_zh,
-            ProductVariant.sku,
-            ProductVariant.size,
-            ProductVariant.color,
-        )
-        .join(Product, Product.id == OrderItem.product_id)
-        .outerjoin(ProductVariant, ProductVariant.id == OrderItem.variant_id)
-        .where(OrderItem.order_id == order.id)
-        .order_by(OrderItem.id)
-    ).all()
+    rows = s.execute(_LINES, {"order": order.id}).all()
     held = returned_quantities(s, (row[0].id for row in rows))
     returnable_status = order.status in ("delivered", "returned")
     return tuple(
@@ -185,15 +203,10 @@ def order_lines(s: Session, order: Order) -> tuple[OrderLine, ...]:
 
 
 def _tracking(s: Session, order_id: int) -> TrackingInfo | None:
-    shipment = s.scalars(select(Shipment).where(Shipment.order_id == order_id)).one_or_none()
+    shipment = s.scalars(_SHIPMENT, {"order": order_id}).one_or_none()
     if shipment is None:
         return None
-    last = s.scalars(
-        select(ShipmentEvent)
-        .where(ShipmentEvent.shipment_id == shipment.id)
-        .order_by(ShipmentEvent.occurred_at.desc(), ShipmentEvent.id.desc())
-        .limit(1)
-    ).first()
+    last = s.scalars(_LAST_SCAN, {"shipment": shipment.id}).first()
     return TrackingInfo(
         carrier=shipment.carrier,
         tracking_number=shipment.tracking_number,
