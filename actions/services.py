@@ -130,8 +130,17 @@ def pricing_chat() -> PricingChat:
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking service call in a worker thread, off the event loop."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    """Run a blocking service call off the server's event loop.
+
+    On the main thread (a loop serving every call, as rasa_sdk's own server runs) the call
+    goes to a thread. On any other thread it runs right here: ``actions.server`` runs each
+    action call on a worker thread with a loop of its own serving that call alone, where a
+    blocking call stalls nothing else (the form validators' checks run so already), and a
+    second hop to another thread only added wake-ups (issue 13, docs/performance.md).
+    """
+    if threading.current_thread() is threading.main_thread():
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
 
 
 # -- catalog (products, recommendations) ---------------------------------------------------

@@ -87,3 +87,21 @@ def test_services_raced_by_worker_threads_share_one_session_factory() -> None:
     finally:
         for factory in factories:
             factory.cache_clear()
+
+
+def test_blocking_calls_leave_the_main_loop_and_stay_on_a_worker_thread() -> None:
+    import asyncio
+
+    def where() -> threading.Thread:
+        return threading.current_thread()
+
+    assert asyncio.run(services.run_blocking(where)) is not threading.main_thread()
+    seen: List[Any] = []
+
+    def worker() -> None:  # as actions.server runs a call: its own thread and loop
+        seen.append((asyncio.run(services.run_blocking(where)), threading.current_thread()))
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(timeout=10)
+    assert seen and seen[0][0] is seen[0][1]
