@@ -15,6 +15,15 @@ Usage::
   on a connection this server has just closed, even when its event loop answers late.
 * It refuses to start without usable ``SHOP_ACTION_TOKEN`` and ``SHOP_IDENTITY_SECRET``
   (:func:`shop.secrets.require`), naming the variable.
+* ``ACTION_SERVER_SANIC_WORKERS`` (rasa_sdk's variable, default 1) processes share the port,
+  each with its own threads, database pool and GIL: one process is one core's worth of
+  actions. Sanic forks them from this one, so the actions package is imported in each
+  process after the fork (:meth:`ThreadedActionExecutor.register_package` defers it),
+  never in the parent: the catalog warm-up thread it starts and the connections it opens
+  must not be shared across a fork. Every limit the actions keep is in the database, except
+  the per-minute lookup counters, which are in memory unless ``SHOP_RATE_LIMIT_REDIS_URL``
+  is set: with several processes and no Redis each would allow the whole limit, so the
+  server refuses to start (:func:`shared_state_problem`).
 """
 
 from __future__ import annotations
@@ -23,10 +32,12 @@ import argparse
 import asyncio
 import hmac
 import logging
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional
+from types import ModuleType
+from typing import Any, Dict, List, Optional, Union
 
 from rasa_sdk import endpoint, utils
 from rasa_sdk.executor import ActionExecutor
@@ -37,7 +48,14 @@ from sanic.response import HTTPResponse
 from shop import settings as shop_settings
 from shop.secrets import refuse_to_start
 
-__all__ = ["ThreadedActionExecutor", "create_app", "main", "REQUIRED_SECRETS", "OPEN_PATHS"]
+__all__ = [
+    "ThreadedActionExecutor",
+    "create_app",
+    "main",
+    "shared_state_problem",
+    "REQUIRED_SECRETS",
+    "OPEN_PATHS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +78,27 @@ class ThreadedActionExecutor(ActionExecutor):
     cache per loop) work as they do on the server's loop.
     """
 
-    def __init__(self, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(self, workers: int = DEFAULT_WORKERS, defer_imports: bool = False) -> None:
         super().__init__()
         if workers < 1:
             raise ValueError("ACTION_WORKERS must be at least 1")
         self.workers = workers
         self._pool: Optional[ThreadPoolExecutor] = None
         self._local = threading.local()
+        self._deferred: Optional[List[Union[str, ModuleType]]] = [] if defer_imports else None
+
+    def register_package(self, package: Union[str, ModuleType]) -> None:
+        """rasa_sdk's registration, or, while imports are deferred, a note to do it later."""
+        if self._deferred is not None:
+            self._deferred.append(package)
+            return
+        super().register_package(package)
+
+    def register_deferred(self) -> None:
+        """Import and register the packages noted so far (in the serving process)."""
+        packages, self._deferred = self._deferred or [], None
+        for package in packages:
+            super().register_package(package)
 
     def _run_here(self, action_call: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         loop = getattr(self._local, "loop", None)
@@ -100,21 +132,43 @@ def _token_guard(token: str) -> Callable[[Request], Awaitable[Optional[HTTPRespo
     return guard
 
 
-def create_app(package: str, token: str, workers: int = DEFAULT_WORKERS) -> Sanic:
-    """rasa_sdk's app for ``package`` with the token guard and the threaded executor."""
+def create_app(package: str, token: str, workers: int = DEFAULT_WORKERS, processes: int = 1) -> Sanic:
+    """rasa_sdk's app for ``package`` with the token guard and the threaded executor.
+
+    With ``processes`` > 1 the package is imported when each forked process starts serving.
+    """
     if not token:
         raise ValueError("the action server needs a token")
+    executor = ThreadedActionExecutor(workers, defer_imports=processes > 1)
     original = endpoint.ActionExecutor
-    endpoint.ActionExecutor = lambda: ThreadedActionExecutor(workers)  # type: ignore[misc,assignment]
+    endpoint.ActionExecutor = lambda: executor  # type: ignore[misc,assignment]
     try:
         # No CORS: browsers have no business here.
         app = endpoint.create_app(package, cors_origins=None)
     finally:
         endpoint.ActionExecutor = original  # type: ignore[misc]
+
+    async def import_actions(_app: Sanic, _loop: Any) -> None:
+        executor.register_deferred()
+
+    app.register_listener(import_actions, "before_server_start")
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     # Runs before any other middleware, so nothing else sees a refused call.
     app.request_middleware.appendleft(_token_guard(token))  # type: ignore[attr-defined]
     return app
+
+
+def shared_state_problem(processes: int, st: Optional[shop_settings.ShopSettings] = None) -> Optional[str]:
+    """Why ``processes`` action-server processes would not share the shop's limits, or None."""
+    st = st or shop_settings.load()
+    limited = st.lookup_rate_per_conversation > 0 or st.lookup_rate_per_source > 0
+    if processes > 1 and limited and not st.rate_limit_redis_url:
+        return (
+            f"ACTION_SERVER_SANIC_WORKERS={processes} processes would each count order lookups "
+            "in memory (each allowing the whole SHOP_LOOKUP_RATE_* limit): set "
+            "SHOP_RATE_LIMIT_REDIS_URL, or run one process"
+        )
+    return None
 
 
 def _arguments() -> argparse.ArgumentParser:
@@ -134,13 +188,24 @@ def main(argv: Optional[list] = None) -> None:
     secrets = refuse_to_start(REQUIRED_SECRETS, "the action server")
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
-    app = create_app(args.actions, secrets["SHOP_ACTION_TOKEN"], args.workers)
+    processes = utils.number_of_sanic_workers()  # ACTION_SERVER_SANIC_WORKERS
+    problem = shared_state_problem(processes)
+    if problem:
+        print(f"the action server refuses to start: {problem}", file=sys.stderr)
+        raise SystemExit(78)
+    app = create_app(args.actions, secrets["SHOP_ACTION_TOKEN"], args.workers, processes)
     from rasa_sdk.plugin import plugin_manager
 
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    logger.info("Action server on http://%s:%s (%d worker threads)", args.host, args.port, args.workers)
+    logger.info(
+        "Action server on http://%s:%s (%d process(es) x %d worker threads)",
+        args.host,
+        args.port,
+        processes,
+        args.workers,
+    )
     # No access log: its request lines would carry the token.
-    app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
+    app.run(args.host, args.port, workers=processes, access_log=False)
 
 
 if __name__ == "__main__":

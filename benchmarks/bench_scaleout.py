@@ -1,9 +1,10 @@
 """Scale-out benchmark: the same conversations against one Rasa replica and against two (issue 13).
 
 Starts the production configuration once through :func:`harness.cluster.start_cluster`
-(PostgreSQL order DB + tracker store, Redis lock store, one action server, two Rasa
-replicas, all on 127.0.0.1), warms both replicas up outside the measurement, and then, for
-each ``--in-flight`` level, runs the scale-out load of :mod:`harness.scaleout` twice:
+(PostgreSQL order DB + tracker store, Redis lock store and lookup limits, one action server
+of ``--action-processes`` processes, two Rasa replicas, all on 127.0.0.1), warms both
+replicas up outside the measurement, and then, for each ``--in-flight`` level, runs the
+scale-out load of :mod:`harness.scaleout` twice:
 
 * ``one`` - every turn to the first replica (the second stays loaded, idle);
 * ``two`` - turns alternating between the two replicas, as in ``tests/production/test_scaleout.py``.
@@ -18,6 +19,10 @@ answered turns'; turns/s counts every turn sent over the load's wall time (track
 excluded). With ``--rounds N`` the pairs repeat, the order of ``one`` and ``two``
 swapped every other round, so a busy machine weighs on both alike.
 
+``--max-concurrent-turns`` sets ``RASA_MAX_CONCURRENT_TURNS`` for the replicas (ops/admission.py:
+turns beyond it wait before the conversation lock; 0 is Rasa's own behaviour; blank: the
+install's default).
+
 Prints the machine (cores, CPU, load average), the load before each run, a table of
 conversations, turns, errors, broken conversations, turns/s and p50/p95/p99 per run, and
 two/one: throughput ratio and p50/p95 ratios per level. The figures go to ``--json``
@@ -29,6 +34,7 @@ Usage:
     .venv/bin/python benchmarks/bench_scaleout.py          # 200 conversations; 48, then 200 in flight
     .venv/bin/python benchmarks/bench_scaleout.py --in-flight 48 --rounds 2
     .venv/bin/python benchmarks/bench_scaleout.py --conversations 40 --in-flight 10   # smoke
+    .venv/bin/python benchmarks/bench_scaleout.py --in-flight 200 --max-concurrent-turns 0  # no door
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from harness.cluster import Cluster, start_cluster  # noqa: E402
 from harness.machine import describe_machine  # noqa: E402
 from harness.scaleout import LOAD_TEST_ENV, Report, compare, run_conversations, warm_up  # noqa: E402
 
-BOUNDS = {"conversations": 1000, "in_flight": 256, "rounds": 5, "max_seconds": 3600.0}
+BOUNDS = {"conversations": 1000, "in_flight": 256, "rounds": 5, "max_seconds": 3600.0, "action_processes": 8}
 DEFAULT_JSON = ROOT / "results" / "bench_scaleout.json"
 MODES = ("one", "two")
 
@@ -58,6 +64,15 @@ MODES = ("one", "two")
 def load() -> str:
     """The 1-minute load average (the machine is shared: it shows here)."""
     return f"{os.getloadavg()[0]:.1f}"
+
+
+def serving(cluster: Cluster) -> Dict[str, Any]:
+    """How the cluster serves: action-server processes, and the door of each replica."""
+    return {
+        "action_processes": len(cluster.action_processes),
+        "rasa_max_concurrent_turns": cluster.env.get("RASA_MAX_CONCURRENT_TURNS") or "unset",
+        "rasa_replicas": len(cluster.replicas),
+    }
 
 
 def parse(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -69,6 +84,10 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--request-timeout", type=float, default=120.0, help="seconds one turn may take")
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="no new run starts after this")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="write the figures here")
+    parser.add_argument("--action-processes", type=int, default=2, help="ACTION_SERVER_SANIC_WORKERS")
+    parser.add_argument(
+        "--max-concurrent-turns", default="", help="RASA_MAX_CONCURRENT_TURNS per replica (blank: default)"
+    )
     args = parser.parse_args(argv)
     args.in_flight = [int(x) for x in str(args.in_flight).split(",") if x.strip()]
     if (
@@ -78,8 +97,12 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         or not 1 <= args.rounds <= BOUNDS["rounds"]
         or not 0 < args.max_seconds <= BOUNDS["max_seconds"]
         or not 0 < args.request_timeout <= 600
+        or not 1 <= args.action_processes <= BOUNDS["action_processes"]
+        or not (args.max_concurrent_turns == "" or str(args.max_concurrent_turns).isdigit())
     ):
-        parser.error(f"bounded benchmark: {BOUNDS}, --request-timeout <= 600")
+        parser.error(
+            f"bounded benchmark: {BOUNDS}, --request-timeout <= 600, --max-concurrent-turns a whole number"
+        )
     return args
 
 
@@ -177,10 +200,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse(argv)
     print(f"machine: {describe_machine()}", flush=True)
     started = time.perf_counter()
-    cluster = start_cluster(replicas=2, extra_env=LOAD_TEST_ENV)
+    extra = dict(LOAD_TEST_ENV)
+    if args.max_concurrent_turns != "":
+        extra["RASA_MAX_CONCURRENT_TURNS"] = str(args.max_concurrent_turns)
+    cluster = start_cluster(replicas=2, extra_env=extra, action_processes=args.action_processes)
     try:
         up = time.perf_counter() - started
         print(f"cluster up in {up:.0f}s: {', '.join(cluster.rasa_urls)}", flush=True)
+        args.serving = serving(cluster)
+        print(f"serving: {args.serving}", flush=True)
         print(
             f"{args.conversations} conversations x 4 turns per run, in flight {args.in_flight}, "
             f"{args.rounds} round(s)",

@@ -1,9 +1,11 @@
 """Start the assistant as a small cluster on loopback, without Docker.
 
-PostgreSQL (order DB + tracker store) and Redis (lock store) from :mod:`harness.postgres`
-and :mod:`harness.redis`; then one action server and any number of Rasa replicas that share
-them, each configured only through the environment variables ``endpoints.yml`` reads -
-exactly as the compose file configures the containers.
+PostgreSQL (order DB + tracker store) and Redis (lock store, lookup rate limits) from
+:mod:`harness.postgres` and :mod:`harness.redis`; then one action server of
+``action_processes`` processes (``ACTION_SERVER_SANIC_WORKERS``, sharing its port and the
+limits in Redis) and any number of Rasa replicas that share them, each configured only
+through the environment variables ``endpoints.yml`` reads - exactly as the compose file
+configures the containers.
 
 PostgreSQL's data directory lives in a folder of its own under the system temp dir, not in
 ``workdir``: as root the server runs as ``postgres``, and any pytest session starting on the
@@ -13,7 +15,10 @@ there aborts at its next checkpoint ("could not stat data directory: Permission 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -34,7 +39,7 @@ from harness.stack import actions_service, rasa_service
 
 @dataclass
 class Cluster:
-    """PostgreSQL + Redis + one action server + N Rasa replicas on 127.0.0.1."""
+    """PostgreSQL + Redis + one action server (of one or more processes) + N Rasa replicas on 127.0.0.1."""
 
     workdir: Path
     env: Dict[str, str]
@@ -44,6 +49,16 @@ class Cluster:
     redis_stop: Optional[Callable[[], None]] = None
     actions: Optional[Service] = None
     replicas: List[Service] = field(default_factory=list)
+
+    @property
+    def action_processes(self) -> List[int]:
+        """The pids of the processes that serve action calls (the forked ones, if several)."""
+        if self.actions is None or self.actions.proc is None:
+            return []
+        pid = self.actions.proc.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        forked = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return forked or [pid]
 
     @property
     def rasa_urls(self) -> List[str]:
@@ -64,7 +79,12 @@ class Cluster:
         for replica in self.replicas:
             replica.stop()
         if self.actions is not None:
-            self.actions.stop()
+            forked = [pid for pid in self.action_processes if pid != getattr(self.actions.proc, "pid", None)]
+            self.actions.stop()  # Sanic's parent stops its forked processes on SIGTERM ...
+            for pid in forked:  # ... and none may outlive it holding the port
+                with contextlib.suppress(OSError):
+                    if b"actions.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        os.kill(pid, signal.SIGKILL)
         if self.redis_stop is not None:
             self.redis_stop()
             self.redis_stop = None
@@ -84,6 +104,7 @@ def start_cluster(
     replicas: int = 2,
     extra_env: Optional[Dict[str, str]] = None,
     prepare_env: Optional[Callable[[Dict[str, str]], None]] = None,
+    action_processes: int = 1,
 ) -> Cluster:
     """Start everything; on failure stop what was started and re-raise.
 
@@ -121,6 +142,7 @@ def start_cluster(
                 "REDIS_LOCK_DB": "1",
                 "SHOP_RATE_LIMIT_REDIS_URL": f"{redis_url.rsplit('/', 1)[0]}/2",
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+                "ACTION_SERVER_SANIC_WORKERS": str(action_processes),
             }
         )
         env.update(extra_env or {})

@@ -121,7 +121,13 @@ def compare(one: Report, two: Report) -> Dict[str, float]:
 
 
 def script(index: int, replicas: int, run_id: str) -> Conversation:
-    """greet -> order status with number -> email -> thanks; turn n goes to replica n % replicas."""
+    """greet -> order status with number -> email -> thanks; turn n goes to replica (index + n) % replicas.
+
+    Every turn goes to another replica than the turn before, and conversations start on the
+    replicas in turn, as a load balancer spreads them: were every first turn sent to replica
+    0, it alone would get every greeting (a new session) and every email (the identity
+    check), the two turns that cost most, while replica 1 got the cheap ones.
+    """
     number, email = DEMO_ORDERS[STATUS_ORDERS[index % len(STATUS_ORDERS)]]
     steps: List[Tuple[str, str]] = [
         ("hello", "assistant"),
@@ -131,7 +137,7 @@ def script(index: int, replicas: int, run_id: str) -> Conversation:
     ]
     return Conversation(
         sender=f"scale-{run_id}-{index:04d}",
-        turns=[Turn(text, n % replicas, expect) for n, (text, expect) in enumerate(steps)],
+        turns=[Turn(text, (index + n) % replicas, expect) for n, (text, expect) in enumerate(steps)],
     )
 
 
@@ -270,12 +276,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--max-in-flight", type=int, default=64)
+    parser.add_argument("--action-processes", type=int, default=2, help="ACTION_SERVER_SANIC_WORKERS")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running until Ctrl-C")
     args = parser.parse_args(argv)
-    if not 1 <= args.conversations <= 2000 or not 1 <= args.max_in_flight <= 256:
-        parser.error("conversations must be 1..2000 and --max-in-flight 1..256 (loopback load test)")
-    print("starting PostgreSQL, Redis, an action server and", args.replicas, "Rasa replicas ...", flush=True)
-    cluster = start_cluster(replicas=args.replicas, extra_env=LOAD_TEST_ENV)
+    if (
+        not 1 <= args.conversations <= 2000
+        or not 1 <= args.max_in_flight <= 256
+        or not 1 <= args.action_processes <= 8
+    ):
+        parser.error(
+            "--conversations 1..2000, --max-in-flight 1..256, --action-processes 1..8 (loopback load test)"
+        )
+    print(f"starting PostgreSQL, Redis, {args.action_processes} action-server processes and", args.replicas,
+          "Rasa replicas ...", flush=True)  # fmt: skip
+    cluster = start_cluster(
+        replicas=args.replicas, extra_env=LOAD_TEST_ENV, action_processes=args.action_processes
+    )
     try:
         print("replicas:", ", ".join(cluster.rasa_urls), "logs:", cluster.workdir, flush=True)
         report = asyncio.run(

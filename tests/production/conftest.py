@@ -1,7 +1,8 @@
 """Production checks: real PostgreSQL, Redis, action server and Rasa replicas on loopback.
 
-The cluster (PG tracker store + Redis lock store + two Rasa replicas) is started once per
-session and shared by the scale-out and hardening tests.
+The cluster (PG tracker store + Redis lock store and lookup limits + an action server of two
+processes + two Rasa replicas) is started once per session and shared by the scale-out and
+hardening tests.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    running = start_cluster(tmp_path_factory.mktemp("cluster"), replicas=2, extra_env=LOAD_TEST_ENV)
+    running = start_cluster(
+        tmp_path_factory.mktemp("cluster"), replicas=2, extra_env=LOAD_TEST_ENV, action_processes=2
+    )
     try:
         yield running
     finally:

@@ -1,0 +1,134 @@
+"""ops.admission: at most N turns at once per process, the rest wait before the lock.
+
+Real ``Agent.handle_message`` with Rasa's in-memory lock store; only the processor is a
+stand-in whose turns hold until the test lets them go, so what runs concurrently, in which
+order, and who holds a conversation lock can be seen at every step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any, Dict, List
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+
+from ops import admission
+
+
+class HeldProcessor:
+    """Each turn records that it started, then waits for the test to release it."""
+
+    def __init__(self) -> None:
+        self.started: List[str] = []
+        self.running = 0
+        self.most = 0
+        self.release: Dict[str, asyncio.Event] = {}
+
+    async def handle_message(self, message: UserMessage) -> List[Dict[str, Any]]:
+        self.started.append(message.sender_id)
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await self.release.setdefault(message.sender_id, asyncio.Event()).wait()
+        finally:
+            self.running -= 1
+        return [{"recipient_id": message.sender_id, "text": "ok"}]
+
+
+@pytest.fixture
+def no_door() -> Iterator[None]:
+    """Rasa's own ``handle_message`` for the test (ops.resilience may have put a door in)."""
+    installed = Agent.handle_message
+    admission.uninstall()
+    try:
+        yield
+    finally:
+        Agent.handle_message = installed  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def door_of_two(no_door: None) -> admission.Door:
+    door = admission.install(2)
+    assert door is not None
+    return door
+
+
+def _agent(processor: HeldProcessor) -> Agent:
+    agent = Agent(
+        domain=Domain.empty(),
+        tracker_store=InMemoryTrackerStore(Domain.empty()),
+        lock_store=InMemoryLockStore(),
+    )
+    agent.processor = processor  # type: ignore[assignment]
+    return agent
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_a_crowd_runs_two_at_a_time_in_arrival_order(door_of_two: admission.Door) -> None:
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    senders = [f"s{i}" for i in range(6)]
+    turns = [asyncio.create_task(agent.handle_message(UserMessage("hi", sender_id=s))) for s in senders]
+    await _settle()
+    assert processor.started == ["s0", "s1"]
+    for sender in senders:
+        processor.release.setdefault(sender, asyncio.Event()).set()
+        await _settle()
+    answers = await asyncio.gather(*turns)
+    assert processor.started == senders
+    assert processor.most == 2
+    assert [a[0]["recipient_id"] for a in answers] == senders  # type: ignore[index]
+
+
+async def test_a_waiting_turn_holds_no_conversation_lock(door_of_two: admission.Door) -> None:
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    turns = [
+        asyncio.create_task(agent.handle_message(UserMessage("hi", sender_id=f"s{i}"))) for i in range(3)
+    ]
+    await _settle()
+    locks = agent.lock_store.conversation_locks  # type: ignore[attr-defined]
+    assert set(locks) == {"s0", "s1"}  # s2 waits at the door, not in the lock queue
+    for event in [processor.release.setdefault(f"s{i}", asyncio.Event()) for i in range(3)]:
+        event.set()
+    await asyncio.gather(*turns)
+
+
+async def test_a_failing_turn_gives_its_place_back(door_of_two: admission.Door) -> None:
+    class Failing(HeldProcessor):
+        async def handle_message(self, message: UserMessage) -> List[Dict[str, Any]]:
+            raise RuntimeError("boom")
+
+    agent = _agent(Failing())
+    for _ in range(3):  # more failures than places: each must release its place
+        with pytest.raises(RuntimeError):
+            await asyncio.wait_for(agent.handle_message(UserMessage("hi", sender_id="s")), 1)
+
+
+def test_zero_installs_no_door_and_install_is_idempotent(no_door: None) -> None:
+    before = Agent.handle_message
+    assert admission.install(0) is None
+    assert Agent.handle_message is before
+    first = admission.install(3)
+    try:
+        assert admission.install(5) is first
+        assert first is not None and first.size == 3
+    finally:
+        admission.uninstall()
+    assert Agent.handle_message is before
+    assert admission.install(0) is None
+
+
+def test_a_door_lets_at_least_one_turn_through() -> None:
+    with pytest.raises(ValueError):
+        admission.Door(0)
