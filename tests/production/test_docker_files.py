@@ -254,3 +254,15 @@ def test_action_image_runs_the_guarded_server() -> None:
 
 def test_entrypoint_requires_the_action_token() -> None:
     assert "SHOP_ACTION_TOKEN:?" in (DOCKER / "rasa-entrypoint.sh").read_text()
+
+
+def test_action_processes_are_set_and_share_their_limits_in_redis() -> None:
+    actions = compose()["services"]["actions"]["environment"]
+    env = env_example()
+    # rasa_sdk forks this many processes per container; each needs the shared lookup counters
+    assert actions["ACTION_SERVER_SANIC_WORKERS"] == "${ACTION_SERVER_SANIC_WORKERS}"
+    assert int(env["ACTION_SERVER_SANIC_WORKERS"]) >= 1
+    assert str(actions["SHOP_RATE_LIMIT_REDIS_URL"]).startswith("redis://")
+    for name in ("rasa-1", "rasa-2"):
+        assert "RASA_MAX_CONCURRENT_TURNS" in compose()["services"][name]["environment"], name
+    assert int(env["RASA_MAX_CONCURRENT_TURNS"]) >= 1
