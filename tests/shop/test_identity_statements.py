@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from shop.db.models import LookupAttempt
 from shop.identity import SCOPES, PreparedAttemptLog
@@ -29,14 +31,22 @@ def _seed(log: SqlAttemptLog, rng: random.Random, rows: int) -> list[int]:
     return handles
 
 
-def test_prepared_windows_equal_sql_attempt_log_windows(db) -> None:  # type: ignore[no-untyped-def]
+def _by_mapper(db) -> sessionmaker:  # type: ignore[no-untyped-def]
+    """The same database through sessions bound per table: no engine to run Core on."""
+    return sessionmaker(binds={LookupAttempt: db.sessions.kw["bind"]}, future=True)
+
+
+@pytest.mark.parametrize("factory", ["engine", "sessions"])
+def test_prepared_windows_equal_sql_attempt_log_windows(db, factory: str) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(13)
     failed = LookupAttempt.succeeded.is_(False)
+    sessions = db.sessions if factory == "engine" else _by_mapper(db)
     pairs = [
         (SqlAttemptLog(db.sessions, LookupAttempt, SCOPES, counted=c),
-         PreparedAttemptLog(db.sessions, LookupAttempt, SCOPES, counted=c))
+         PreparedAttemptLog(sessions, LookupAttempt, SCOPES, counted=c))
         for c in (None, failed, failed & LookupAttempt.pending.isnot(True))
     ]  # fmt: skip
+    assert (pairs[0][1]._engine is None) == (factory == "sessions")
     handles = _seed(pairs[0][1], rng, 120)
     limits = [Limit(1, 60), Limit(3, 300), Limit(5, 900), Limit(20, 900), Limit(2, 600, lock_seconds=1800)]
     compared = locked = 0
