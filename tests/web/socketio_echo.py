@@ -5,6 +5,8 @@ on a Sanic app with CORS, as ``rasa run --cors "*"`` does, and answers every use
 script: the text back with the metadata it received, buttons (``/zh``: in Chinese), or a custom payload.
 ``/agent_join NAME`` and ``/agent_leave NAME`` play the console's handoff notices (the
 console's own wording); in between the "bot" is paused and answers nothing, as Rasa does.
+``/handoff_request`` plays action_handoff: the bot says it asked for a person (with
+``handoff: requested``, as actions/handoff.py sends it) and is paused from then on.
 Run: ``python tests/web/socketio_echo.py PORT``.
 """
 
@@ -26,6 +28,7 @@ from console.handoff import join_message, leave_message
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL_KEY = "channels.socketio_web.WebSocketIOInput"
+HANDOFF_REQUESTED = "I've asked a person from our support team to join this chat."
 
 
 def build_app() -> Sanic:
@@ -47,6 +50,9 @@ def build_app() -> Sanic:
             paused.discard(sender)
             name = text.split(" ", 1)[1]
             await out.send_response(sender, {"text": leave_message(name), "agent": name, "handoff": "left"})
+        elif text == "/handoff_request":
+            paused.add(sender)
+            await out.send_response(sender, {"text": HANDOFF_REQUESTED, "handoff": "requested"})
         elif sender in paused:
             return  # the bot is paused: only the agent writes
         elif text == "/buttons":

@@ -26,6 +26,7 @@ from tests.web.browser import (
     require_assets,
     type_message,
 )
+from tests.web.socketio_echo import HANDOFF_REQUESTED
 
 SECRET = "widget-test-secret"
 # What every message carries: the widget's language (an en-US browser) and what the socket.io
@@ -134,6 +135,42 @@ def test_typing_indicator_shows_while_waiting(page: Page) -> None:
     expect(page.locator(".shopchat-typing")).to_be_visible()
     expect(bot_bubbles(page).last).to_have_text("done thinking")
     expect(page.locator(".shopchat-typing")).to_be_hidden()
+
+
+def test_no_typing_indicator_while_waiting_for_a_person(page: Page) -> None:
+    shopchat, typing = page.locator(".shopchat"), page.locator(".shopchat-typing")
+    last_user = page.locator(".shopchat-user .shopchat-bubble").last
+    open_chat(page)
+    type_message(page, "/handoff_request")
+    expect(bot_bubbles(page).last).to_have_text(HANDOFF_REQUESTED)
+    expect(shopchat).to_have_attribute("data-handoff", "requested")
+    # The bot is paused and nobody has joined yet: writing shows no indicator (before: 30 s of it).
+    type_message(page, "Is anyone there?")
+    expect(last_user).to_have_text("Is anyone there?")
+    assert typing.is_hidden()
+    page.reload()
+    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-handoff", "requested")
+    type_message(page, "Hello?")
+    expect(last_user).to_have_text("Hello?")
+    assert typing.is_hidden()
+    # A person joins: the wait is over, they have the chat; when they leave the bot answers again.
+    type_message(page, "/agent_join Ada")
+    expect(shopchat).to_have_attribute("data-agent", "Ada")
+    expect(page.locator(".shopchat[data-handoff]")).to_have_count(0)
+    type_message(page, "/agent_leave Ada")
+    expect(page.locator(".shopchat[data-agent]")).to_have_count(0)
+    type_message(page, "/slow")
+    expect(typing).to_be_visible()
+    expect(bot_bubbles(page).last).to_have_text("done thinking")
+
+
+def test_a_bot_answer_ends_the_wait_for_a_person(page: Page) -> None:
+    open_chat(page)
+    type_message(page, "/handoff_request")
+    expect(page.locator(".shopchat")).to_have_attribute("data-handoff", "requested")
+    # The bot speaks again (e.g. the console handed the conversation back without joining).
+    page.evaluate("window.ShopChat.instance.receive({text: 'Back to the bot.'})")
+    expect(page.locator(".shopchat[data-handoff]")).to_have_count(0)
 
 
 def test_no_typing_indicator_while_a_person_has_the_chat(page: Page) -> None:

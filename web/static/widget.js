@@ -12,6 +12,8 @@
  *
  * While a person from the support team has the conversation (the console's join notice until
  * its leave notice) the bot is paused, so no typing indicator is shown after the shopper writes.
+ * The same holds from the moment the bot says it has asked for a person (its message carries
+ * `handoff: "requested"`, actions/handoff.py) until someone joins or the bot speaks again.
  *
  * The widget's own words (launcher, header, placeholder, errors, ...) come from STRINGS in one
  * language: `config.language` when the shop fixed one, else the first of the browser's
@@ -154,6 +156,7 @@
     this.typingTimer = null;
     this.build();
     this.setAgent(this.state.agent || null);
+    this.setWaiting(!!this.state.waiting);
     for (var i = 0; i < this.state.history.length; i++) this.render(this.state.history[i], false);
     if (this.config.open || this.state.open) this.toggle(true);
     if (this.config.socketUrl !== false) this.connect();
@@ -306,7 +309,7 @@
       metadata: this.metadata,
     });
     // A paused bot does not answer; the agent replies whenever they send something.
-    this.setTyping(!this.state.agent);
+    this.setTyping(!this.state.agent && !this.state.waiting);
     return true;
   };
 
@@ -352,11 +355,26 @@
     this.render({ from: "status", text: text }, true);
   };
 
-  /* Follows the console's join / leave notices (`handoff` and `agent` on the message, set by
-     console/handoff.py and forwarded by channels/socketio_web.py): who has the chat, if anyone. */
+  /* Follows the handoff (`handoff` and `agent` on the message, forwarded by
+     channels/socketio_web.py): the bot's "I asked a person" (`requested`, actions/handoff.py),
+     the console's join / leave notices (console/handoff.py). Who has the chat, if anyone, and
+     whether the paused bot is waiting for a person; any other bot message ends the wait. */
   ShopChat.prototype.noticeAgent = function (message) {
+    if (message.handoff === "requested") {
+      this.setWaiting(true);
+      return;
+    }
     if (message.handoff === "joined" && typeof message.agent === "string") this.setAgent(message.agent);
     else if (message.handoff === "left") this.setAgent(null);
+    if (typeof message.agent !== "string" || message.handoff) this.setWaiting(false);
+  };
+
+  /* The bot is paused until a person joins: data-handoff="requested" for tests and styles. */
+  ShopChat.prototype.setWaiting = function (on) {
+    this.state.waiting = on;
+    this.save();
+    if (on) this.root.setAttribute("data-handoff", "requested");
+    else this.root.removeAttribute("data-handoff");
   };
 
   ShopChat.prototype.setAgent = function (name) {
@@ -459,6 +477,7 @@
   ShopChat.prototype.restart = function () {
     this.state = { sessionId: null, identityKey: this.state.identityKey, history: [], open: this.state.open };
     this.setAgent(null);
+    this.setWaiting(false);
     this.log.textContent = "";
   };
 
