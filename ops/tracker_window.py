@@ -158,9 +158,7 @@ class BoundedSessionStore(SQLTrackerStore):
             setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def _bounded_events(
-        self, session: Any, sender_id: str
-    ) -> Optional[Tuple[List[Dict[str, Any]], bool]]:
+    def _bounded_events(self, session: Any, sender_id: str) -> Optional[Tuple[List[Dict[str, Any]], bool]]:
         """(events, bounded): a short session whole, a long one bounded (pinned + kept events);
         None: load it the usual way (no boundary found).
 
@@ -222,9 +220,7 @@ class BoundedSessionStore(SQLTrackerStore):
         wanted = set(ids) | {u for _, u in pairs if u is not None}
         return session.query(event).filter(event.id.in_(wanted)).order_by(event.id).all()
 
-    async def create_tracker(
-        self, sender_id: str, append_action_listen: bool = True
-    ) -> DialogueStateTracker:
+    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
         """Rasa's new tracker, saved whole (the session had no stored event): it counts them."""
         tracker = await super().create_tracker(sender_id, append_action_listen)
         setattr(tracker, _STORED, len(tracker.events))
