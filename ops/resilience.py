@@ -44,6 +44,7 @@ from sanic.response import HTTPResponse
 from ops import (
     action_client,
     action_response,
+    admission,
     gc_freeze,
     input_guard,
     model_load,
@@ -230,4 +231,5 @@ install()
 action_response.install()  # Rasa's check of action answers, schema checked once
 policy_shortcut.install()  # TED only when it could win (before Rasa loads the model)
 model_load.install()  # TED's weights built without tracing a training graph (idem)
+admission.install()  # at most RASA_MAX_CONCURRENT_TURNS turns at once, the rest wait before the lock
 quiet_warnings.install()  # one Sanic websocket warning per widget visitor, not ours to fix

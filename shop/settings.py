@@ -183,6 +183,11 @@ class ShopSettings:
     )
     action_port: int = _s("ACTION_PORT", 5055, "action server port")
     action_workers: int = _s("ACTION_WORKERS", 8, "worker threads for action calls")
+    action_server_sanic_workers: int = _s(
+        "ACTION_SERVER_SANIC_WORKERS",
+        1,
+        "action-server processes on its port (rasa_sdk reads it; over 1 needs SHOP_RATE_LIMIT_REDIS_URL)",
+    )
     action_timeout_seconds: float = _s(
         "ACTION_TIMEOUT_SECONDS", 15.0, "Rasa apologises when an action takes longer"
     )
@@ -212,6 +217,11 @@ class ShopSettings:
         "RASA_TF_THREADS",
         1,
         "TensorFlow threads per Rasa server process (0: TF's own pool or your TF_*_PARALLELISM_THREADS)",
+    )
+    rasa_max_concurrent_turns: int = _s(
+        "RASA_MAX_CONCURRENT_TURNS",
+        8,
+        "turns a Rasa server process runs at once; the rest wait before the conversation lock (0: no limit)",
     )
     # Rasa's tracker and lock stores (endpoints.yml; the console reads the same)
     tracker_dialect: str = _s(

@@ -132,3 +132,20 @@ def test_zero_installs_no_door_and_install_is_idempotent(no_door: None) -> None:
 def test_a_door_lets_at_least_one_turn_through() -> None:
     with pytest.raises(ValueError):
         admission.Door(0)
+
+
+def test_the_limit_is_the_setting_and_a_negative_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(admission.SETTING, "")
+    assert admission.limit() == 8  # the documented default
+    monkeypatch.setenv(admission.SETTING, "3")
+    assert admission.limit() == 3
+    monkeypatch.setenv(admission.SETTING, "-1")
+    with pytest.raises(ValueError):
+        admission.limit()
+
+
+def test_the_rasa_server_puts_the_door_in() -> None:
+    import ops.resilience  # noqa: F401  (what credentials.yml loads in every Rasa process)
+
+    door = getattr(Agent.handle_message, "_shop_admission", None)
+    assert isinstance(door, admission.Door) and door.size == admission.limit()
