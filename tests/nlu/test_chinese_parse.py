@@ -38,6 +38,20 @@ INTENTS: Dict[str, List[str]] = {
 }
 
 
+#: The borders of data/nlu/zh/labels.yml, one message on each side (written for this test):
+#: one's own item vs a kind of goods, an existing order vs delivery in general, a negated
+#: cancel vs a cancel, service hours vs a person now, putting off vs goodbye.
+BORDERS: Dict[str, List[str]] = {
+    "return_item": ["我上个月买的这件羽绒服还能退吗"],
+    "faq": ["特价清仓的商品支持退货吗", "一般下单后几天能送到", "人工客服晚上几点下班"],
+    "order_status": ["我昨天下的单今天能送到吗"],
+    "deny": ["还是别取消了", "下次再看吧"],
+    "cancel_order": ["还没发货的那单帮我取消掉"],
+    "human_handoff": ["现在帮我接人工客服"],
+    "goodbye": ["没别的问题了 拜拜啦"],
+}
+
+
 @pytest.fixture(scope="module")
 def parse():
     from rasa.core.agent import Agent
@@ -53,7 +67,7 @@ def parse():
 
 def test_the_test_messages_are_not_training_examples() -> None:
     texts = {str(m.get("text")) for m in load_data(str(ROOT / "data" / "nlu")).training_examples}
-    written = [t for ts in INTENTS.values() for t in ts] + [t for t, _ in ENTITY_CASES]
+    written = [t for ts in (*INTENTS.values(), *BORDERS.values()) for t in ts] + [t for t, _ in ENTITY_CASES]
     assert [t for t in written if t in texts] == []
 
 
@@ -64,6 +78,12 @@ def test_chinese_intents(parse, intent: str, text: str) -> None:
     assert {"entity": "language", "value": "zh"}.items() <= next(
         e for e in result["entities"] if e["entity"] == "language"
     ).items()
+
+
+@pytest.mark.parametrize(("intent", "text"), [(i, t) for i, ts in BORDERS.items() for t in ts])
+def test_chinese_borders_follow_the_labelling_conventions(parse, intent: str, text: str) -> None:
+    result = parse(text)
+    assert result["intent"]["name"] == intent, result["intent_ranking"][:3]
 
 
 #: Entities inside Chinese text, from the CRF or, where it misses a code glued to Han
