@@ -8,7 +8,6 @@ everything about products lives in ``shop.catalog`` / ``shop.recommend``.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Action, Tracker
@@ -244,4 +243,4 @@ def _with_note(intro: str, note: str, lang: str) -> str:
 one_thread_numerics()
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks
-    threading.Thread(target=services.warm_up_catalog, name="catalog-warm-up", daemon=True).start()
+    services.start_catalog_warm_up()

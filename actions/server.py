@@ -13,6 +13,8 @@ Usage::
 * Idle connections stay open :data:`KEEP_ALIVE_SECONDS` (Sanic's default is 5 s), far longer
   than Rasa keeps an idle pooled connection (ops/action_client.py), so Rasa never sends a call
   on a connection this server has just closed, even when its event loop answers late.
+* ``/health`` answers 503 while the process still loads the catalog index and encoder
+  (``CATALOG_WARM_UP``, ~10 s): health checks hold shoppers back until it is warm.
 * It refuses to start without usable ``SHOP_ACTION_TOKEN`` and ``SHOP_IDENTITY_SECRET``
   (:func:`shop.secrets.require`), naming the variable.
 * ``ACTION_SERVER_SANIC_WORKERS`` (rasa_sdk's variable, default 1) processes share the port,
@@ -62,7 +64,8 @@ logger = logging.getLogger(__name__)
 #: What this process checks at start: Rasa's token, and the key of chat identity tokens.
 REQUIRED_SECRETS = ("SHOP_ACTION_TOKEN", "SHOP_IDENTITY_SECRET")
 #: Routes anyone on the network may call (the health check holds no data).
-OPEN_PATHS = frozenset({"/health"})
+HEALTH_PATH = "/health"
+OPEN_PATHS = frozenset({HEALTH_PATH})
 TOKEN_PARAM = "token"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5055
@@ -115,12 +118,22 @@ class ThreadedActionExecutor(ActionExecutor):
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._run_here, action_call)
 
 
+def not_ready(path: str) -> Optional[HTTPResponse]:
+    """``/health`` is 503 while this process still loads the catalog (actions.services): a
+    deployment's health check, like the test harness, sends no shopper here until it is warm."""
+    from actions import services  # after the fork, in the serving process
+
+    if path == HEALTH_PATH and services.catalog_warming():
+        return response.json({"status": "warming up"}, status=503)
+    return None
+
+
 def _token_guard(token: str) -> Callable[[Request], Awaitable[Optional[HTTPResponse]]]:
     expected = token.encode("utf-8")
 
     async def guard(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:
-            return None
+            return not_ready(request.path)
         given = request.args.get(TOKEN_PARAM)
         if not given:
             return response.json({"error": "missing token"}, status=401)

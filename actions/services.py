@@ -185,6 +185,14 @@ def recommender() -> Recommender:
     return Recommender(index, factory)
 
 
+_warming = threading.Event()
+
+
+def catalog_warming() -> bool:
+    """Whether this process is still loading the catalog index and encoder (``/health`` says 503)."""
+    return _warming.is_set()
+
+
 def warm_up_catalog() -> None:
     """Load the index and the query encoder before the first shopper asks (first load ~10 s)."""
     try:
@@ -192,3 +200,20 @@ def warm_up_catalog() -> None:
         catalog().find_products("warm up")
     except Exception as exc:  # reported again, politely, when a shopper asks
         logging.getLogger(__name__).warning("catalog warm-up failed: %s", exc)
+
+
+def start_catalog_warm_up(target: Callable[[], None] = warm_up_catalog) -> threading.Thread:
+    """Warm up in a thread; until it ends :func:`catalog_warming` is true, so the server reports
+    itself not ready rather than take calls that would wait behind the load (under a busy CPU
+    the first form validation after a restart outlasted the action timeout)."""
+    _warming.set()
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            _warming.clear()
+
+    thread = threading.Thread(target=run, name="catalog-warm-up", daemon=True)
+    thread.start()
+    return thread
