@@ -72,5 +72,9 @@ class ActionHandoff(ShopAction):
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
         already = "" if request.created else m.text("handoff.already_queued", lang)
-        dispatcher.utter_message(text=m.text("handoff.requested", lang, already=already, request=request.id))
+        # handoff=requested travels with the text to the widget (channels/socketio_web.py), which
+        # then shows no typing indicator while the paused bot waits for a person.
+        dispatcher.utter_message(
+            text=m.text("handoff.requested", lang, already=already, request=request.id), handoff="requested"
+        )
         return [ConversationPaused()]

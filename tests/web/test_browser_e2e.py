@@ -151,3 +151,21 @@ def test_bad_identity_metadata_is_ignored(shop: StorefrontStack, kind: str) -> N
     reply = _asks_email(shop.stack, metadata)
     assert "email" in reply.lower()
     assert not any(word in reply for word in ORDER_DETAILS)
+
+
+def test_asking_for_a_person_pauses_the_typing_indicator_until_one_joins(page: Page) -> None:
+    """The real action_handoff marks its message (handoff: requested) through the socket.io
+    channel, so the widget stops promising a bot answer that will not come."""
+    open_chat(page)
+    say(page, "I want to talk to a person")
+    expect(page.locator(".shopchat")).to_have_attribute("data-handoff", "requested")
+    assert "support team" in last_bot_text(page)
+    bots = page.locator(".shopchat-bot").count()
+    page.fill(".shopchat-input", "Is anyone there?")
+    page.press(".shopchat-input", "Enter")
+    expect(page.locator(".shopchat-user .shopchat-bubble").last).to_have_text("Is anyone there?")
+    assert page.locator(".shopchat-typing").is_hidden()
+    time.sleep(2)  # the paused bot says nothing, and the widget does not pretend it will
+    assert page.locator(".shopchat-bot").count() == bots
+    assert page.locator(".shopchat-typing").is_hidden()
+    shot(page, "widget-waiting-for-a-person")
