@@ -28,25 +28,22 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from shop import secrets
 from shop.clock import naive_utc as utc_naive
 from shop.config import Settings
 from shop.db.models import Customer, LookupAttempt, Order
-from shop.ratelimit import AttemptLimiter, Decision, Key, Limit, SqlAttemptLog, Window
+from shop.ratelimit import AttemptLimiter, Decision, Key, Limit, SqlAttemptLog
 from shop.text import normalize_email, normalize_order_number
 
 __all__ = [
     "MAX_SENDER_CHARS",
     "IdentityService",
-    "PreparedAttemptLog",
     "Verification",
     "lookup_key",
     "source_counted",
@@ -128,73 +125,6 @@ def source_key(source: str | None, settings: Settings, secret: str | None = None
 SCOPES = {"sender": "sender_id", "order": "order_key", "email": "email_key", "source": "source_key"}
 
 
-class PreparedAttemptLog(SqlAttemptLog):
-    """:class:`SqlAttemptLog` whose statements are built once and reused with bound values.
-
-    A proof reads about a dozen windows (the gate, the settled status after it, the lock
-    checks of the form). Building each SELECT anew, and SQLAlchemy deriving the new object's
-    cache key, cost about 0.5 ms of CPU per window, three quarters of the form validator's
-    time (docs/performance.md); a reused statement keeps its cache key, and it runs on a
-    connection of the sessions' engine, without an ORM session around it (another 0.1 ms).
-    The SQL and the rows are :class:`SqlAttemptLog`'s (``tests/shop/test_identity_statements.py``
-    compares both).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._insert = insert(self.table)
-        self._windows: dict[tuple[str, bool], Any] = {}
-        # Core statements need no ORM session: on the sessions' engine when they name one.
-        self._engine = getattr(self._sessions, "kw", {}).get("bind")
-
-    def _rows(self, statement: Any, params: Mapping[str, Any]) -> list[Any]:
-        """The first column of ``statement``'s rows, in one read transaction."""
-        if self._engine is None:
-            with self._sessions.begin() as s:
-                return list(s.scalars(statement, params))
-        with self._engine.connect() as conn:
-            return list(conn.execute(statement, params).scalars())
-
-    def _window_statement(self, scope: str, up_to_handle: bool) -> Any:
-        """The window SELECT of ``scope`` (rows up to a handle or all), built on first use."""
-        statement = self._windows.get((scope, up_to_handle))
-        if statement is None:
-            column = self.table.c[self._scopes[scope]]
-            query = select(self._time).where(
-                column == bindparam("value"), self._time > bindparam("since"), self._time <= bindparam("now")
-            )
-            if self._counted is not None:
-                query = query.where(self._counted)
-            if up_to_handle:
-                query = query.where(self._id <= bindparam("handle"))
-            statement = query.order_by(self._time.desc(), self._id.desc()).limit(bindparam("rows"))
-            self._windows[(scope, up_to_handle)] = statement  # two threads may both build: same SQL
-        return statement
-
-    def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> int:
-        """Insert the attempt's row; its id is the handle."""
-        row: dict[str, Any] = {self._scopes[key.scope]: key.value for key in keys}
-        row.update(values)
-        row[self._time.name] = now
-        if self._engine is None:
-            with self._sessions.begin() as s:
-                return int(s.execute(self._insert, row).inserted_primary_key[0])
-        with self._engine.begin() as conn:
-            return int(conn.execute(self._insert, row).inserted_primary_key[0])
-
-    def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
-        """Newest ``count + 1`` counted rows of ``key`` inside the window (up to ``handle``)."""
-        limit = key.limit
-        params = {"value": key.value, "since": now - limit.window, "now": now, "rows": limit.count + 1}
-        if handle is not None:
-            params["handle"] = handle
-        times = self._rows(self._window_statement(key.scope, handle is not None), params)
-        if len(times) < limit.count:
-            return Window(len(times))
-        hold = timedelta(seconds=limit.lock_seconds) if limit.lock_seconds else limit.window
-        return Window(len(times), times[limit.count - 1] + hold)
-
-
 #: The order's customer, for the check (built once, like the attempt log's statements).
 _OWNER = (
     select(Customer.id, Customer.email)
@@ -223,10 +153,10 @@ class IdentityService:
         self._key_secret = key_secret
         # The gate counts failures and checks in flight; locks count settled failures.
         failed = LookupAttempt.succeeded.is_(False)
-        log = PreparedAttemptLog(sessionmaker, LookupAttempt, SCOPES, counted=failed)
+        log = SqlAttemptLog(sessionmaker, LookupAttempt, SCOPES, counted=failed)
         self._limiter = AttemptLimiter(log)
         self._settled = AttemptLimiter(
-            PreparedAttemptLog(
+            SqlAttemptLog(
                 sessionmaker,
                 LookupAttempt,
                 SCOPES,

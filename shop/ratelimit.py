@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from shop.clock import from_timestamp, naive_utc
@@ -211,6 +211,13 @@ class SqlAttemptLog:
     ``scopes`` maps each key scope to the column holding its value; ``time`` names the
     timestamp column; ``counted`` (optional) restricts which rows count (``succeeded`` is
     false). A row holds every key of one attempt plus the ``values`` :meth:`add` is given.
+
+    The statements are built once and reused with bound values: a shopper's proof reads
+    about a dozen windows, and building each SELECT anew (with SQLAlchemy deriving the new
+    object's cache key) cost about 0.5 ms of CPU per window, three quarters of the form
+    validator's time (docs/performance.md). They run on a connection of the sessions' engine
+    when the sessionmaker names one, without an ORM session around them (another 0.1 ms).
+    ``tests/shop/test_attempt_log_statements.py`` compares the rows with statements built per call.
     """
 
     def __init__(
@@ -227,30 +234,56 @@ class SqlAttemptLog:
         self._time = self.table.c[time]
         self._id = self.table.c["id"]
         self._counted = counted
+        self._insert = insert(self.table)
+        self._windows: dict[tuple[str, bool], Any] = {}
+        # Core statements need no ORM session: on the sessions' engine when they name one.
+        self._engine = getattr(self._sessions, "kw", {}).get("bind")
 
     def _column(self, key: Key) -> Any:
         return self.table.c[self._scopes[key.scope]]
+
+    def _rows(self, statement: Any, params: Mapping[str, Any]) -> list[Any]:
+        """The first column of ``statement``'s rows, in one read transaction."""
+        if self._engine is None:
+            with self._sessions.begin() as s:
+                return list(s.scalars(statement, params))
+        with self._engine.connect() as conn:
+            return list(conn.execute(statement, params).scalars())
+
+    def _window_statement(self, scope: str, up_to_handle: bool) -> Any:
+        """The window SELECT of ``scope`` (rows up to a handle or all), built on first use."""
+        statement = self._windows.get((scope, up_to_handle))
+        if statement is None:
+            column = self.table.c[self._scopes[scope]]
+            query = select(self._time).where(
+                column == bindparam("value"), self._time > bindparam("since"), self._time <= bindparam("now")
+            )
+            if self._counted is not None:
+                query = query.where(self._counted)
+            if up_to_handle:
+                query = query.where(self._id <= bindparam("handle"))
+            statement = query.order_by(self._time.desc(), self._id.desc()).limit(bindparam("rows"))
+            self._windows[(scope, up_to_handle)] = statement  # two threads may both build: same SQL
+        return statement
 
     def add(self, keys: Sequence[Key], now: datetime, values: Mapping[str, Any]) -> int:
         """Insert the attempt's row; its id is the handle."""
         row: dict[str, Any] = {self._scopes[key.scope]: key.value for key in keys}
         row.update(values)
         row[self._time.name] = now
-        with self._sessions.begin() as s:
-            return int(s.execute(insert(self.table).values(**row)).inserted_primary_key[0])
+        if self._engine is None:
+            with self._sessions.begin() as s:
+                return int(s.execute(self._insert, row).inserted_primary_key[0])
+        with self._engine.begin() as conn:
+            return int(conn.execute(self._insert, row).inserted_primary_key[0])
 
     def window(self, key: Key, now: datetime, handle: Any = None) -> Window:
         """Newest ``count + 1`` counted rows of ``key`` inside the window (up to ``handle``)."""
         limit = key.limit
-        query = select(self._time).where(
-            self._column(key) == key.value, self._time > now - limit.window, self._time <= now
-        )
-        if self._counted is not None:
-            query = query.where(self._counted)
+        params = {"value": key.value, "since": now - limit.window, "now": now, "rows": limit.count + 1}
         if handle is not None:
-            query = query.where(self._id <= handle)
-        with self._sessions.begin() as s:
-            times = list(s.scalars(query.order_by(self._time.desc(), self._id.desc()).limit(limit.count + 1)))
+            params["handle"] = handle
+        times = self._rows(self._window_statement(key.scope, handle is not None), params)
         if len(times) < limit.count:
             return Window(len(times))
         hold = timedelta(seconds=limit.lock_seconds) if limit.lock_seconds else limit.window
