@@ -13,7 +13,9 @@ was told "can't look that up right now" in the middle of a form.
 Telegram) so that at most ``RASA_MAX_CONCURRENT_TURNS`` turns run at once per server
 process; the others wait, in arrival order, *before* they take the conversation's lock,
 read the tracker or call an action. A waiting turn is honest latency; nothing it does is
-timed yet. ``0`` turns the door off (Rasa's own behaviour).
+timed yet. A conversation's own turns wait for each other before the door, so one client
+flooding one conversation holds one place, not all of them. ``0`` turns the door off
+(Rasa's own behaviour).
 
 The limit is per event loop, so each Sanic worker (``SANIC_WORKERS``) and each replica has
 its own door: capacity grows with processes, as the loops do.
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Dict, Optional, Tuple
 
 from rasa.core.agent import Agent
@@ -48,23 +52,63 @@ def limit() -> int:
     return value
 
 
+class _LoopDoor:
+    """One event loop's places, and the line of each conversation that has a turn in flight."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop = loop
+        self.places = asyncio.Semaphore(size)
+        #: conversation -> (its line, turns of it in flight); an entry lives while one does.
+        self.lines: Dict[str, Tuple[asyncio.Lock, int]] = {}
+
+
 class Door:
-    """At most ``size`` holders at once per event loop; the rest queue in arrival order."""
+    """At most ``size`` conversations' turns at once per event loop; the rest queue in arrival order.
+
+    A conversation's turns also queue for each other *before* the door: Rasa runs them one
+    at a time anyway (its conversation lock), so a second turn inside the door would only
+    hold a place while it waits for the first. Without this line one client sending many
+    messages to one conversation at once (a flood, or a script retrying) could take every
+    place and stall every other shopper; with it, that client holds one place.
+    """
 
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("a door lets at least one turn through")
         self.size = size
-        self._gates: Dict[int, Tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
+        self._doors: Dict[int, _LoopDoor] = {}
+
+    def _here(self) -> _LoopDoor:
+        """The running loop's places, made on first use (a semaphore belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        door = self._doors.get(id(loop))
+        if door is None or door.loop is not loop:
+            door = self._doors[id(loop)] = _LoopDoor(loop, self.size)
+        return door
 
     def gate(self) -> asyncio.Semaphore:
-        """The running loop's semaphore, made on first use (a semaphore belongs to one loop)."""
-        loop = asyncio.get_running_loop()
-        held = self._gates.get(id(loop))
-        if held is None or held[0] is not loop:
-            held = (loop, asyncio.Semaphore(self.size))
-            self._gates[id(loop)] = held
-        return held[1]
+        """The running loop's semaphore of places."""
+        return self._here().places
+
+    def in_line(self) -> int:
+        """Conversations with a turn in flight on the running loop (in line or through the door)."""
+        return len(self._here().lines)
+
+    @asynccontextmanager
+    async def enter(self, conversation: str) -> AsyncIterator[None]:
+        """Wait behind ``conversation``'s earlier turns, then for a place; hold both inside."""
+        door = self._here()
+        line, waiting = door.lines.get(conversation) or (asyncio.Lock(), 0)
+        door.lines[conversation] = (line, waiting + 1)
+        try:
+            async with line, door.places:
+                yield
+        finally:
+            line, waiting = door.lines[conversation]
+            if waiting <= 1:
+                del door.lines[conversation]
+            else:
+                door.lines[conversation] = (line, waiting - 1)
 
 
 def install(size: Optional[int] = None) -> Optional[Door]:
@@ -82,7 +126,7 @@ def install(size: Optional[int] = None) -> Optional[Door]:
     original = Agent.handle_message
 
     async def admitted(self: Agent, message: UserMessage) -> Any:
-        async with door.gate():
+        async with door.enter(message.sender_id or ""):
             return await original(self, message)
 
     admitted.__doc__ = original.__doc__

@@ -149,3 +149,24 @@ def test_the_rasa_server_puts_the_door_in() -> None:
 
     door = getattr(Agent.handle_message, "_shop_admission", None)
     assert isinstance(door, admission.Door) and door.size == admission.limit()
+
+
+async def test_a_flood_of_one_conversation_holds_one_place(door_of_two: admission.Door) -> None:
+    """Twenty messages at once to one conversation, then one shopper: the shopper starts at once."""
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    flood = [
+        asyncio.create_task(agent.handle_message(UserMessage("hi", sender_id="flood"))) for _ in range(20)
+    ]
+    await _settle()
+    shopper = asyncio.create_task(
+        agent.handle_message(UserMessage("where is my order?", sender_id="shopper"))
+    )
+    await _settle()
+    assert processor.started == ["flood", "shopper"]  # the flood's other 19 wait in its own line
+    processor.release.setdefault("shopper", asyncio.Event()).set()
+    await shopper
+    processor.release.setdefault("flood", asyncio.Event()).set()
+    await asyncio.gather(*flood)
+    assert processor.started.count("flood") == 20 and processor.most == 2
+    assert door_of_two.in_line() == 0  # nothing kept once the turns are done
