@@ -137,22 +137,28 @@ def test_typing_indicator_shows_while_waiting(page: Page) -> None:
     expect(page.locator(".shopchat-typing")).to_be_hidden()
 
 
+def writes_without_indicator_across_a_reload(page: Page, attribute: str, value: str) -> None:
+    """The shopper writes, reloads (``attribute`` still ``value``) and writes again: no typing
+    indicator either time. send() shows (or not) the indicator in the same task that draws the
+    message, so checking right after the message is drawn needs no waiting."""
+    last_user = page.locator(".shopchat-user .shopchat-bubble").last
+    for reload, text in ((True, "Is anyone there?"), (False, "Hello?")):
+        type_message(page, text)
+        expect(last_user).to_have_text(text)
+        assert page.locator(".shopchat-typing").is_hidden()
+        if reload:
+            page.reload()
+            expect(page.locator(".shopchat[data-session]")).to_have_attribute(attribute, value)
+
+
 def test_no_typing_indicator_while_waiting_for_a_person(page: Page) -> None:
     shopchat, typing = page.locator(".shopchat"), page.locator(".shopchat-typing")
-    last_user = page.locator(".shopchat-user .shopchat-bubble").last
     open_chat(page)
     type_message(page, "/handoff_request")
     expect(bot_bubbles(page).last).to_have_text(HANDOFF_REQUESTED)
     expect(shopchat).to_have_attribute("data-handoff", "requested")
     # The bot is paused and nobody has joined yet: writing shows no indicator (before: 30 s of it).
-    type_message(page, "Is anyone there?")
-    expect(last_user).to_have_text("Is anyone there?")
-    assert typing.is_hidden()
-    page.reload()
-    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-handoff", "requested")
-    type_message(page, "Hello?")
-    expect(last_user).to_have_text("Hello?")
-    assert typing.is_hidden()
+    writes_without_indicator_across_a_reload(page, "data-handoff", "requested")
     # A person joins: the wait is over, they have the chat; when they leave the bot answers again.
     type_message(page, "/agent_join Ada")
     expect(shopchat).to_have_attribute("data-agent", "Ada")
@@ -175,21 +181,12 @@ def test_a_bot_answer_ends_the_wait_for_a_person(page: Page) -> None:
 
 def test_no_typing_indicator_while_a_person_has_the_chat(page: Page) -> None:
     shopchat, typing = page.locator(".shopchat"), page.locator(".shopchat-typing")
-    last_user = page.locator(".shopchat-user .shopchat-bubble").last
     open_chat(page)
     type_message(page, "/agent_join Ada")
     expect(bot_bubbles(page).last).to_have_text(join_message("Ada"))
     expect(shopchat).to_have_attribute("data-agent", "Ada")
-    # send() shows (or not) the indicator in the same task that draws the message: no waiting.
-    type_message(page, "Is anyone there?")
-    expect(last_user).to_have_text("Is anyone there?")
-    assert typing.is_hidden()
-    # The agent still has the chat after a reload.
-    page.reload()
-    expect(page.locator(".shopchat[data-session]")).to_have_attribute("data-agent", "Ada")
-    type_message(page, "Hello?")
-    expect(last_user).to_have_text("Hello?")
-    assert typing.is_hidden()
+    # The agent has the chat, and still has it after a reload.
+    writes_without_indicator_across_a_reload(page, "data-agent", "Ada")
     # Handed back: the bot answers again, with the indicator while it thinks.
     type_message(page, "/agent_leave Ada")
     expect(bot_bubbles(page).last).to_have_text(leave_message("Ada"))
