@@ -86,10 +86,6 @@ class Door:
             door = self._doors[id(loop)] = _LoopDoor(loop, self.size)
         return door
 
-    def gate(self) -> asyncio.Semaphore:
-        """The running loop's semaphore of places."""
-        return self._here().places
-
     def in_line(self) -> int:
         """Conversations with a turn in flight on the running loop (in line or through the door)."""
         return len(self._here().lines)
