@@ -15,7 +15,8 @@ from typing_extensions import override
 from actions import services
 from actions.base import EventList, VerifiedOrderAction, service_unavailable
 from actions.formatting import line_text, order_list_text, order_status_text, status
-from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
+from actions.identity import verified_customer, verified_order
+from actions.identity_form import OrderIdentityFormValidator
 from actions.language import language
 from shop import messages as m
 

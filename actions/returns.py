@@ -15,7 +15,8 @@ from typing_extensions import override
 from actions import services
 from actions.base import EventList, VerifiedOrderAction
 from actions.formatting import day, line_text, return_info_text, variant_name
-from actions.identity import OrderIdentityFormValidator, verified_customer, verified_order
+from actions.identity import verified_customer, verified_order
+from actions.identity_form import OrderIdentityFormValidator
 from actions.language import language
 from shop import messages as m
 from shop.catalog_rows import display_name

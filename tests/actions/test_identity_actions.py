@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import identity as ident
-from actions import services
+from actions import identity_form, services
 from shop.config import Settings
 from shop.db.session import make_engine, make_sessionmaker
 from shop.identity import IdentityService
@@ -112,7 +112,7 @@ def _email_turn(order_number: str = "104523") -> Tracker:
     return tracker(events, {"order_id": order_number, "email": "alex@example.com", "requested_slot": "email"})
 
 
-class _Form(ident.OrderIdentityFormValidator):
+class _Form(identity_form.OrderIdentityFormValidator):
     def name(self) -> str:
         return "validate_test_form"
 

@@ -121,6 +121,19 @@ def test_wrong_email_refused_in_chinese_without_telling_whether_the_order_exists
     assert text_existing.replace(number, "<n>") == text_missing.replace("999998", "<n>")
 
 
+def test_email_corrected_in_chinese_after_a_failed_check_is_kept(
+    stack: Stack, sender: str, catalog_words: List[str]
+) -> None:
+    number, email = DEMO_ORDERS["shipped"]
+    stack.say(sender, f"查询订单 {number}")
+    failed = assert_chinese(stack.say(sender, f"typo-{sender}@example.com"), catalog_words)
+    assert "没有找到与该订单号和邮箱相符的订单" in failed
+    asked = assert_chinese(stack.say(sender, f"不好意思，邮箱写错了，是 {email}"), catalog_words)
+    assert "订单号" in asked and not any(w in asked for w in DETAIL_WORDS_ZH)
+    reply = assert_chinese(stack.say(sender, number), catalog_words)
+    assert f"#{number}" in reply and "正在配送途中" in reply
+
+
 # -- cancel and return -----------------------------------------------------------------
 
 

@@ -127,3 +127,33 @@ def test_conversation_is_kept_in_the_sql_tracker_store(stack: Stack, sender: str
     events = stack.tracker(sender)["events"]
     assert any(e.get("event") == "user" and number in (e.get("text") or "") for e in events)
     assert (stack.workdir / "tracker.db").stat().st_size > 0
+
+
+def test_email_corrected_after_a_failed_check_is_kept_for_the_number(stack: Stack, sender: str) -> None:
+    # The shopper mistyped the email: after "couldn't find", they give the right email
+    # first; it is kept and checked against the number they give next, not asked again.
+    number, email = DEMO_ORDERS["shipped"]
+    stack.say(sender, f"where is order {number}")
+    failed = text_of(stack.say(sender, f"typo-{sender}@example.com"))
+    assert "couldn't find an order with that number and email" in failed
+    asked = text_of(stack.say(sender, f"sorry, it's {email}"))
+    assert "order number" in asked.lower() and f"Order #{number}" not in asked
+    reply = text_of(stack.say(sender, number))
+    assert f"Order #{number}" in reply and "on its way" in reply
+
+
+def test_email_given_before_the_number_is_checked_with_it(stack: Stack, sender: str) -> None:
+    number, email = DEMO_ORDERS["delivered_recent"]
+    asked = text_of(stack.say(sender, f"hi, my email is {email}, where is my order?"))
+    assert "order number" in asked.lower()
+    reply = text_of(stack.say(sender, number))
+    assert f"Order #{number}" in reply and "delivered" in reply.lower()
+
+
+def test_email_kept_for_a_number_is_still_checked(stack: Stack, sender: str) -> None:
+    # Keeping the email is no shortcut: a wrong one is refused the same way.
+    number, _ = DEMO_ORDERS["delivered_recent"]
+    stack.say(sender, f"my email is other-{sender}@example.com and I want to track my order")
+    reply = text_of(stack.say(sender, number))
+    assert "couldn't find an order with that number and email" in reply
+    assert f"Order #{number}" not in reply
