@@ -50,6 +50,7 @@ from ops import (
     model_load,
     policy_shortcut,
     quiet_warnings,
+    turn_worker,
     warm_up,
 )
 from shop import secrets
@@ -231,5 +232,6 @@ install()
 action_response.install()  # Rasa's check of action answers, schema checked once
 policy_shortcut.install()  # TED only when it could win (before Rasa loads the model)
 model_load.install()  # TED's weights built without tracing a training graph (idem)
+turn_worker.install()  # NLU, predictions and the SQL store on one thread per process, off the event loop
 admission.install()  # at most RASA_MAX_CONCURRENT_TURNS turns at once, the rest wait before the lock
 quiet_warnings.install()  # one Sanic websocket warning per widget visitor, not ours to fix
