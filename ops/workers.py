@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from shop import settings as shop_settings
+from text_encoder.threads import RASA_TF_VARS, rasa_thread_env
 
 __all__ = [
     "MAX_AUTO",
@@ -40,8 +41,11 @@ __all__ = [
 MAX_AUTO = 4
 TELEGRAM_CHANNEL = "channels.telegram.TelegramInput"
 IN_MEMORY_LOCKS = ("", "in_memory")
-#: Rasa's own variables (``rasa.constants``), read when ``rasa run`` starts, before any model.
-TF_THREAD_VARS = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
+#: Rasa's TensorFlow thread variables and their values for one server process, from
+#: ``RASA_TF_THREADS``: the one helper of every process's thread counts is in
+#: :mod:`text_encoder.threads` (the action server and the sentence encoders use it too).
+TF_THREAD_VARS = RASA_TF_VARS
+tf_thread_env = rasa_thread_env
 
 
 def usable_cores() -> int:
@@ -83,19 +87,6 @@ def effective_workers(
         if _telegram_polls(credentials, env):
             reasons.append("Telegram polling allows one poller (set TELEGRAM_WEBHOOK_URL)")
     return (1 if reasons else wanted), reasons
-
-
-def tf_thread_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
-    """Rasa's TensorFlow thread variables for one server process, from ``RASA_TF_THREADS``.
-
-    Each Sanic worker runs one message at a time on its event loop, and the workers are the
-    parallelism (one per core): a second TF thread per worker only competes with the other
-    worker for the same cores (issue 13: the MiniLM pass took ~24% less CPU on one thread).
-    Empty for 0: TF's default pool, or an operator's own ``TF_*_PARALLELISM_THREADS``.
-    Not for ``rasa train``, which has the machine to itself.
-    """
-    threads = shop_settings.value("RASA_TF_THREADS", env)
-    return {name: str(threads) for name in TF_THREAD_VARS} if threads > 0 else {}
 
 
 def _listening_inodes(pid: int) -> Set[str]:
@@ -158,12 +149,12 @@ def serving_workers(parent: int) -> List[int]:
 def main(argv: Optional[List[str]] = None) -> int:
     """Print the worker count (why it is 1 despite ``SANIC_WORKERS`` on stderr).
 
-    ``--tf-env``: print ``export`` lines for :func:`tf_thread_env`.
+    ``--tf-env``: print ``export`` lines for :func:`text_encoder.threads.rasa_thread_env`.
     ``--serving PID``: print how many of Rasa's workers under PID accept connections.
     """
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["--tf-env"]:  # `eval "$(python -m ops.workers --tf-env)"` before rasa run
-        for name, threads in tf_thread_env().items():
+        for name, threads in rasa_thread_env().items():
             print(f"export {name}={threads}")
         return 0
     if args[:1] == ["--serving"] and len(args) == 2:

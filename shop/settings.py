@@ -216,7 +216,7 @@ class ShopSettings:
     rasa_tf_threads: int = _s(
         "RASA_TF_THREADS",
         1,
-        "TensorFlow threads per Rasa server process (0: TF's own pool or your TF_*_PARALLELISM_THREADS)",
+        "TensorFlow/BLAS/encoder threads per server process, Rasa and actions (0: the libraries' own)",
     )
     rasa_max_concurrent_turns: int = _s(
         "RASA_MAX_CONCURRENT_TURNS",

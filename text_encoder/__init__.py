@@ -3,7 +3,8 @@
 One package, so ``catalog_index`` (product vectors for FAISS) and ``nlu_components`` (the
 sentence feature of every message) encode with the same model and neither imports the other.
 ``get_encoder()`` loads the TensorFlow model once per process; importing this package does
-not load TensorFlow. Details in :mod:`text_encoder.minilm`.
+not load TensorFlow. Details in :mod:`text_encoder.minilm`. How many threads TensorFlow,
+BLAS and the sentence encoders use in each server process: :mod:`text_encoder.threads`.
 """
 
 from text_encoder.minilm import (
@@ -13,9 +14,10 @@ from text_encoder.minilm import (
     Encoder,
     bucket_for,
     get_encoder,
+    limit_numeric_threads,
     model_dir,
-    one_thread_numerics,
 )
+from text_encoder.threads import library_threads, numeric_threads, rasa_thread_env
 
 __all__ = [
     "BUCKETS",
@@ -24,6 +26,9 @@ __all__ = [
     "Encoder",
     "bucket_for",
     "get_encoder",
+    "library_threads",
+    "limit_numeric_threads",
     "model_dir",
-    "one_thread_numerics",
+    "numeric_threads",
+    "rasa_thread_env",
 ]

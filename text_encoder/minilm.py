@@ -16,9 +16,11 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
+
+from text_encoder.threads import TF_NATIVE_VARS, numeric_threads
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
@@ -135,21 +137,21 @@ class Encoder:
             )
 
 
-def one_thread_numerics() -> None:
-    """One thread each for TensorFlow and BLAS in this process (the action server's).
+def limit_numeric_threads(env: Optional[Mapping[str, str]] = None) -> int:
+    """Apply ``RASA_TF_THREADS`` (:mod:`text_encoder.threads`) in this process: TensorFlow
+    (if it has not started) and BLAS.
 
-    For a process whose numeric work is one small request at a time (one query through this
-    encoder, a few hundred-by-384 matrix-vector products) while its worker threads serve
-    requests in parallel. A second TF intra-op thread saved no wall time on a query (14.3 vs
-    14.2 ms) but cost ~5 ms CPU, and OpenBLAS's second thread only spun: CPU twice the wall
-    time of the ranking (issue 13, round 3). Call it before TensorFlow runs its first op; an
-    operator's own ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` win.
+    Call it before TensorFlow runs its first op; an operator's own ``TF_NUM_INTRAOP_THREADS``
+    / ``TF_NUM_INTEROP_THREADS`` win. Returns the count (0: nothing changed).
     """
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-    from threadpoolctl import threadpool_limits
+    threads = numeric_threads(env)
+    if threads:
+        for name in TF_NATIVE_VARS:
+            os.environ.setdefault(name, str(threads))
+        from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=1, user_api="blas")
+        threadpool_limits(limits=threads, user_api="blas")
+    return threads
 
 
 @lru_cache(maxsize=1)
