@@ -133,6 +133,7 @@ class Dumper:
 
     def __init__(self, service: Service, out: Path) -> None:
         self.service, self.out, self.n, self.frozen = service, out, 0, 0
+        self.cpu: Dict[str, List[float]] = {}  # the last take's thread CPU seconds per timer
 
     def take(self) -> Dict[str, List[float]]:
         """The server's timings since the last take."""
@@ -143,6 +144,7 @@ class Dumper:
         wait_until(path.exists, 30, f"{path} written")
         state = json.loads(path.read_text())
         self.frozen = int(state.get("gc_frozen", 0))
+        self.cpu = dict(state.get("cpu") or {})
         return dict(state["samples"])
 
 
@@ -314,6 +316,69 @@ def summarize(samples: Dict[str, List[float]]) -> Dict[str, Dict[str, float]]:
             for k, v in samples.items() if v}  # fmt: skip
 
 
+def sequential(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
+    """One shopper at a time (``--sequential N``): per kind of turn, wall and CPU per part.
+
+    Every round is a new conversation: "hello" (its first turn: ``action_session_start``,
+    NLU, predictions, a save), the order number, then the email (the form validator and
+    ``action_order_status``). Each part's CPU is the thread CPU the probes record; the
+    processes' CPU comes from /proc around each turn, outside the probes' dumps.
+    """
+    from shop.seed.demo import DEMO_ORDERS
+
+    number, email = DEMO_ORDERS["shipped"]
+    texts = {"hello": "hello", "order": f"where is order {number}", "email": email}
+    stack, services = start(workdir, dict(kv.split("=", 1) for kv in args.env))
+    merged: Dict[str, Dict[str, Dict[str, List[float]]]] = {
+        k: {f"{r}{part}": {} for r in services for part in ("", ".cpu")} for k in texts
+    }
+    wall: Dict[str, List[float]] = {k: [] for k in texts}
+    proc_cpu: Dict[str, Dict[str, float]] = {k: dict.fromkeys(services, 0.0) for k in texts}
+    load = [os.getloadavg()[0]]
+    try:
+        dumpers = {role: Dumper(s, workdir / f"probe-{role}") for role, s in services.items()}
+        pids = {role: s.proc.pid for role, s in services.items() if s.proc}
+        for i in range(8):  # graphs, connections, the catalog: outside the measurement
+            for text in texts.values():
+                stack.say(f"warm-{i}", text)
+        for d in dumpers.values():
+            d.take()
+        for i in range(args.sequential):
+            for kind, text in texts.items():
+                cpu0, t0 = {r: cpu_seconds(pid) for r, pid in pids.items()}, time.perf_counter()
+                stack.say(f"seq-{i}", text)
+                wall[kind].append(time.perf_counter() - t0)
+                for role, pid in pids.items():
+                    proc_cpu[kind][role] += cpu_seconds(pid) - cpu0[role]
+                for role, d in dumpers.items():
+                    for name, values in d.take().items():
+                        merged[kind][role].setdefault(name, []).extend(values)
+                    for name, values in d.cpu.items():
+                        merged[kind][f"{role}.cpu"].setdefault(name, []).extend(values)
+    finally:
+        stack.stop()
+    load.append(os.getloadavg()[0])
+    print(f"{args.sequential} rounds, 1-min load {load[0]:.1f} -> {load[1]:.1f}")
+    n = args.sequential
+    for kind in texts:
+        cpu = ", ".join(f"{r} {1000 * proc_cpu[kind][r] / n:.1f} ms" for r in services)
+        print(f"\n#### {kind}: p50 {1000 * percentile(wall[kind], 50):.1f} ms; CPU per turn (/proc): {cpu}\n")
+        print("| side | timer | calls/turn | wall ms/turn | thread CPU ms/turn |\n|---|---|---|---|---|")
+        for role in services:
+            samples, cpus = merged[kind][role], merged[kind][f"{role}.cpu"]
+            for name in sorted(samples, key=lambda k: -sum(samples[k])):
+                if name == "loop.lag":
+                    continue
+                values = samples[name]
+                if name.startswith("call_bytes."):  # bytes per call, not seconds
+                    mean = sum(values) / len(values)
+                    print(f"| {role} | {name} (bytes) | {len(values) / n:.2f} | {mean:.0f} | |")
+                    continue
+                c = f"{1000 * sum(cpus[name]) / n:.2f}" if name in cpus else ""
+                print(f"| {role} | {name} | {len(values) / n:.2f} | {1000 * sum(values) / n:.2f} | {c} |")
+    return {"load": load, "wall_s": wall, "proc_cpu_s": proc_cpu, "parts": merged}
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the profile; print the breakdown (and write JSON with ``--json``)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -324,6 +389,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "profile", help="py-spy files")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="stack environment")
+    parser.add_argument("--sequential", type=int, default=0, metavar="N",
+                        help="no crowd: N rounds of hello / order / email, one turn at a time")  # fmt: skip
     args = parser.parse_args(argv)
     args.scripts = [s for s in args.scripts.split(",") if s]
     if not set(args.scripts) <= set(SCRIPTS) or not 1 <= args.level <= 200 or not 1 <= args.turns <= 200:
@@ -332,7 +399,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"machine: {describe_machine()}", flush=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="profile-turn-") as tmp:
-        figures = measure(args, Path(tmp))
+        figures = sequential(args, Path(tmp)) if args.sequential else measure(args, Path(tmp))
     print(f"({time.perf_counter() - started:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -4,7 +4,10 @@
 on the parts of a turn (issue 13); ``... actions -- --port N`` does the same for
 ``python -m actions.server``. Nothing in the product imports this module.
 
-Each timer keeps (count, total seconds, the samples) per name. On SIGUSR1 the process writes
+Each timer keeps its samples per name: the wall time, and the CPU time of the thread that
+ran it (``time.thread_time``; for a coroutine, the loop thread's CPU from its start to its end,
+which is the part's own CPU when turns are sequential, as in ``profile_turn.py --sequential``,
+and includes other coroutines' work under a crowd). On SIGUSR1 the process writes
 its figures as JSON to ``$TURN_PROBES_OUT.<n>`` (n = 1, 2, ...; written to a temporary name
 and renamed, so a reader never sees half a file) and starts again from zero, so one server
 can be measured phase by phase.
@@ -16,7 +19,9 @@ its HTTP request, every SQL statement, and the event loop's lag (how late a 10 m
 wakes up: the time any awaiting coroutine waits for the loop to be free) and every garbage
 collection per generation (``TURN_PROBES_GC_FREEZE=1``: ``gc.freeze()`` after the first turn,
 an experiment). Action server side:
-each action's run in its worker thread, the wait for a free worker, every SQL statement.
+each action's run in its worker thread, the wait for a free worker, every SQL statement, and
+each call's body size in bytes (``call_bytes.<action>``: the tracker, and the domain when Rasa
+sends it).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 LAG_PERIOD = 0.01  # seconds the loop-lag probe sleeps between samples
@@ -44,24 +49,27 @@ class Probes:
         self.out = out
         self.lock = threading.RLock()  # RLock: the signal handler may interrupt a holder
         self.samples: Dict[str, List[float]] = {}
+        self.cpu: Dict[str, List[float]] = {}
         self.dumps = 0
 
-    def add(self, name: str, seconds: float) -> None:
-        """Record one timing of ``name``."""
+    def add(self, name: str, seconds: float, cpu: Optional[float] = None) -> None:
+        """Record one timing of ``name`` (wall seconds, and the thread's CPU seconds if given)."""
         with self.lock:
             bucket = self.samples.setdefault(name, [])
             if len(bucket) < MAX_SAMPLES:
                 bucket.append(seconds)
+                if cpu is not None:
+                    self.cpu.setdefault(name, []).append(cpu)
 
     def dump(self, *_: Any) -> None:
         """Write the figures so far to the next numbered file, then start from zero."""
         with self.lock:
-            data, self.samples = self.samples, {}
+            data, cpu, self.samples, self.cpu = self.samples, self.cpu, {}, {}
             self.dumps += 1
             path = f"{self.out}.{self.dumps}"
         import gc
 
-        state = {"pid": os.getpid(), "gc_frozen": gc.get_freeze_count(), "samples": data}
+        state = {"pid": os.getpid(), "gc_frozen": gc.get_freeze_count(), "samples": data, "cpu": cpu}
         Path(path + ".tmp").write_text(json.dumps(state))
         os.replace(path + ".tmp", path)
 
@@ -75,11 +83,11 @@ def timed_sync(owner: Any, attr: str, name: Callable[..., str]) -> None:
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return original(*args, **kwargs)
         finally:
-            PROBES.add(name(*args, **kwargs), time.perf_counter() - started)
+            PROBES.add(name(*args, **kwargs), time.perf_counter() - started, time.thread_time() - cpu)
 
     setattr(owner, attr, wrapper)
 
@@ -90,11 +98,11 @@ def timed_async(owner: Any, attr: str, name: Callable[..., str]) -> None:
 
     @functools.wraps(original)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return await original(*args, **kwargs)
         finally:
-            PROBES.add(name(*args, **kwargs), time.perf_counter() - started)
+            PROBES.add(name(*args, **kwargs), time.perf_counter() - started, time.thread_time() - cpu)
 
     setattr(owner, attr, wrapper)
 
@@ -179,11 +187,11 @@ def probe_rasa() -> None:
         @functools.wraps(original)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             before, phase["now"] = phase["now"], label
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return original(*args, **kwargs)
             finally:
-                PROBES.add(label, time.perf_counter() - started)
+                PROBES.add(label, time.perf_counter() - started, time.thread_time() - cpu)
                 phase["now"] = before
 
         setattr(MessageProcessor, attr, wrapper)
@@ -201,11 +209,11 @@ def probe_rasa() -> None:
         if freeze is not None:
             PROBES.freeze = None  # type: ignore[attr-defined]
             freeze()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return await original_turn(self, message)
         finally:
-            PROBES.add("turn", time.perf_counter() - started)
+            PROBES.add("turn", time.perf_counter() - started, time.thread_time() - cpu)
 
     Agent.handle_message = turn  # type: ignore[method-assign]
     timed_sync(LockStore, "issue_ticket", fixed("lock.issue_ticket"))
@@ -216,6 +224,7 @@ def probe_rasa() -> None:
     timed_async(MessageProcessor, "run_action_extract_slots", fixed("action_extract_slots"))
     timed_async(MessageProcessor, "_run_action", lambda self, action, *a, **k: f"run_action.{action.name()}")
     timed_async(RemoteAction, "run", lambda self, *a, **k: f"remote_action.{self.name()}")
+    timed_sync(RemoteAction, "_action_call_format", fixed("action_call_format"))
     timed_async(EndpointConfig, "request", fixed("action_http.request"))
     try:  # the pooled action endpoint (ops/action_client.py) has its own request
         from ops.action_client import PooledEndpointConfig
@@ -239,13 +248,29 @@ def probe_actions() -> None:
     @functools.wraps(original)
     async def queued(self: Any, call: Any) -> Any:
         start_lag_probe_once()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return await original(self, call)
         finally:
-            PROBES.add("server_call", time.perf_counter() - started)
+            PROBES.add("server_call", time.perf_counter() - started, time.thread_time() - cpu)
 
     ThreadedActionExecutor.run = queued  # type: ignore[method-assign]
+    from actions import server
+
+    original_app = server.create_app
+
+    @functools.wraps(original_app)
+    def app_with_sizes(*args: Any, **kwargs: Any) -> Any:
+        app = original_app(*args, **kwargs)
+
+        async def body_size(request: Any) -> None:  # bytes, not seconds, under its own name
+            if request.path.endswith("/webhook"):
+                PROBES.add(f"call_bytes.{(request.json or {}).get('next_action')}", float(len(request.body)))
+
+        app.request_middleware.append(body_size)
+        return app
+
+    server.create_app = app_with_sizes
     probe_sql()
     probe_gc()
 
