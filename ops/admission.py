@@ -19,22 +19,58 @@ flooding one conversation holds one place, not all of them. ``0`` turns the door
 
 The limit is per event loop, so each Sanic worker (``SANIC_WORKERS``) and each replica has
 its own door: capacity grows with processes, as the loops do.
+
+**Fair between clients** (stop 22, ``tests/e2e/test_flood.py``). A client is the address its
+channel wrote in ``metadata["source"]`` (REST and socket.io: the client address, behind nginx
+the ``X-Forwarded-For`` hop Sanic trusts; Telegram: the chat), else the conversation:
+
+* waiting turns get places **round robin by client**, not in arrival order: one client
+  opening forty conversations at once (REST lets it choose sender ids) took every place and
+  the shopper after it was answered after all forty (39 of 40 with the turn worker alone);
+  now the shopper takes the first place that frees. With one client (a benchmark, every
+  shopper behind one NAT) it is the arrival order of before;
+* the turn's steps on the worker thread are shared by client the same way
+  (:data:`ops.turn_worker.CLIENT`, set here for the turn);
+* one conversation's **burst** is bounded: beyond :data:`MAX_WAITING_PER_CONVERSATION`
+  turns waiting behind its running one, a message is answered at once with
+  :data:`BUSY_TEXT` ("I'm still answering your earlier messages ..."), without NLU, the lock
+  or the tracker (not stored as a turn; logged as ``event=turn_refused``). A person never has
+  ten unanswered messages in one chat; a script that floods one conversation (REST, or a
+  socket.io tab, whose messages nginx cannot count) holds a bounded line, not an unbounded one.
+
+No per-client refusal: a client's extra turns only wait (its own), so a crowd behind one
+address (an office, a carrier NAT, the benchmarks) is slowed only when it competes with
+other clients, and then shares the process as one client. Rates per address are nginx's job
+(``limit_req`` on ``/webhooks/``, docs/security.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Dict, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Deque, Dict, Optional, Tuple
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
+from ops import turn_worker
 from shop import settings as shop_settings
 
-__all__ = ["SETTING", "Door", "install", "limit", "uninstall"]
+__all__ = [
+    "BUSY_TEXT",
+    "MAX_WAITING_PER_CONVERSATION",
+    "SETTING",
+    "Door",
+    "busy_text",
+    "install",
+    "limit",
+    "source_of",
+    "uninstall",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,24 +88,108 @@ def limit() -> int:
     return value
 
 
+#: Turns of one conversation that may wait behind its running one; more are answered at once.
+MAX_WAITING_PER_CONVERSATION = 10
+#: What a message beyond that hears (no NLU, not stored): the earlier ones are still answered.
+BUSY_TEXT = {
+    "en": "I'm still answering your earlier messages. Please send that again after my reply.",
+    "zh": "我还在回复你之前的消息，请在我回复之后再发一次。",
+}
+
+
+def busy_text(text: Optional[str]) -> str:
+    """:data:`BUSY_TEXT` in the language the message is written in (Han characters: Chinese)."""
+    han = any("\u4e00" <= ch <= "\u9fff" for ch in (text or ""))
+    return BUSY_TEXT["zh" if han else "en"]
+
+
+@dataclass
+class _Source:
+    """One client's turns at a door: inside it, waiting for a place, and when it last got one."""
+
+    waiting: Deque[asyncio.Future[None]] = field(default_factory=deque)
+    inside: int = 0
+    served: int = -1  # the door's grant count when this source last got a place
+
+
 class _LoopDoor:
-    """One event loop's places, and the line of each conversation that has a turn in flight."""
+    """One event loop's free places, the clients with turns at the door, and each
+    conversation's line while it has a turn in flight."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
         self.loop = loop
-        self.places = asyncio.Semaphore(size)
+        self.free = size
+        self.grants = 0
+        #: source -> its turns at the door; an entry lives while one is inside or waiting.
+        self.sources: Dict[str, _Source] = {}
         #: conversation -> (its line, turns of it in flight); an entry lives while one does.
         self.lines: Dict[str, Tuple[asyncio.Lock, int]] = {}
 
+    def _grant(self, source: _Source) -> None:
+        source.inside += 1
+        source.served = self.grants
+        self.grants += 1
+
+    async def take_place(self, key: str) -> None:
+        """A place now if one is free and nobody waits, else when it is ``key``'s turn."""
+        source = self.sources.setdefault(key, _Source())
+        if self.free > 0 and not any(s.waiting for s in self.sources.values()):
+            self.free -= 1
+            self._grant(source)
+            return
+        granted: asyncio.Future[None] = self.loop.create_future()
+        source.waiting.append(granted)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.give_place_back(key)  # handed over just as the turn was cancelled
+            else:
+                source.waiting.remove(granted)
+                self._drop_if_idle(key)
+            raise
+
+    def give_place_back(self, key: str) -> None:
+        """``key``'s turn leaves: its place goes to the oldest waiting turn of the waiting
+        source served longest ago (round robin by source), else it is free again."""
+        self.sources[key].inside -= 1
+        self._drop_if_idle(key)
+        while True:
+            # ties (sources never served) go in arrival order: the dict keeps it
+            candidates = [(s.served, i, k) for i, (k, s) in enumerate(self.sources.items()) if s.waiting]
+            if not candidates:
+                self.free += 1
+                return
+            *_, next_key = min(candidates)
+            source = self.sources[next_key]
+            granted = source.waiting.popleft()
+            if not granted.done():
+                self._grant(source)
+                granted.set_result(None)
+                return
+            self._drop_if_idle(next_key)
+
+    def _drop_if_idle(self, key: str) -> None:
+        source = self.sources.get(key)
+        if source is not None and not source.inside and not source.waiting:
+            del self.sources[key]
+
 
 class Door:
-    """At most ``size`` conversations' turns at once per event loop; the rest queue in arrival order.
+    """At most ``size`` turns at once per event loop; waiting turns get places source by source.
 
-    A conversation's turns also queue for each other *before* the door: Rasa runs them one
+    A conversation's turns queue for each other *before* the door: Rasa runs them one
     at a time anyway (its conversation lock), so a second turn inside the door would only
     hold a place while it waits for the first. Without this line one client sending many
     messages to one conversation at once (a flood, or a script retrying) could take every
     place and stall every other shopper; with it, that client holds one place.
+
+    Turns waiting for a place are served **round robin by source** (the client address the
+    channel put in ``metadata["source"]``, else the conversation): when a place frees, the
+    waiting source that got a place longest ago gets it, for its oldest waiting turn. One client opening many
+    conversations at once (REST lets it choose sender ids) therefore gets one place per
+    rotation, like any other client, instead of every place in arrival order; with a single
+    source this is the plain arrival order of before.
     """
 
     def __init__(self, size: int) -> None:
@@ -79,7 +199,7 @@ class Door:
         self._doors: Dict[int, _LoopDoor] = {}
 
     def _here(self) -> _LoopDoor:
-        """The running loop's places, made on first use (a semaphore belongs to one loop)."""
+        """The running loop's places, made on first use (futures belong to one loop)."""
         loop = asyncio.get_running_loop()
         door = self._doors.get(id(loop))
         if door is None or door.loop is not loop:
@@ -90,21 +210,40 @@ class Door:
         """Conversations with a turn in flight on the running loop (in line or through the door)."""
         return len(self._here().lines)
 
+    def crowded(self, conversation: str) -> bool:
+        """Whether ``conversation`` already has :data:`MAX_WAITING_PER_CONVERSATION` turns
+        waiting behind its running one (a new message of it is then answered at once)."""
+        _, in_flight = self._here().lines.get(conversation) or (None, 0)
+        return in_flight > MAX_WAITING_PER_CONVERSATION
+
     @asynccontextmanager
-    async def enter(self, conversation: str) -> AsyncIterator[None]:
-        """Wait behind ``conversation``'s earlier turns, then for a place; hold both inside."""
+    async def enter(self, conversation: str, source: Optional[str] = None) -> AsyncIterator[None]:
+        """Wait behind ``conversation``'s earlier turns, then for a place in ``source``'s
+        turn (default: the conversation's own); hold both inside."""
         door = self._here()
         line, waiting = door.lines.get(conversation) or (asyncio.Lock(), 0)
         door.lines[conversation] = (line, waiting + 1)
         try:
-            async with line, door.places:
-                yield
+            async with line:
+                key = source or conversation
+                await door.take_place(key)
+                try:
+                    yield
+                finally:
+                    door.give_place_back(key)
         finally:
             line, waiting = door.lines[conversation]
             if waiting <= 1:
                 del door.lines[conversation]
             else:
                 door.lines[conversation] = (line, waiting - 1)
+
+
+def source_of(message: UserMessage) -> Optional[str]:
+    """The client a message came from, as its channel wrote it (``metadata["source"]``)."""
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    source = metadata.get("source")
+    return source if isinstance(source, str) and source else None
 
 
 def install(size: Optional[int] = None) -> Optional[Door]:
@@ -122,8 +261,21 @@ def install(size: Optional[int] = None) -> Optional[Door]:
     original = Agent.handle_message
 
     async def admitted(self: Agent, message: UserMessage) -> Any:
-        async with door.enter(message.sender_id or ""):
-            return await original(self, message)
+        conversation = message.sender_id or ""
+        if door.crowded(conversation):
+            logger.info(
+                "event=turn_refused reason=conversation_busy waiting=%d", MAX_WAITING_PER_CONVERSATION
+            )
+            if message.output_channel is not None:
+                await message.output_channel.send_response(conversation, {"text": busy_text(message.text)})
+            return None
+        client = source_of(message) or conversation
+        token = turn_worker.CLIENT.set(client)  # the turn's steps share the worker by client too
+        try:
+            async with door.enter(conversation, client):
+                return await original(self, message)
+        finally:
+            turn_worker.CLIENT.reset(token)
 
     admitted.__doc__ = original.__doc__
     setattr(admitted, _MARK, door)

@@ -43,11 +43,13 @@ the patch is installed). Installed by ops/resilience.py.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
 import threading
-from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional, Tuple, TypeVar
+from collections import deque
+from typing import Any, Awaitable, Callable, Coroutine, Deque, Dict, Optional, Tuple, TypeVar
 
 import rasa
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -58,7 +60,7 @@ from rasa.shared.core.constants import ACTION_EXTRACT_SLOTS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-__all__ = ["MODEL_LOCK", "TurnWorker", "install", "offloads_store", "worker"]
+__all__ = ["CLIENT", "MODEL_LOCK", "TurnWorker", "install", "offloads_store", "worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +71,31 @@ _ORIGINALS = "_shop_turn_worker_originals"
 MODEL_LOCK = threading.RLock()
 #: The Rasa minor version whose processor bodies are replicated here.
 RASA_MINOR = "3.6."
+#: The client (``metadata["source"]``) whose turn the current task runs; ops/admission.py sets it.
+CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("shop_turn_client", default="")
+#: Clients whose last step is remembered for the round robin, at most (idle ones are forgotten).
+MAX_CLIENTS_REMEMBERED = 4096
+#: A step waiting for the worker: its coroutine, the caller's future, the caller's loop.
+_Step = Tuple[Coroutine[Any, Any, Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
 
 class TurnWorker:
-    """One daemon thread running an event loop; steps submitted to it run in arrival order."""
+    """One daemon thread running an event loop, and the steps waiting for it, per client.
+
+    Steps run one at a time. The next one is the oldest step of the client (:data:`CLIENT`)
+    whose last step started longest ago: round robin by client, so a client with many turns
+    in flight (many conversations at once) gets one step in turn with each other client,
+    not one per turn it holds. The worker thread picks the next step itself, so it never
+    waits for the main loop between steps.
+    """
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+        self._lanes: Dict[str, Deque[_Step]] = {}
+        self._served: Dict[str, int] = {}  # client -> number of the last step it started
+        self._started = 0
+        self._busy = False
         self.thread = threading.Thread(target=self.loop.run_forever, name="shop-turn-worker", daemon=True)
         self.thread.start()
 
@@ -84,23 +104,81 @@ class TurnWorker:
         return threading.current_thread() is self.thread
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await ``coro`` (one that awaits nothing real) run on the worker's loop."""
+        """Await ``coro`` (one that awaits nothing real) run on the worker's loop, in turn."""
         if self.on_worker():
             return await coro
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+        caller = asyncio.get_running_loop()
+        done: asyncio.Future[T] = caller.create_future()
+        with self._lock:
+            self._lanes.setdefault(CLIENT.get(), deque()).append((coro, done, caller))
+            start, self._busy = not self._busy, True
+        if start:
+            self.loop.call_soon_threadsafe(self._next)
+        return await done
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Await ``fn(*args)`` run on the worker thread."""
+        """Await ``fn(*args)`` run on the worker thread, in turn."""
 
         async def step() -> T:
             return fn(*args)
 
         return await self.run(step())
 
+    def waiting(self) -> int:
+        """Steps waiting for the worker (not the running one)."""
+        with self._lock:
+            return sum(len(lane) for lane in self._lanes.values())
+
+    def _pick(self) -> Optional[_Step]:
+        """The next step (round robin by client), or None and the worker idle; under the lock."""
+        if not self._lanes:
+            self._busy = False
+            return None
+        # clients never served (-1) go in arrival order: the dict keeps it
+        *_, client = min((self._served.get(c, -1), i, c) for i, c in enumerate(self._lanes))
+        lane = self._lanes[client]
+        step = lane.popleft()
+        if not lane:
+            del self._lanes[client]
+        self._served[client] = self._started
+        self._started += 1
+        if len(self._served) > MAX_CLIENTS_REMEMBERED:  # forget idle clients (they come back first)
+            self._served = {c: n for c, n in self._served.items() if c in self._lanes}
+        return step
+
+    def _next(self) -> None:
+        """On the worker thread: start the next step, if any."""
+        with self._lock:
+            step = self._pick()
+        if step is None:
+            return
+        coro, done, caller = step
+        task = self.loop.create_task(coro)
+        task.add_done_callback(lambda finished: self._finished(finished, done, caller))
+
+    def _finished(self, task: asyncio.Task, done: asyncio.Future, caller: asyncio.AbstractEventLoop) -> None:
+        try:
+            caller.call_soon_threadsafe(_settle, done, task)
+        except RuntimeError:  # the caller's loop is closed: nobody waits for this step any more
+            logger.debug("event=turn_worker_result_dropped")
+        self._next()
+
     def stop(self) -> None:
         """Stop the worker's loop (tests); steps still queued are dropped."""
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+
+
+def _settle(done: asyncio.Future, task: asyncio.Task) -> None:
+    """On the caller's loop: hand the step's outcome to the turn awaiting it."""
+    if done.done():  # the turn was cancelled meanwhile
+        return
+    if task.cancelled():
+        done.cancel()
+    elif task.exception() is not None:
+        done.set_exception(task.exception())  # type: ignore[arg-type]
+    else:
+        done.set_result(task.result())
 
 
 _workers: Dict[int, TurnWorker] = {}

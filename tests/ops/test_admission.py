@@ -152,7 +152,8 @@ def test_the_rasa_server_puts_the_door_in() -> None:
 
 
 async def test_a_flood_of_one_conversation_holds_one_place(door_of_two: admission.Door) -> None:
-    """Twenty messages at once to one conversation, then one shopper: the shopper starts at once."""
+    """Twenty messages at once to one conversation, then one shopper: the shopper starts at once
+    (the flood's turns beyond its burst are answered at once, without a turn)."""
     processor = HeldProcessor()
     agent = _agent(processor)
     flood = [
@@ -168,5 +169,100 @@ async def test_a_flood_of_one_conversation_holds_one_place(door_of_two: admissio
     await shopper
     processor.release.setdefault("flood", asyncio.Event()).set()
     await asyncio.gather(*flood)
-    assert processor.started.count("flood") == 20 and processor.most == 2
+    cap = admission.MAX_WAITING_PER_CONVERSATION
+    assert processor.started.count("flood") == cap + 1 and processor.most == 2
     assert door_of_two.in_line() == 0  # nothing kept once the turns are done
+
+
+def _from(source: str, sender: str, text: str = "hi", output: Any = None) -> UserMessage:
+    return UserMessage(text, output_channel=output, sender_id=sender, metadata={"source": source})
+
+
+async def test_waiting_turns_get_places_source_by_source(door_of_two: admission.Door) -> None:
+    """One client opening ten conversations at once, then a shopper from elsewhere: the shopper
+    gets the first place that frees, not the eleventh."""
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    flood = [f"f{i}" for i in range(10)]
+    turns = [asyncio.create_task(agent.handle_message(_from("10.0.0.9", s))) for s in flood]
+    await _settle()
+    shopper = asyncio.create_task(agent.handle_message(_from("10.0.0.1", "shopper")))
+    await _settle()
+    assert processor.started == ["f0", "f1"]
+    processor.release.setdefault("f0", asyncio.Event()).set()
+    await _settle()
+    assert processor.started == ["f0", "f1", "shopper"]
+    for sender in ["shopper", *flood]:
+        processor.release.setdefault(sender, asyncio.Event()).set()
+        await _settle()
+    await asyncio.gather(shopper, *turns)
+    assert processor.started == ["f0", "f1", "shopper", *flood[2:]]  # the client's own order is kept
+    assert processor.most == 2
+
+
+async def test_sources_take_turns_round_robin(door_of_two: admission.Door) -> None:
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    first = [asyncio.create_task(agent.handle_message(_from("x", f"hold{i}"))) for i in range(2)]
+    await _settle()
+    waiting = [("c", "c1"), ("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b1"), ("b", "b2")]
+    turns = [asyncio.create_task(agent.handle_message(_from(src, s))) for src, s in waiting]
+    await _settle()
+    for sender in ["hold0", "hold1", "c1", "a1", "b1", "a2", "b2", "a3"]:
+        processor.release.setdefault(sender, asyncio.Event()).set()
+        await _settle()
+    await asyncio.gather(*first, *turns)
+    assert processor.started[2:] == ["c1", "a1", "b1", "a2", "b2", "a3"]  # ties: arrival order
+
+
+async def test_a_cancelled_waiting_turn_leaves_no_place_taken(door_of_two: admission.Door) -> None:
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    held = [asyncio.create_task(agent.handle_message(_from("x", f"h{i}"))) for i in range(2)]
+    await _settle()
+    gone = asyncio.create_task(agent.handle_message(_from("y", "gone")))
+    later = asyncio.create_task(agent.handle_message(_from("z", "later")))
+    await _settle()
+    gone.cancel()  # the client hung up while waiting
+    await _settle()
+    processor.release.setdefault("h0", asyncio.Event()).set()
+    await _settle()
+    assert processor.started == ["h0", "h1", "later"]
+    for sender in ["h1", "later"]:
+        processor.release.setdefault(sender, asyncio.Event()).set()
+    await asyncio.gather(*held, later)
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    again = [asyncio.create_task(agent.handle_message(_from("x", f"n{i}"))) for i in range(2)]
+    await _settle()
+    assert processor.running == 2  # both places free again
+    for i in range(2):
+        processor.release.setdefault(f"n{i}", asyncio.Event()).set()
+    await asyncio.gather(*again)
+
+
+async def test_a_conversation_beyond_its_burst_is_answered_at_once(door_of_two: admission.Door) -> None:
+    """A message behind MAX_WAITING_PER_CONVERSATION waiting ones hears the busy text at once,
+    without reaching the processor; the earlier ones are all answered."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    processor = HeldProcessor()
+    agent = _agent(processor)
+    cap = admission.MAX_WAITING_PER_CONVERSATION
+    outputs = [CollectingOutputChannel() for _ in range(cap + 3)]
+    texts = ["hi"] * (cap + 2) + ["你好"]
+    turns = [
+        asyncio.create_task(agent.handle_message(_from("x", "flood", text, out)))
+        for text, out in zip(texts, outputs, strict=True)
+    ]
+    await _settle()
+    refused = [out.messages for out in outputs[cap + 1 :]]
+    assert refused == [
+        [{"recipient_id": "flood", "text": admission.BUSY_TEXT["en"]}],
+        [{"recipient_id": "flood", "text": admission.BUSY_TEXT["zh"]}],
+    ]
+    processor.release.setdefault("flood", asyncio.Event()).set()
+    answers = await asyncio.gather(*turns)
+    assert processor.started == ["flood"] * (cap + 1)
+    assert all(answers[: cap + 1]) and answers[cap + 1 :] == [None, None]
+    assert admission.busy_text("where is 104587?") == admission.BUSY_TEXT["en"]

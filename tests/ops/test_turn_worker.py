@@ -157,3 +157,33 @@ def test_the_model_lock_is_held_around_every_parse_and_prediction(installed: Non
     originals = MessageProcessor.__dict__["_shop_turn_worker_originals"]
     for name in ("_parse_message_with_graph", "_predict_next_with_tracker"):
         assert getattr(MessageProcessor, name).__wrapped__ is originals[name]
+
+
+def test_steps_are_shared_round_robin_by_client() -> None:
+    """Six steps of one client queued, then one of another: the other's goes second, not seventh."""
+    worker = turn_worker.worker()
+    gate = threading.Event()
+    order: List[str] = []
+
+    def step(name: str) -> None:
+        if name == "hold":
+            gate.wait(5)
+        order.append(name)
+
+    async def as_client(client: str, name: str) -> None:
+        turn_worker.CLIENT.set(client)
+        await worker.call(step, name)
+
+    async def crowd() -> None:
+        hold = asyncio.create_task(as_client("flood", "hold"))
+        await asyncio.sleep(0.05)  # the worker is busy with "hold"
+        flood = [asyncio.create_task(as_client("flood", f"f{i}")) for i in range(6)]
+        await asyncio.sleep(0.01)
+        other = asyncio.create_task(as_client("shopper", "s"))
+        await asyncio.sleep(0.01)
+        assert worker.waiting() == 7
+        gate.set()
+        await asyncio.gather(hold, other, *flood)
+
+    asyncio.run(crowd())
+    assert order == ["hold", "s", "f0", "f1", "f2", "f3", "f4", "f5"]
