@@ -38,6 +38,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Events kept from the boundary on (before the current turn's), by default.
@@ -221,9 +223,18 @@ class BoundedSessionStore(SQLTrackerStore):
         return session.query(event).filter(event.id.in_(wanted)).order_by(event.id).all()
 
     async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
-        """Rasa's new tracker, saved whole (the session had no stored event): it counts them."""
-        tracker = await super().create_tracker(sender_id, append_action_listen)
-        setattr(tracker, _STORED, len(tracker.events))
+        """Rasa's new tracker (``TrackerStore.create_tracker``: listening, saved), known to have
+        no stored event yet, so its first save needs no ``COUNT`` of them either.
+
+        Rasa creates one only when the session has no stored event (``get_or_create_tracker``
+        and ``get_or_create_full_tracker``, after a retrieve found none): every conversation's
+        first turn saved this way, one query less.
+        """
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        setattr(tracker, _STORED, 0)
+        await self.save(tracker)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
