@@ -24,18 +24,22 @@ Every flooded message gets an answer: a real one, or, beyond one conversation's 
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import PoolManager
 
+from channels import session_ids
 from harness.stack import Stack
 from ops.admission import BUSY_TEXT, MAX_WAITING_PER_CONVERSATION
 from tests.e2e.helpers import text_of
+from tests.support.socketio_client import SocketIOClient
 
 FLOOD = 40
 ONE_CONVERSATION_BOUND = 3
@@ -131,3 +135,54 @@ def test_a_flood_over_many_conversations_of_one_client_does_not_hold_up_another(
     assert reply and not _busy(reply)
     assert during <= SPREAD_BOUND, f"the shopper waited while {during} flood turns were answered"
     assert all(replies) and not any(_busy(r) for r in replies)  # one message per conversation: no burst
+
+
+def _turns_ended_between(tracker: Dict[str, Any], start: float, end: float) -> int:
+    """Turns of a stored conversation that ended (its ``action_listen``) between two times."""
+    return sum(
+        1
+        for e in tracker["events"]
+        if e.get("event") == "action" and e.get("name") == "action_listen" and start < e["timestamp"] < end
+    )
+
+
+async def test_a_socketio_flood_of_one_tab_does_not_hold_up_another_shopper(stack: Stack) -> None:
+    """The widget's messages inside one connection are not limited by nginx: forty at once.
+
+    The flood's answers reach the tab only when the loop flushes them, so what is counted is
+    server-side: the flood turns whose end the tracker stored while the shopper waited. The
+    ordering held on 6d75023 too (2 turns: one connection's messages were already lined up
+    by the conversation); what is new is that every message is accounted for: a stored turn
+    or a busy answer on the tab.
+    """
+    await asyncio.to_thread(stack.say, f"warm-{uuid.uuid4().hex[:8]}", "hi")  # past the warm-up
+    tab = await SocketIOClient(stack.rasa_url).connect()
+    conversation = session_ids.conversation_of(await tab.session())
+    try:
+        for _ in range(FLOOD):
+            await tab.emit("user_uttered", {"message": "hello"})
+        texts = [str((await tab.next("bot_uttered", 60)).get("text") or "")]
+        shopper = f"shopper-{uuid.uuid4().hex[:8]}"
+        sent = time.time()
+        reply = await asyncio.to_thread(lambda: text_of(stack.say(shopper, QUESTION)))
+        back = time.time()
+        assert reply and not _busy(reply)
+        stored = -1
+        for _ in range(60):  # until the flood's last turns are stored
+            await asyncio.sleep(0.5)
+            tracker = await asyncio.to_thread(stack.tracker, conversation, None)
+            count = sum(1 for e in tracker["events"] if e.get("event") == "user")
+            if count == stored:
+                break
+            stored = count
+        during = _turns_ended_between(tracker, sent, back)
+        queue = tab.queue("bot_uttered")
+        while not queue.empty():
+            texts.append(str(queue.get_nowait().get("text") or ""))
+        print(f"socket.io flood: {during} flood turns ended while the shopper waited {back - sent:.2f} s")
+        assert stored >= MAX_WAITING_PER_CONVERSATION + 1, "the burst's first turns get real answers"
+        busy = sum(1 for text in texts if _busy(text))
+        assert stored + busy == FLOOD, f"{stored} turns and {busy} busy answers for {FLOOD} messages"
+        assert during <= ONE_CONVERSATION_BOUND, f"the shopper waited while {during} flood turns ended"
+    finally:
+        await tab.close()
