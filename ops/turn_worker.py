@@ -5,17 +5,19 @@ it: the NLU graph (``_parse_message_with_graph``), each next-action prediction
 (``predict_next_with_tracker_if_should``, called from ``_run_prediction_loop``) and the SQL
 tracker store's reads and writes (``get_tracker`` / ``save_tracker``: coroutines without a
 single real ``await``). Each blocks the process's event loop for its whole length, ~50 ms a
-turn here. Measured at stop 21 (``tests/e2e/test_flood.py``): forty messages at once to one
-conversation, then another shopper's question, on one Rasa process: the shopper was answered
-after 31-34 of the flood's turns (1.5-2.5 s instead of 0.1 s), with or without the admission
-door. Every other request needs several loop passes (accept, read the body, route, take the
-conversation's lock) and each pass waited behind one whole flood turn.
+turn here. Measured at stop 21 (the flood test, now ``tests/e2e/test_flood.py``): forty
+messages at once to one conversation, then another shopper's question, on one Rasa process:
+the shopper was answered after 31-34 of the flood's turns (1.5-2.5 s instead of 0.1 s),
+with or without the admission door. Every other request needs several loop passes (accept,
+read the body, route, take the conversation's lock) and each waited behind a whole flood turn.
 
 :func:`install` runs those steps on :class:`TurnWorker`: **one** thread per process with its
 own event loop. One thread, not a pool: the model is never run by two threads at once (the
 NLU components and TED keep per-call state, and two threads would only share the same core
-budget), and the steps of all turns take it in arrival order, so a turn waits behind at most
-one step of each other turn in flight, not behind whole turns. TensorFlow, numpy and the
+budget). Steps take it one at a time, round robin by client (:data:`CLIENT`, set by
+ops/admission.py from ``metadata["source"]``), so a turn waits behind at most one step of
+each other client with work in flight, not behind whole turns, and not behind every turn
+of a client that opened many conversations at once. TensorFlow, numpy and the
 database drivers release the GIL while they compute or wait, so the main loop meanwhile
 accepts connections, reads bodies, routes, answers the cheap cases (ops/input_guard.py,
 ops/admission.py) and sends replies.
@@ -32,6 +34,11 @@ Safe because of what runs where:
 * :data:`MODEL_LOCK` is held around every NLU parse and policy prediction, wherever it is
   called from, so a rare caller still on the main loop (the HTTP API's ``/predict``) never
   runs the model beside the worker.
+
+Measured on one Rasa process (``tests/e2e/test_flood.py``): the flood of one conversation
+then overlaps the shopper by 1-2 flood turns (26 before); forty conversations of one client
+by 6-7 (39 with this module and a first-come door; round robin by client in both places
+fixed that). The crowd benchmark did not regress (docs/performance.md, round 6).
 
 The replaced ``parse_message`` and ``_run_prediction_loop`` are Rasa 3.6's own bodies with the
 one blocking call awaited on the worker (and without their debug log lines); :func:`install`
