@@ -189,7 +189,8 @@ def test_mmr_picks_what_the_reference_picks_on_random_candidates() -> None:
 
 
 def test_one_blas_thread_gives_the_same_recommendations(demo) -> None:
-    # The action server runs BLAS on one thread (text_encoder.one_thread_numerics, called by actions.catalog).
+    # The action server runs BLAS on RASA_TF_THREADS threads, 1 by default
+    # (text_encoder.limit_numeric_threads, called by actions.catalog).
     from threadpoolctl import threadpool_limits
 
     fast, _ = demo
