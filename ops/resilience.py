@@ -210,6 +210,7 @@ class ResilientRestInput(RestInput):
         bp = super().blueprint(input_guard.guarded(on_new_message))
         warm_up.attach(bp)  # one parse per language, before the freeze and the first shopper
         gc_freeze.attach(bp)  # the model out of full garbage collections, once it is loaded
+        turn_worker.attach(bp)  # steps on the worker thread once warm and frozen (after those two)
         action_client.attach(bp)  # the pooled action server connections closed on stop
 
         @bp.middleware("request")

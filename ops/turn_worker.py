@@ -67,7 +67,7 @@ from rasa.shared.core.constants import ACTION_EXTRACT_SLOTS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-__all__ = ["CLIENT", "MODEL_LOCK", "TurnWorker", "install", "offloads_store", "worker"]
+__all__ = ["CLIENT", "IN_PLACE", "MODEL_LOCK", "TurnWorker", "attach", "install", "offloads_store", "worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ RASA_MINOR = "3.6."
 CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("shop_turn_client", default="")
 #: Clients whose last step is remembered for the round robin, at most (idle ones are forgotten).
 MAX_CLIENTS_REMEMBERED = 4096
+#: True while the server starts (:func:`attach`): steps then run in place on the calling loop.
+IN_PLACE = {"on": False}
 #: A step waiting for the worker: its coroutine, the caller's future, the caller's loop.
 _Step = Tuple[Coroutine[Any, Any, Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
@@ -112,7 +114,7 @@ class TurnWorker:
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` (one that awaits nothing real) run on the worker's loop, in turn."""
-        if self.on_worker():
+        if self.on_worker() or IN_PLACE["on"]:
             return await coro
         caller = asyncio.get_running_loop()
         done: asyncio.Future[T] = caller.create_future()
@@ -203,6 +205,23 @@ def worker() -> TurnWorker:
                 found = _workers[pid] = TurnWorker()
                 logger.info("event=turn_worker_started pid=%d", pid)
     return found
+
+
+def attach(bp: Any) -> None:
+    """Run steps in place (on the loop, as Rasa does) while the server starts, then on the worker.
+
+    Call after ``warm_up.attach`` and ``gc_freeze.attach``: Sanic runs ``after_server_start``
+    listeners in the order they were added, so the warm-up's parses still block the loop and
+    ``/status`` answers only once the process is warm and frozen, as before this module.
+    """
+
+    @bp.listener("before_server_start")
+    async def _in_place(app: Any, loop: Any) -> None:
+        IN_PLACE["on"] = True
+
+    @bp.listener("after_server_start")
+    async def _on_worker(app: Any, loop: Any) -> None:
+        IN_PLACE["on"] = False
 
 
 def offloads_store(store: Any) -> bool:

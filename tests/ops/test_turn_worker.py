@@ -187,3 +187,27 @@ def test_steps_are_shared_round_robin_by_client() -> None:
 
     asyncio.run(crowd())
     assert order == ["hold", "s", "f0", "f1", "f2", "f3", "f4", "f5"]
+
+
+def test_while_the_server_starts_steps_run_in_place(installed: None) -> None:
+    """The warm-up's parses block the loop as before, so /status answers once the process is warm."""
+    listeners: dict = {}
+
+    class Blueprint:
+        def listener(self, event: str) -> Any:
+            def add(fn: Any) -> Any:
+                listeners[event] = fn
+                return fn
+
+            return add
+
+    turn_worker.attach(Blueprint())
+    processor = StandIn()
+    try:
+        asyncio.run(listeners["before_server_start"](None, None))
+        asyncio.run(MessageProcessor.parse_message(processor, "hi", DialogueStateTracker("s", [])))  # type: ignore[arg-type]
+        asyncio.run(listeners["after_server_start"](None, None))
+        asyncio.run(MessageProcessor.parse_message(processor, "hi", DialogueStateTracker("s", [])))  # type: ignore[arg-type]
+    finally:
+        turn_worker.IN_PLACE["on"] = False
+    assert processor.threads == ["MainThread", "shop-turn-worker"]
