@@ -33,7 +33,7 @@ the ``X-Forwarded-For`` hop Sanic trusts; Telegram: the chat), else the conversa
   (:data:`ops.turn_worker.CLIENT`, set here for the turn);
 * one conversation's **burst** is bounded: beyond :data:`MAX_WAITING_PER_CONVERSATION`
   turns waiting behind its running one, a message is answered at once with
-  :data:`BUSY_TEXT` ("I'm still answering your earlier messages ..."), without NLU, the lock
+  :func:`shop.limits.busy_text` ("I'm still answering your earlier messages ..."), without NLU, the lock
   or the tracker (not stored as a turn; logged as ``event=turn_refused``). A person never has
   ten unanswered messages in one chat; a script that floods one conversation (REST, or a
   socket.io tab, whose messages nginx cannot count) holds a bounded line, not an unbounded one.
@@ -59,13 +59,13 @@ from rasa.core.channels.channel import UserMessage
 
 from ops import turn_worker
 from shop import settings as shop_settings
+from shop.language import written_language
+from shop.limits import busy_text
 
 __all__ = [
-    "BUSY_TEXT",
     "MAX_WAITING_PER_CONVERSATION",
     "SETTING",
     "Door",
-    "busy_text",
     "install",
     "limit",
     "source_of",
@@ -90,17 +90,6 @@ def limit() -> int:
 
 #: Turns of one conversation that may wait behind its running one; more are answered at once.
 MAX_WAITING_PER_CONVERSATION = 10
-#: What a message beyond that hears (no NLU, not stored): the earlier ones are still answered.
-BUSY_TEXT = {
-    "en": "I'm still answering your earlier messages. Please send that again after my reply.",
-    "zh": "我还在回复你之前的消息，请在我回复之后再发一次。",
-}
-
-
-def busy_text(text: Optional[str]) -> str:
-    """:data:`BUSY_TEXT` in the language the message is written in (Han characters: Chinese)."""
-    han = any("\u4e00" <= ch <= "\u9fff" for ch in (text or ""))
-    return BUSY_TEXT["zh" if han else "en"]
 
 
 @dataclass
@@ -267,7 +256,9 @@ def install(size: Optional[int] = None) -> Optional[Door]:
                 "event=turn_refused reason=conversation_busy waiting=%d", MAX_WAITING_PER_CONVERSATION
             )
             if message.output_channel is not None:
-                await message.output_channel.send_response(conversation, {"text": busy_text(message.text)})
+                await message.output_channel.send_response(
+                    conversation, {"text": busy_text(written_language(message.text))}
+                )
             return None
         client = source_of(message) or conversation
         token = turn_worker.CLIENT.set(client)  # the turn's steps share the worker by client too

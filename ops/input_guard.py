@@ -15,7 +15,9 @@ server decides the three things the assistant trusts:
   it in the response list) and never reaches NLU, the tracker or the lock store: such a
   message is not stored as a user turn, and only its length is logged. A blank message
   ("" or only whitespace, which Rasa would answer with silence) gets
-  :func:`shop.limits.empty_text` the same way.
+  :func:`shop.limits.empty_text` the same way. Both answers are in the message's written
+  language (:func:`shop.language.written_language`: Han characters are Chinese, else the
+  shop's default), since the conversation is not read for them.
 
 Byte-level caps sit in front of this: Sanic's ``SANIC_REQUEST_MAX_SIZE`` for HTTP bodies and
 the socket.io server's ``max_http_buffer_size`` (:data:`MAX_SOCKETIO_PAYLOAD_BYTES`).
@@ -29,6 +31,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from shop.language import written_language
 from shop.limits import empty_text, max_message_chars, too_long_text
 
 __all__ = [
@@ -108,7 +111,9 @@ def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
         if is_blank(message.text):
             logger.info("event=message_blank channel=%s", message.input_channel)
             if message.output_channel is not None:
-                await message.output_channel.send_response(message.sender_id, {"text": empty_text()})
+                await message.output_channel.send_response(
+                    message.sender_id, {"text": empty_text(written_language(message.text))}
+                )
             return None
         if too_long(message.text):
             logger.info(
@@ -118,7 +123,8 @@ def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
                 max_message_chars(),
             )
             if message.output_channel is not None:
-                await message.output_channel.send_response(message.sender_id, {"text": too_long_text()})
+                reply = too_long_text(lang=written_language(message.text))
+                await message.output_channel.send_response(message.sender_id, {"text": reply})
             return None
         return await on_new_message(message)
 

@@ -49,6 +49,7 @@ __all__ = [
     "locale_for",
     "parse_languages",
     "warm_up",
+    "written_language",
 ]
 
 HAN = "han"  # the message has Han characters
@@ -198,6 +199,21 @@ def detect(
         return _kept(previous, config, best.value if best else None)
     code = best.language.iso_code_639_1.name.lower()
     return Detection(code, DETECTED, best.value)
+
+
+def written_language(text: str | None, config: LanguageConfig | None = None) -> str:
+    """The language to answer ``text`` in before its conversation is read (the input guards).
+
+    Only the Han rule of :func:`detect` (cheap, and never wrong for Chinese): a message with
+    Han characters is Chinese when the shop speaks it, anything else gets the shop's default
+    language. A guard answers floods and oversized messages, so it must not run the detector.
+    """
+    config = config or config_from()
+    head = (text if isinstance(text, str) else "")[:MAX_JUDGED_CHARS]
+    if "zh" in config.languages and _HAN_RE.search(head):
+        if not ("ja" in config.languages and _KANA_RE.search(head)):
+            return "zh"
+    return config.default
 
 
 def locale_for(language: str) -> str:

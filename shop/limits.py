@@ -6,9 +6,10 @@ the same way and the README can state the limit.
 
 from __future__ import annotations
 
+from shop import messages
 from shop import settings as shop_settings
 
-__all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "max_message_chars", "too_long_text"]
+__all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "busy_text", "empty_text", "max_message_chars", "too_long_text"]
 
 #: Characters of one shopper message; longer ones are answered at once and not parsed.
 DEFAULT_MAX_MESSAGE_CHARS: int = shop_settings.ShopSettings.max_message_chars
@@ -23,18 +24,17 @@ def max_message_chars() -> int:
     return max(100, value)
 
 
-def too_long_text(limit: int | None = None) -> str:
-    """What the shopper hears when a message is over the limit."""
+def too_long_text(limit: int | None = None, lang: str | None = None) -> str:
+    """What the shopper hears when a message is over the limit (in ``lang``, default English)."""
     limit = max_message_chars() if limit is None else limit
-    return (
-        f"Sorry, that message is too long for me (the limit is {limit:,} characters). "
-        "Could you shorten it, or split it into a few messages?"
-    )
+    return messages.text("guard.too_long", lang, limit=messages.number(limit, lang))
 
 
-def empty_text() -> str:
+def empty_text(lang: str | None = None) -> str:
     """What the shopper hears for a message with no text in it (only spaces, or nothing)."""
-    return (
-        "I didn't get any text there. You can ask about an order, a return or refund, "
-        "a product, or a coupon."
-    )
+    return messages.text("guard.empty", lang)
+
+
+def busy_text(lang: str | None = None) -> str:
+    """What a message beyond a conversation's burst hears (ops/admission.py): not read."""
+    return messages.text("guard.busy", lang)

@@ -51,6 +51,10 @@ MESSAGES: dict[str, str] = {
     "identity.rate_limited": "That's a lot of order lookups in a short time, so I've paused them for a minute. "
     "Please try again shortly, or a person from our team can help.",
     "identity.need_proof": "I need the order number and the email on the order before I can help with it.",
+    # -- input guards (answered before NLU: ops/input_guard.py, ops/admission.py) -----------
+    "guard.too_long": "Sorry, that message is too long for me (the limit is {limit} characters). Could you shorten it, or split it into a few messages?",
+    "guard.empty": "I didn't get any text there. You can ask about an order, a return or refund, a product, or a coupon.",
+    "guard.busy": "I'm still answering your earlier messages. Please send that again after my reply.",
     "identity.no_match": "I couldn't find an order with that number and email. Please check both and try again.",
     "identity.one_more_try": " You have one more try before lookups pause for a while.",
     # -- orders --------------------------------------------------------------------------

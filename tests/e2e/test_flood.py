@@ -19,7 +19,7 @@ and, once the first of them is answered, one message of another shopper. What is
   (each needs a few more steps, one per shopper step), plus the one whose place it took.
 
 Every flooded message gets an answer: a real one, or, beyond one conversation's burst,
-:data:`ops.admission.BUSY_TEXT` at once (the first turns of the burst always get real ones).
+:func:`shop.limits.busy_text` at once (the first turns of the burst always get real ones).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from urllib3 import PoolManager
 
 from channels import session_ids
 from harness.stack import Stack
-from ops.admission import BUSY_TEXT, MAX_WAITING_PER_CONVERSATION
+from ops.admission import MAX_WAITING_PER_CONVERSATION
+from shop import messages
 from tests.e2e.helpers import text_of
 from tests.support.socketio_client import SocketIOClient
 
@@ -63,7 +64,7 @@ class _From(HTTPAdapter):
 
 
 def _busy(text: str) -> bool:
-    return text in BUSY_TEXT.values()
+    return text in messages.variants("guard.busy")
 
 
 class Timeline:

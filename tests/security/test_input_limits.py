@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 import requests
 
 from harness.stack import Stack
-from shop.limits import max_message_chars, too_long_text
+from shop.limits import empty_text, max_message_chars, too_long_text
 from tests.e2e.helpers import text_of
 from tests.support.socketio_client import SocketIOClient
 
@@ -68,6 +68,14 @@ def test_the_limit_reply_states_the_limit(stack: Stack, sender: str) -> None:
     replies = post(stack, sender, "y" * (max_message_chars() + 1))
     assert [r["text"] for r in replies] == [too_long_text()]
     assert f"{max_message_chars():,} characters" in replies[0]["text"]
+
+
+def test_an_oversized_chinese_message_is_answered_in_chinese(stack: Stack, sender: str) -> None:
+    replies = post(stack, sender, "我的订单到哪了" * (max_message_chars() // 7 + 1))
+    assert [r["text"] for r in replies] == [too_long_text(lang="zh")]
+    assert f"{max_message_chars():,} 个字符" in replies[0]["text"]
+    blank = post(stack, sender, "   ")
+    assert [r["text"] for r in blank] == [empty_text()]
 
 
 def test_a_message_of_exactly_the_limit_is_answered_normally(stack: Stack, sender: str) -> None:

@@ -21,6 +21,7 @@ from shop.language import (
     judged_text,
     locale_for,
     parse_languages,
+    written_language,
 )
 from shop.money import format_money
 
@@ -172,3 +173,15 @@ def test_locales_are_ones_babel_formats_with() -> None:
     assert format_money("1234.5", "USD", locale_for("zh")) == "US$1,234.50"
     for code in ("en", "zh", "de", "fr", "ja", "es"):
         Locale.parse(locale_for(code))
+
+
+def test_the_guards_answer_in_the_written_language_without_the_detector() -> None:
+    # Han characters: Chinese when the shop speaks it; anything else: the shop's default.
+    both = LanguageConfig(("en", "zh"))
+    assert written_language("还在吗？", both) == "zh"
+    assert written_language("订单 104523 where", both) == "zh"
+    assert written_language("¿dónde está mi pedido?", both) == "en"
+    assert written_language(None, both) == "en"
+    assert written_language("还在吗？", LanguageConfig(("en",))) == "en"
+    assert written_language("hello", LanguageConfig(("zh", "en"))) == "zh"
+    assert written_language("日本語のテキスト", LanguageConfig(("en", "zh", "ja"))) == "en"
