@@ -46,6 +46,7 @@ from shop.catalog_query import Filters, canonical_size, parse_query, with_filter
 from shop.catalog_rows import display_name
 from shop.recommend import Recommendation
 from shop.recommender_errors import RecommenderUnavailable
+from shop.threads import numeric_threads
 from text_encoder import limit_numeric_threads
 
 __all__ = ["ActionAnswerProductQuestion", "ActionRecommendProducts", "name_words"]
@@ -240,8 +241,8 @@ def _with_note(intro: str, note: str, lang: str) -> str:
 
 # The action server's numeric work is one small query at a time while ACTION_WORKERS threads
 # serve shoppers: TensorFlow and BLAS on RASA_TF_THREADS threads each, one by default
-# (text_encoder.threads, the same setting as the Rasa workers').
-limit_numeric_threads()
+# (shop.threads, the same setting as the Rasa workers').
+limit_numeric_threads(numeric_threads())
 
 if settings.value("CATALOG_WARM_UP"):  # load index + encoder before the first shopper asks
     services.start_catalog_warm_up()

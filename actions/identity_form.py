@@ -91,8 +91,10 @@ class OrderIdentityFormValidator(FormValidationAction):
     async def extract_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """An address in the answer to "which email?", even where NLU found no entity."""
-        return _scan_answer(tracker, "email", EMAIL_IN_TEXT)
+        """An address in the shopper's message, even where NLU found no entity (the CRF misses
+        some, e.g. on ``.net``): in the answer to "which email?", and also given early, with
+        or before the number, since an order form's only use of an address is this check."""
+        return _scan_answer(tracker, "email", EMAIL_IN_TEXT, any_question=True)
 
     def validate_order_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -225,9 +227,13 @@ def _answer(
     return value
 
 
-def _scan_answer(tracker: Tracker, slot: str, pattern: re.Pattern[str]) -> Dict[str, Any]:
-    """The slot's value found in the raw text, when it answers our question for it."""
-    if tracker.slots.get("requested_slot") != slot or slot in tracker.slots_to_validate():
+def _scan_answer(
+    tracker: Tracker, slot: str, pattern: re.Pattern[str], any_question: bool = False
+) -> Dict[str, Any]:
+    """The slot's value found in the raw text, when it answers our question for it (or any
+    question of the form, with ``any_question``) and NLU did not fill it already."""
+    asked = any_question or tracker.slots.get("requested_slot") == slot
+    if not asked or slot in tracker.slots_to_validate():
         return {}
     text = (tracker.latest_message.get("text") or "")[:SCANNED_CHARS]
     if text.startswith("/"):

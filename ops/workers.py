@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from shop import settings as shop_settings
-from text_encoder.threads import RASA_TF_VARS, rasa_thread_env
+from shop.threads import RASA_TF_VARS, rasa_thread_env
 
 __all__ = [
     "MAX_AUTO",
@@ -43,7 +43,7 @@ TELEGRAM_CHANNEL = "channels.telegram.TelegramInput"
 IN_MEMORY_LOCKS = ("", "in_memory")
 #: Rasa's TensorFlow thread variables and their values for one server process, from
 #: ``RASA_TF_THREADS``: the one helper of every process's thread counts is in
-#: :mod:`text_encoder.threads` (the action server and the sentence encoders use it too).
+#: :mod:`shop.threads` (the action server and the sentence encoders use it too).
 TF_THREAD_VARS = RASA_TF_VARS
 tf_thread_env = rasa_thread_env
 
@@ -149,7 +149,7 @@ def serving_workers(parent: int) -> List[int]:
 def main(argv: Optional[List[str]] = None) -> int:
     """Print the worker count (why it is 1 despite ``SANIC_WORKERS`` on stderr).
 
-    ``--tf-env``: print ``export`` lines for :func:`text_encoder.threads.rasa_thread_env`.
+    ``--tf-env``: print ``export`` lines for :func:`shop.threads.rasa_thread_env`.
     ``--serving PID``: print how many of Rasa's workers under PID accept connections.
     """
     args = sys.argv[1:] if argv is None else argv

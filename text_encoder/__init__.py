@@ -4,31 +4,30 @@ One package, so ``catalog_index`` (product vectors for FAISS) and ``nlu_componen
 sentence feature of every message) encode with the same model and neither imports the other.
 ``get_encoder()`` loads the TensorFlow model once per process; importing this package does
 not load TensorFlow. Details in :mod:`text_encoder.minilm`. How many threads TensorFlow,
-BLAS and the sentence encoders use in each server process: :mod:`text_encoder.threads`.
+BLAS and the sentence encoders use in each server process: ``shop.threads`` (a setting)
+decides, :func:`limit_numeric_threads` applies it.
 """
 
 from text_encoder.minilm import (
     BUCKETS,
     DIM,
     MODEL_NAME,
+    TF_NATIVE_VARS,
     Encoder,
     bucket_for,
     get_encoder,
     limit_numeric_threads,
     model_dir,
 )
-from text_encoder.threads import library_threads, numeric_threads, rasa_thread_env
 
 __all__ = [
     "BUCKETS",
     "DIM",
     "MODEL_NAME",
+    "TF_NATIVE_VARS",
     "Encoder",
     "bucket_for",
     "get_encoder",
-    "library_threads",
     "limit_numeric_threads",
     "model_dir",
-    "numeric_threads",
-    "rasa_thread_env",
 ]

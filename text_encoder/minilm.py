@@ -16,11 +16,9 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
-
-from text_encoder.threads import TF_NATIVE_VARS, numeric_threads
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
@@ -137,14 +135,17 @@ class Encoder:
             )
 
 
-def limit_numeric_threads(env: Optional[Mapping[str, str]] = None) -> int:
-    """Apply ``RASA_TF_THREADS`` (:mod:`text_encoder.threads`) in this process: TensorFlow
-    (if it has not started) and BLAS.
+#: TensorFlow's own thread variables, read when it runs its first op (a process without Rasa's setup).
+TF_NATIVE_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
-    Call it before TensorFlow runs its first op; an operator's own ``TF_NUM_INTRAOP_THREADS``
-    / ``TF_NUM_INTEROP_THREADS`` win. Returns the count (0: nothing changed).
+
+def limit_numeric_threads(threads: int) -> int:
+    """Run TensorFlow (if it has not started) and BLAS on ``threads`` threads in this process.
+
+    The count comes from the caller (``shop.threads.numeric_threads``: ``RASA_TF_THREADS``);
+    0 changes nothing. Call it before TensorFlow runs its first op; an operator's own
+    ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` win. Returns the count.
     """
-    threads = numeric_threads(env)
     if threads:
         for name in TF_NATIVE_VARS:
             os.environ.setdefault(name, str(threads))

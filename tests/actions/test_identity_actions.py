@@ -188,3 +188,15 @@ def test_a_proven_order_skips_the_lock_read_and_asks_the_rest(monkeypatch: pytes
     assert unproven == [] and counting.reads == 1
     counting.locked = None
     assert asyncio.run(_Form().required_slots(slots, CollectingDispatcher(), _email_turn(), {})) == slots
+
+
+async def test_an_email_the_nlu_missed_is_found_whatever_the_form_asked() -> None:
+    # The CRF misses some addresses (``.net``); the form scans the message for one while it
+    # asks for the order number too, but never for an order number it did not ask for.
+    form, dispatcher = _Form(), CollectingDispatcher()
+    events = [user("sorry, it's carol.palmer@example.net 104523", "203.0.113.9", NOW)]
+    asking_number = tracker(events, {"requested_slot": "order_id"})
+    assert await form.extract_email(dispatcher, asking_number, {}) == {"email": "carol.palmer@example.net"}
+    asking_email = tracker(events, {"requested_slot": "email"})  # the number: only when asked
+    assert await form.extract_order_id(dispatcher, asking_email, {}) == {}
+    assert await form.extract_order_id(dispatcher, asking_number, {}) == {"order_id": "104523"}

@@ -122,9 +122,9 @@ def test_wrong_email_refused_in_chinese_without_telling_whether_the_order_exists
 
 
 def test_email_corrected_in_chinese_after_a_failed_check_is_kept(
-    stack: Stack, sender: str, catalog_words: List[str]
+    stack: Stack, sender: str, shop_db: sessionmaker, catalog_words: List[str]
 ) -> None:
-    number, email = DEMO_ORDERS["shipped"]
+    number, email = pick_order(shop_db, "shipped")  # its own: a failure counts for every sender
     stack.say(sender, f"查询订单 {number}")
     failed = assert_chinese(stack.say(sender, f"typo-{sender}@example.com"), catalog_words)
     assert "没有找到与该订单号和邮箱相符的订单" in failed

@@ -129,10 +129,13 @@ def test_conversation_is_kept_in_the_sql_tracker_store(stack: Stack, sender: str
     assert (stack.workdir / "tracker.db").stat().st_size > 0
 
 
-def test_email_corrected_after_a_failed_check_is_kept_for_the_number(stack: Stack, sender: str) -> None:
+def test_email_corrected_after_a_failed_check_is_kept_for_the_number(
+    stack: Stack, sender: str, shop_db: sessionmaker
+) -> None:
     # The shopper mistyped the email: after "couldn't find", they give the right email
     # first; it is kept and checked against the number they give next, not asked again.
-    number, email = DEMO_ORDERS["shipped"]
+    # An order of its own: a failure counts against the order number for every sender.
+    number, email = pick_order(shop_db, "shipped")
     stack.say(sender, f"where is order {number}")
     failed = text_of(stack.say(sender, f"typo-{sender}@example.com"))
     assert "couldn't find an order with that number and email" in failed
@@ -142,17 +145,19 @@ def test_email_corrected_after_a_failed_check_is_kept_for_the_number(stack: Stac
     assert f"Order #{number}" in reply and "on its way" in reply
 
 
-def test_email_given_before_the_number_is_checked_with_it(stack: Stack, sender: str) -> None:
-    number, email = DEMO_ORDERS["delivered_recent"]
+def test_email_given_before_the_number_is_checked_with_it(
+    stack: Stack, sender: str, shop_db: sessionmaker
+) -> None:
+    number, email = pick_order(shop_db, "delivered")
     asked = text_of(stack.say(sender, f"hi, my email is {email}, where is my order?"))
     assert "order number" in asked.lower()
     reply = text_of(stack.say(sender, number))
     assert f"Order #{number}" in reply and "delivered" in reply.lower()
 
 
-def test_email_kept_for_a_number_is_still_checked(stack: Stack, sender: str) -> None:
+def test_email_kept_for_a_number_is_still_checked(stack: Stack, sender: str, shop_db: sessionmaker) -> None:
     # Keeping the email is no shortcut: a wrong one is refused the same way.
-    number, _ = DEMO_ORDERS["delivered_recent"]
+    number, _ = pick_order(shop_db, "delivered")
     stack.say(sender, f"my email is other-{sender}@example.com and I want to track my order")
     reply = text_of(stack.say(sender, number))
     assert "couldn't find an order with that number and email" in reply

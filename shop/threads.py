@@ -15,13 +15,15 @@ two ways:
 * :func:`rasa_thread_env`: Rasa's own variables for a ``rasa run`` about to start (Rasa
   configures TensorFlow from them before it loads a model); ``ops.workers`` prints them for
   ``scripts/run.sh`` and the Rasa container, the test harness passes them to its servers;
-* :func:`text_encoder.limit_numeric_threads`: in a process already running (the action
-  server, from ``actions.catalog`` before TensorFlow runs its first op): TensorFlow's own
-  variables and BLAS through ``threadpoolctl`` (in :mod:`text_encoder.minilm`, this
-  package's one writer of the environment);
+* :func:`text_encoder.limit_numeric_threads` given :func:`numeric_threads`: in a process
+  already running (the action server, from ``actions.catalog`` before TensorFlow runs its
+  first op): TensorFlow's own variables and BLAS through ``threadpoolctl``;
 
 and :func:`library_threads` gives the count to a library that takes it as an argument
 (the USE and e5 encoders of ``nlu_components.multilingual_sentence``).
+
+Here in ``shop`` because it reads a setting (``shop.settings`` is the one place for them);
+``text_encoder`` imports no project package and takes the count as an argument.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from shop import settings as shop_settings
 __all__ = [
     "RASA_TF_VARS",
     "SETTING",
-    "TF_NATIVE_VARS",
     "library_threads",
     "numeric_threads",
     "rasa_thread_env",
@@ -44,8 +45,6 @@ __all__ = [
 SETTING = "RASA_TF_THREADS"
 #: Rasa's variables (``rasa.constants``), read when ``rasa run`` starts, before any model.
 RASA_TF_VARS = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
-#: TensorFlow's own variables, read when it runs its first op (a process without Rasa's setup).
-TF_NATIVE_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
 def numeric_threads(env: Optional[Mapping[str, str]] = None) -> int:

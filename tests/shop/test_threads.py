@@ -1,4 +1,4 @@
-"""text_encoder's thread helpers: one setting gives every server process's numeric thread counts."""
+"""shop.threads: the thread helpers; one setting gives every server process's numeric thread counts."""
 
 from __future__ import annotations
 
@@ -11,14 +11,8 @@ from typing import Dict
 
 import pytest
 
-from text_encoder.threads import (
-    RASA_TF_VARS,
-    SETTING,
-    TF_NATIVE_VARS,
-    library_threads,
-    numeric_threads,
-    rasa_thread_env,
-)
+from shop.threads import RASA_TF_VARS, SETTING, library_threads, numeric_threads, rasa_thread_env
+from text_encoder import TF_NATIVE_VARS
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Prints what a process's numeric libraries were told after the given import.
