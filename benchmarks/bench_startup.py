@@ -37,7 +37,7 @@ from harness.paths import VENV_BIN  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.processes import Service  # noqa: E402
 from harness.stack import RASA_START_TIMEOUT, rasa_argv, stack_env  # noqa: E402
-from ops.workers import tf_thread_env  # noqa: E402
+from shop.threads import rasa_thread_env  # noqa: E402
 
 AGENT_LOAD = """
 import json, sys, time
@@ -64,7 +64,7 @@ print(json.dumps(times))
 def ours(model: Path, workdir: Path) -> Service:
     """``rasa run`` of this assistant serving ``model``, as the harness starts it."""
     env = stack_env(workdir)
-    env = {**env, **tf_thread_env(env)}
+    env = {**env, **rasa_thread_env(env)}
     port, token = free_port(), env.get("RASA_API_TOKEN") or "bench-token-0123456789abcdef"
     argv = rasa_argv(port, token)
     argv[argv.index("--model") + 1] = str(model)

@@ -22,7 +22,7 @@ from harness.env import default_env
 from harness.paths import ROOT, VENV_BIN, require_model
 from harness.ports import free_port
 from harness.processes import Service, stop_processes
-from ops.workers import tf_thread_env
+from shop.threads import rasa_thread_env
 
 #: Seconds Rasa may take to load the model on a busy 2-core machine.
 RASA_START_TIMEOUT = float(os.environ.get("SHOP_RASA_START_TIMEOUT", "600"))
@@ -59,7 +59,7 @@ def actions_service(workdir: Path, env: Dict[str, str], port: int) -> Service:
 
 def rasa_service(workdir: Path, env: Dict[str, str], port: int, token: str, name: str = "rasa") -> Service:
     """A Rasa server as a restartable :class:`Service` logging to ``workdir/<name>.log``."""
-    env = {**env, **tf_thread_env(env)}  # as scripts/run.sh starts it
+    env = {**env, **rasa_thread_env(env)}  # as scripts/run.sh starts it
     return Service(name, rasa_argv(port, token), env, port, f"http://127.0.0.1:{port}/status?token={token}",
                    workdir / f"{name}.log", RASA_START_TIMEOUT)  # fmt: skip
 

@@ -26,14 +26,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from shop import settings as shop_settings
-from shop.threads import RASA_TF_VARS, rasa_thread_env
+from shop.threads import rasa_thread_env
 
 __all__ = [
     "MAX_AUTO",
-    "TF_THREAD_VARS",
     "effective_workers",
     "serving_workers",
-    "tf_thread_env",
     "usable_cores",
 ]
 
@@ -41,11 +39,6 @@ __all__ = [
 MAX_AUTO = 4
 TELEGRAM_CHANNEL = "channels.telegram.TelegramInput"
 IN_MEMORY_LOCKS = ("", "in_memory")
-#: Rasa's TensorFlow thread variables and their values for one server process, from
-#: ``RASA_TF_THREADS``: the one helper of every process's thread counts is in
-#: :mod:`shop.threads` (the action server and the sentence encoders use it too).
-TF_THREAD_VARS = RASA_TF_VARS
-tf_thread_env = rasa_thread_env
 
 
 def usable_cores() -> int:

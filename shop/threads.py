@@ -17,10 +17,10 @@ two ways:
   ``scripts/run.sh`` and the Rasa container, the test harness passes them to its servers;
 * :func:`text_encoder.limit_numeric_threads` given :func:`numeric_threads`: in a process
   already running (the action server, from ``actions.catalog`` before TensorFlow runs its
-  first op): TensorFlow's own variables and BLAS through ``threadpoolctl``;
+  first op): TensorFlow's own variables and BLAS through ``threadpoolctl``.
 
-and :func:`library_threads` gives the count to a library that takes it as an argument
-(the USE and e5 encoders of ``nlu_components.multilingual_sentence``).
+(The USE and e5 encoders of ``nlu_components.multilingual_sentence`` run on one thread
+each, fixed there.)
 
 Here in ``shop`` because it reads a setting (``shop.settings`` is the one place for them);
 ``text_encoder`` imports no project package and takes the count as an argument.
@@ -36,7 +36,6 @@ from shop import settings as shop_settings
 __all__ = [
     "RASA_TF_VARS",
     "SETTING",
-    "library_threads",
     "numeric_threads",
     "rasa_thread_env",
 ]
@@ -53,11 +52,6 @@ def numeric_threads(env: Optional[Mapping[str, str]] = None) -> int:
     if threads < 0:
         raise ValueError(f"{SETTING} must be 0 or more, not {threads}")
     return threads
-
-
-def library_threads(default: int, env: Optional[Mapping[str, str]] = None) -> int:
-    """The count for a library that takes one (``default``, its own, when the setting is 0)."""
-    return numeric_threads(env) or default
 
 
 def rasa_thread_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops.workers import MAX_AUTO, TF_THREAD_VARS, effective_workers, tf_thread_env
+from ops.workers import MAX_AUTO, effective_workers
 
 SQLITE_LOCKS = {"LOCK_STORE_TYPE": "ops.lock_store.SQLiteLockStore"}
 
@@ -44,18 +44,3 @@ def test_telegram_polling_means_one_worker_webhook_does_not(tmp_path: Path) -> N
     assert effective_workers(webhook, creds) == (2, [])
     no_token = {**SQLITE_LOCKS, "SANIC_WORKERS": "2"}
     assert effective_workers(no_token, creds) == (2, [])
-
-
-def test_one_tensorflow_thread_per_rasa_process_by_default() -> None:
-    assert tf_thread_env({}) == dict.fromkeys(TF_THREAD_VARS, "1")
-    assert tf_thread_env({"RASA_TF_THREADS": "3"}) == dict.fromkeys(TF_THREAD_VARS, "3")
-
-
-def test_tf_threads_zero_leaves_tensorflow_its_own_pool() -> None:
-    assert tf_thread_env({"RASA_TF_THREADS": "0"}) == {}
-
-
-def test_rasa_reads_the_same_variable_names() -> None:
-    from rasa.constants import ENV_CPU_INTER_OP_CONFIG, ENV_CPU_INTRA_OP_CONFIG
-
-    assert set(TF_THREAD_VARS) == {ENV_CPU_INTRA_OP_CONFIG, ENV_CPU_INTER_OP_CONFIG}

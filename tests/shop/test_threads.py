@@ -11,7 +11,7 @@ from typing import Dict
 
 import pytest
 
-from shop.threads import RASA_TF_VARS, SETTING, library_threads, numeric_threads, rasa_thread_env
+from shop.threads import RASA_TF_VARS, SETTING, numeric_threads, rasa_thread_env
 from text_encoder import TF_NATIVE_VARS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,13 +43,11 @@ def after_import(module: str, **env: str) -> Dict[str, object]:
 def test_one_thread_by_default_and_the_setting_when_given() -> None:
     assert numeric_threads({}) == 1
     assert numeric_threads({SETTING: "3"}) == 3
-    assert library_threads(4, {}) == 1 and library_threads(4, {SETTING: "2"}) == 2
 
 
 def test_zero_leaves_each_library_its_own_default() -> None:
     assert numeric_threads({SETTING: "0"}) == 0
     assert rasa_thread_env({SETTING: "0"}) == {}
-    assert library_threads(4, {SETTING: "0"}) == 4
 
 
 def test_a_negative_count_is_refused() -> None:
