@@ -144,12 +144,11 @@ class _LoopDoor:
         self.sources[key].inside -= 1
         self._drop_if_idle(key)
         while True:
-            # ties (sources never served) go in arrival order: the dict keeps it
-            candidates = [(s.served, i, k) for i, (k, s) in enumerate(self.sources.items()) if s.waiting]
+            candidates = [(k, s.served) for k, s in self.sources.items() if s.waiting]
             if not candidates:
                 self.free += 1
                 return
-            *_, next_key = min(candidates)
+            next_key = turn_worker.least_recently_served(candidates)
             source = self.sources[next_key]
             granted = source.waiting.popleft()
             if not granted.done():

@@ -56,7 +56,7 @@ import logging
 import os
 import threading
 from collections import deque
-from typing import Any, Awaitable, Callable, Coroutine, Deque, Dict, Optional, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Deque, Dict, Iterable, Optional, Tuple, TypeVar
 
 import rasa
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -67,7 +67,17 @@ from rasa.shared.core.constants import ACTION_EXTRACT_SLOTS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-__all__ = ["CLIENT", "IN_PLACE", "MODEL_LOCK", "TurnWorker", "attach", "install", "offloads_store", "worker"]
+__all__ = [
+    "CLIENT",
+    "IN_PLACE",
+    "MODEL_LOCK",
+    "TurnWorker",
+    "attach",
+    "install",
+    "least_recently_served",
+    "offloads_store",
+    "worker",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +96,13 @@ MAX_CLIENTS_REMEMBERED = 4096
 IN_PLACE = {"on": False}
 #: A step waiting for the worker: its coroutine, the caller's future, the caller's loop.
 _Step = Tuple[Coroutine[Any, Any, Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
+
+
+def least_recently_served(served: Iterable[Tuple[str, int]]) -> str:
+    """The client whose last turn (number ``n``; -1 never) was served longest ago; ties in the
+    order given (arrival order). The round robin of this worker and of ops/admission.py's door."""
+    *_, client = min((n, i, c) for i, (c, n) in enumerate(served))
+    return client
 
 
 class TurnWorker:
@@ -143,8 +160,7 @@ class TurnWorker:
         if not self._lanes:
             self._busy = False
             return None
-        # clients never served (-1) go in arrival order: the dict keeps it
-        *_, client = min((self._served.get(c, -1), i, c) for i, c in enumerate(self._lanes))
+        client = least_recently_served((c, self._served.get(c, -1)) for c in self._lanes)
         lane = self._lanes[client]
         step = lane.popleft()
         if not lane:
