@@ -187,9 +187,8 @@ def detect(
         config = LanguageConfig() if languages is None else LanguageConfig(tuple(languages))
     text = text if isinstance(text, str) else ""
     head = text[:MAX_JUDGED_CHARS]
-    if "zh" in config.languages and _HAN_RE.search(head):
-        if not ("ja" in config.languages and _KANA_RE.search(head)):
-            return Detection("zh", HAN)
+    if _written_in_han(head, config):
+        return Detection("zh", HAN)
     judged = judged_text(head)
     if sum(c.isalpha() for c in judged) < config.min_letters:
         return _kept(previous, config, None)
@@ -210,10 +209,15 @@ def written_language(text: str | None, config: LanguageConfig | None = None) -> 
     """
     config = config or config_from()
     head = (text if isinstance(text, str) else "")[:MAX_JUDGED_CHARS]
-    if "zh" in config.languages and _HAN_RE.search(head):
-        if not ("ja" in config.languages and _KANA_RE.search(head)):
-            return "zh"
-    return config.default
+    return "zh" if _written_in_han(head, config) else config.default
+
+
+def _written_in_han(head: str, config: LanguageConfig) -> bool:
+    """The Han rule: Chinese when the shop speaks it and the text has Han characters (and no
+    kana, when the shop also speaks Japanese)."""
+    if "zh" not in config.languages or not _HAN_RE.search(head):
+        return False
+    return not ("ja" in config.languages and _KANA_RE.search(head))
 
 
 def locale_for(language: str) -> str:
